@@ -1,0 +1,84 @@
+"""The command line: `python build.py [build|check]`. Parses arguments, calls, sets the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+from . import build as builder
+from .check import report
+from .errors import ContentError
+from .schema import Invalid, Url
+
+
+def main(argv: list[str] | None = None, root: Path | None = None) -> int:
+    args = _parser().parse_args(argv)
+    root = Path(args.root or root or Path.cwd()).resolve()
+    _utf8_console()
+    try:
+        if args.command == "check":
+            site = builder.load(root, args.base_url)
+            builder.render(root, site)
+            print(report(site, _as_of(args.as_of)))
+            return 0
+        return _build(root, args)
+    except ContentError as exc:
+        count = len(exc.problems)
+        print(f"构建失败：发现 {count} 处问题，请按提示修改后重新运行。", file=sys.stderr)
+        print(str(exc), file=sys.stderr)
+        print("（output/ 文件夹保持上次成功构建的内容，没有改动。）", file=sys.stderr)
+        return 1
+
+
+def _build(root: Path, args) -> int:
+    started = time.perf_counter()
+    out = Path(args.out) if args.out else root / "output"
+    files = builder.build(root, out, args.base_url)
+    seconds = time.perf_counter() - started
+    print(f"已生成 {len(files)} 个文件到 {out}（用时 {seconds:.2f} 秒）")
+    return 0
+
+
+def _base_url(text: str) -> str:
+    try:
+        return Url().parse(text)
+    except Invalid as exc:
+        raise argparse.ArgumentTypeError(f"--base-url {exc}") from None
+
+
+def _as_of(text: str | None) -> dt.date:
+    return dt.date.fromisoformat(text[:10]) if text else dt.date.today()
+
+
+def _date_arg(text: str) -> str:
+    try:
+        dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--as-of 应写成 2024-05-13 或 2024-05-13T12:00，这里是「{text}」") from None
+    return text
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="build.py", description="生成节能宣传周活动网站")
+    parser.add_argument("command", nargs="?", default="build", choices=["build", "check"],
+                        help="build：生成网站（默认）；check：只检查内容并列出待补充的信息")
+    parser.add_argument("--root", help="网站项目所在的文件夹（默认：当前文件夹）")
+    parser.add_argument("--out", help="输出文件夹（默认：项目下的 output/）")
+    parser.add_argument("--base-url", type=_base_url, help="临时改用另一个网址（如测试服务器）")
+    parser.add_argument("--as-of", type=_date_arg, help="按哪一天检查（默认今天），如 2024-05-13")
+    return parser
+
+
+def _utf8_console() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8")
+        except (AttributeError, ValueError):
+            pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

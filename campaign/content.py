@@ -1,0 +1,278 @@
+"""Reading `config.yaml` and `content/` into one validated `Site`.
+
+The schema of every file lives here, in one place. Reading goes file by file and collects every
+problem; only when all files read cleanly are cross-references checked (an event naming a
+livestream that does not exist, two events with one id), so each message is about a real cause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import model as m
+from .errors import ContentError, Problems
+from .markup import split_front_matter, to_html
+from .schema import (Choice, Date, Email, Ident, Integer, ListOf, Record, Text, Time, Url,
+                     read_document)
+from .source import display_name, read_text
+from .yamltext import Node, parse_yaml
+
+EVENT_KINDS = {"发布": "announcement", "直播": "livestream", "活动": "activity",
+               "截止": "deadline", "竞赛": "quiz", "宣传": "publicity"}
+KIND_LABELS = {value: key for key, value in EVENT_KINDS.items()}
+
+CONFIG = Record({
+    "title": Text(max_length=60),
+    "short_title": Text(max_length=20),
+    "description": Text(max_length=200),
+    "base_url": Url(),
+    "language": Choice({"zh-CN": "zh-CN"}),
+    "timezone": Choice({"Asia/Shanghai": "Asia/Shanghai"}),
+    "organiser": Text(),
+    "footer": Record({
+        "organiser": Text(), "contact": Text(), "site_code": Text(),
+        "icp": Text(), "police": Text(),
+    }),
+    "qr": Record({"error_correction": Choice({"M": "M", "Q": "Q", "H": "H"})}),
+    "news_per_page": Integer(1, 100),
+})
+
+THEME = Record({"name": Text(), "slogan": Text(), "start": Date(), "end": Date()})
+CAMPAIGN = Record({
+    "title": Text(), "organiser": Text(), "intro": Text(), "themes": ListOf(THEME),
+    "focus": Text(), "ongoing": ListOf(Text()),
+})
+ANNOUNCED = Record({
+    "id": Ident(), "title": Text(), "platform": Text(), "url": Url(required=False),
+    "announce_on": Date(), "announce_where": Text(), "note": Text(required=False, default=""),
+})
+LIVESTREAMS = Record({"livestreams": ListOf(ANNOUNCED),
+                      "downloads": ListOf(ANNOUNCED, required=False)})
+EVENT = Record({
+    "id": Ident(), "title": Text(), "kind": Choice(EVENT_KINDS), "date": Date(),
+    "end_date": Date(required=False), "start": Time(required=False), "end": Time(required=False),
+    "time_note": Text(required=False, default=""), "place": Text(required=False, default=""),
+    "hosts": ListOf(Text(), required=False), "livestream": Ident(required=False),
+    "summary": Text(), "description": Text(required=False, default=""),
+})
+SCHEDULE = Record({"events": ListOf(EVENT)})
+PLEDGES = Record({
+    "title": Text(), "date": Date(), "intro": Text(),
+    "pledges": ListOf(Record({"title": Text(), "text": Text()})),
+})
+QUIZ = Record({
+    "title": Text(), "organiser": Text(), "period": Text(), "url": Url(required=False),
+    "how": Text(), "prize": Text(), "description": Text(required=False, default=""),
+})
+NOTICE = Record({
+    "title": Text(), "index_no": Text(), "doc_no": Text(), "topic": Text(), "genre": Text(),
+    "issuer": Text(), "issuer_full": Text(), "written": Date(), "published": Date(),
+    "addressed_to": Text(), "source_url": Url(required=False),
+})
+CONTACT = Record({"title": Text(), "people": ListOf(Text()), "phone": Text(), "email": Email(),
+                  "deadline": Date()})
+NEWS = Record({"title": Text(max_length=80), "date": Date(), "source": Text(),
+               "summary": Text(required=False, default="")})
+
+
+def load_site(root: Path) -> m.Site:
+    """Read and check everything under `root`; raises ContentError listing every problem."""
+    problems = Problems()
+    docs = {}
+    yaml_files = {"config": ("config.yaml", CONFIG), "campaign": ("content/campaign.yaml", CAMPAIGN),
+                  "schedule": ("content/schedule.yaml", SCHEDULE),
+                  "livestreams": ("content/livestreams.yaml", LIVESTREAMS),
+                  "pledges": ("content/pledges.yaml", PLEDGES), "quiz": ("content/quiz.yaml", QUIZ)}
+    nodes: list[Node] = []
+    for name, (path, record) in yaml_files.items():
+        node = _guarded(problems, lambda p=path: _read_yaml(root / p, root))
+        if node is not None:
+            nodes.append(node)
+            docs[name] = read_document(node, record, problems)
+    pages = {}
+    for name, path, record in (("notice", "content/notice.md", NOTICE),
+                               ("contact", "content/contact.md", CONTACT)):
+        page = _guarded(problems, lambda p=path, r=record: _read_page(root / p, root, r, problems))
+        if page is not None:
+            nodes.append(page[2])
+            pages[name] = page
+    news = _read_news(root, problems, nodes)
+    problems.raise_if_any()
+    return _assemble(docs, pages, news, nodes)
+
+
+def _guarded(problems: Problems, read):
+    try:
+        return read()
+    except ContentError as exc:
+        problems.extend(exc)
+        return None
+
+
+def _read_yaml(path: Path, root: Path) -> Node:
+    name, text = read_text(path, root)
+    return parse_yaml(text, name)
+
+
+def _read_page(path: Path, root: Path, record: Record, problems: Problems):
+    name, text = read_text(path, root)
+    front, body, _ = split_front_matter(text, name)
+    return read_document(front, record, problems), to_html(body), front
+
+
+def _read_news(root: Path, problems: Problems, nodes: list[Node]) -> list[m.NewsItem]:
+    folder = root / "content" / "news"
+    items = []
+    if not folder.is_dir():
+        return items
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        name = display_name(path, root)
+        if path.suffix != ".md" or not path.is_file():
+            problems.add(name, 0, "活动动态文件夹里只能放以 .md 结尾的文章文件")
+            continue
+        slug = path.stem
+        try:
+            Ident().parse(slug)
+        except Exception:
+            problems.add(name, 0, f"文件名「{path.name}」不能用作网址；请只用小写英文字母、数字和"
+                         "连字符，如 2024-05-15-didi-tiyan.md")
+            continue
+        page = _guarded(problems, lambda p=path: _read_page(p, root, NEWS, problems))
+        if page is None:
+            continue
+        front, html, node = page
+        nodes.append(node)
+        if not html.strip():
+            problems.add(name, 0, "这篇活动动态没有正文；请在第二个「---」下面写内容")
+        items.append(m.NewsItem(slug=slug, title=front["title"], date=front["date"],
+                                source=front["source"], summary=front["summary"],
+                                body_html=html, file=name))
+    return items
+
+
+def _assemble(docs: dict, pages: dict, news: list[m.NewsItem], nodes: list[Node]) -> m.Site:
+    problems = Problems()
+    config = _config(docs["config"])
+    livestreams = tuple(_announced(r, "livestream") for r in docs["livestreams"]["livestreams"])
+    downloads = tuple(_announced(r, "download") for r in docs["livestreams"]["downloads"] or ())
+    _unique(problems, [*docs["livestreams"]["livestreams"],
+                       *(docs["livestreams"]["downloads"] or ())], "直播或下载")
+    _unique(problems, docs["schedule"]["events"], "日程")
+    by_id = {item.id: item for item in livestreams + downloads}
+    events = tuple(sorted((_event(r, by_id, problems) for r in docs["schedule"]["events"]),
+                          key=lambda e: (e.date, e.start or dt.time(0), e.id)))
+    campaign = _campaign(docs["campaign"], problems)
+    placeholders = tuple(_placeholders(nodes, config))
+    problems.raise_if_any()
+    notice, notice_html, _ = pages["notice"]
+    contact, contact_html, _ = pages["contact"]
+    return m.Site(
+        config=config, campaign=campaign, events=events, livestreams=livestreams,
+        downloads=downloads, pledge_day=_pledge_day(docs["pledges"]), quiz=_quiz(docs["quiz"]),
+        notice=m.Notice(**_fields(notice, m.Notice, body_html=notice_html)),
+        contact=m.Contact(**_fields(contact, m.Contact, body_html=contact_html)),
+        news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
+        placeholders=placeholders)
+
+
+def _fields(record: dict, cls, **extra) -> dict:
+    names = cls.__dataclass_fields__
+    values = {k: v for k, v in record.items() if k in names}
+    for key, value in values.items():
+        if isinstance(value, list):
+            values[key] = tuple(value)
+    return values | extra
+
+
+def _config(r: dict) -> m.Config:
+    base_url = r["base_url"] if r["base_url"].endswith("/") else r["base_url"] + "/"
+    return m.Config(
+        title=r["title"], short_title=r["short_title"], description=r["description"],
+        base_url=base_url, base_path=urlsplit(base_url).path or "/", language=r["language"],
+        timezone=r["timezone"], organiser=r["organiser"], footer=m.Footer(**_fields(r["footer"], m.Footer)),
+        qr=m.QrSettings(error_correction=r["qr"]["error_correction"]),
+        news_per_page=r["news_per_page"])
+
+
+def _campaign(r: dict, problems: Problems) -> m.Campaign:
+    themes = []
+    for t in r["themes"]:
+        if t["end"] < t["start"]:
+            problems.add(t["_file"], t["_line"], f"「{t['name']}」的结束日期 {t['end']} 早于开始日期 {t['start']}")
+        themes.append(m.Theme(**_fields(t, m.Theme)))
+    return m.Campaign(title=r["title"], organiser=r["organiser"], themes=tuple(themes),
+                      focus_html=to_html(r["focus"]), intro_html=to_html(r["intro"]),
+                      ongoing=tuple(r["ongoing"]))
+
+
+def _announced(r: dict, kind: str) -> m.Announced:
+    return m.Announced(kind=kind, **_fields(r, m.Announced))
+
+
+def _event(r: dict, by_id: dict, problems: Problems) -> m.Event:
+    where = (r["_file"], r["_line"])
+    if r["end_date"] and r["end_date"] < r["date"]:
+        problems.add(*where, f"日程「{r['title']}」的结束日期 end_date（{r['end_date']}）早于开始日期 date（{r['date']}）")
+    if r["end"] and not r["start"]:
+        problems.add(*where, f"日程「{r['title']}」写了结束时间 end，却没有开始时间 start")
+    if r["start"] and r["end"] and not r["end_date"] and r["end"] <= r["start"]:
+        problems.add(*where, f"日程「{r['title']}」的结束时间 end（{r['end']:%H:%M}）"
+                     f"不晚于开始时间 start（{r['start']:%H:%M}）")
+    livestream = None
+    if r["livestream"]:
+        livestream = by_id.get(r["livestream"])
+        if livestream is None:
+            known = "、".join(by_id) or "（无）"
+            problems.add(*where, f"日程「{r['title']}」的 livestream 写的是「{r['livestream']}」，"
+                         f"但 content/livestreams.yaml 里没有这个 id；已有的 id：{known}")
+    return m.Event(
+        id=r["id"], title=r["title"], kind=r["kind"], kind_label=KIND_LABELS[r["kind"]],
+        date=r["date"], end_date=r["end_date"], start=r["start"], end=r["end"],
+        time_note=r["time_note"], place=r["place"], hosts=tuple(r["hosts"] or ()),
+        livestream=livestream, summary=r["summary"], body_html=to_html(r["description"]))
+
+
+def _unique(problems: Problems, records: list[dict], what: str) -> None:
+    seen: dict[str, dict] = {}
+    for r in records:
+        if r["id"] in seen:
+            first = seen[r["id"]]
+            problems.add(r["_file"], r["_line"], f"{what}的 id「{r['id']}」重复了"
+                         f"（{first['_file']} 第 {first['_line']} 行已用过）；每个 id 只能用一次")
+        else:
+            seen[r["id"]] = r
+
+
+def _pledge_day(r: dict) -> m.PledgeDay:
+    return m.PledgeDay(title=r["title"], date=r["date"], intro_html=to_html(r["intro"]),
+                       pledges=tuple(m.Pledge(title=p["title"], text=p["text"]) for p in r["pledges"]))
+
+
+def _quiz(r: dict) -> m.Quiz:
+    return m.Quiz(**_fields(r, m.Quiz, body_html=to_html(r["description"])))
+
+
+def _placeholders(nodes: list[Node], config: m.Config):
+    """Every value that starts with 待填写, plus a production address still on example.*."""
+    found = []
+
+    def walk(node: Node, key: str) -> None:
+        if isinstance(node.value, dict):
+            for child_key, child in node.value.items():
+                walk(child, child_key)
+        elif isinstance(node.value, list):
+            for child in node.value:
+                walk(child, key)
+        elif isinstance(node.value, str) and node.value.strip().startswith(m.PLACEHOLDER_PREFIX):
+            found.append(m.Placeholder(node.file, node.line, key, node.value.strip()))
+        elif key == "base_url" and isinstance(node.value, str) and ".example." in node.value:
+            found.append(m.Placeholder(node.file, node.line, key,
+                                       f"正式网址尚未确定（现为示例地址 {config.base_url}）"))
+
+    for node in nodes:
+        walk(node, "")
+    return sorted(found, key=lambda p: (p.file, p.line))

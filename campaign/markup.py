@@ -1,0 +1,66 @@
+"""Markdown files: front matter split off, body turned into HTML that is safe to show.
+
+Raw HTML typed into Markdown is shown as text, never passed through, and the result is then
+cleaned by nh3 (an allow-list sanitiser), so neither a `<script>` nor a `javascript:` link nor an
+`on*` attribute can reach a page, whatever a content file says.
+"""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+
+from .errors import ContentError
+from .yamltext import Node, parse_yaml
+
+EXTENSIONS = ["tables", "sane_lists", "fenced_code"]
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
+    "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "strong", "sub",
+    "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"align"},
+    "th": {"align"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+def split_front_matter(text: str, file: str) -> tuple[Node, str, int]:
+    """Return (front matter node, Markdown body, line number where the body starts)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise ContentError.at(file, 1, "文件开头缺少「---」：第一行应是三个英文减号，"
+                              "下面写标题、日期等信息，再用一行「---」结束")
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "---":
+            front = "\n".join(lines[1:index])
+            body = "\n".join(lines[index + 1:])
+            return parse_yaml(front, file, first_line=2), body, index + 2
+    raise ContentError.at(file, 1, "开头的「---」没有配对：标题、日期等信息写完后，"
+                          "要另起一行写「---」，再写正文")
+
+
+def _markdown_engine() -> markdown.Markdown:
+    engine = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    engine.preprocessors.deregister("html_block")
+    engine.inlinePatterns.deregister("html")
+    return engine
+
+
+_ENGINE = _markdown_engine()
+
+
+def to_html(text: str) -> str:
+    """Markdown to sanitised HTML; headings start at h2 because the page title is the h1."""
+    _ENGINE.reset()
+    html = _ENGINE.convert(text)
+    html = _demote_h1(html)
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes=URL_SCHEMES, link_rel=None)
+
+
+def _demote_h1(html: str) -> str:
+    return html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")

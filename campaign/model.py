@@ -1,0 +1,188 @@
+"""The site as plain, frozen data: what `content.load_site` returns and `render` reads.
+
+Nothing here touches the disk. Markdown is already turned into sanitised HTML, dates are real
+dates, and every value a clerk left as a placeholder (`待填写…`) is listed in `placeholders`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Optional
+
+PLACEHOLDER_PREFIX = "待填写"
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A value not known yet, kept visible on the site and reported by `build.py check`."""
+
+    file: str
+    line: int
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Footer:
+    organiser: str
+    contact: str
+    site_code: str
+    icp: str
+    police: str
+
+
+@dataclass(frozen=True)
+class QrSettings:
+    error_correction: str  # M, Q or H: lower levels do not survive a smudged print
+
+
+@dataclass(frozen=True)
+class Config:
+    title: str
+    short_title: str
+    description: str
+    base_url: str  # absolute production address, always ending in "/"
+    base_path: str  # its path part, e.g. "/jnxcz/2024/"
+    language: str
+    timezone: str
+    organiser: str
+    footer: Footer
+    qr: QrSettings
+    news_per_page: int
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str  # e.g. 全国节能宣传周
+    slogan: str  # the official theme, quoted exactly
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True)
+class Campaign:
+    title: str
+    organiser: str
+    themes: tuple[Theme, ...]
+    focus_html: str
+    intro_html: str
+    ongoing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Announced:
+    """A livestream or download whose address may only be announced later."""
+
+    id: str
+    kind: str  # "livestream" or "download"
+    title: str
+    platform: str
+    url: Optional[str]
+    announce_on: dt.date
+    announce_where: str
+    note: str
+
+    @property
+    def is_known(self) -> bool:
+        return self.url is not None
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    title: str
+    kind: str  # key of EVENT_KINDS
+    kind_label: str
+    date: dt.date
+    end_date: Optional[dt.date]
+    start: Optional[dt.time]
+    end: Optional[dt.time]
+    time_note: str
+    place: str
+    hosts: tuple[str, ...]
+    livestream: Optional[Announced]
+    summary: str
+    body_html: str
+
+    @property
+    def days(self) -> tuple[dt.date, ...]:
+        last = self.end_date or self.date
+        return tuple(self.date + dt.timedelta(n) for n in range((last - self.date).days + 1))
+
+
+@dataclass(frozen=True)
+class Pledge:
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PledgeDay:
+    title: str
+    date: dt.date
+    intro_html: str
+    pledges: tuple[Pledge, ...]
+
+
+@dataclass(frozen=True)
+class Quiz:
+    title: str
+    organiser: str
+    period: str
+    url: Optional[str]
+    how: str
+    prize: str
+    body_html: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    title: str
+    index_no: str
+    doc_no: str
+    topic: str
+    genre: str
+    issuer: str
+    issuer_full: str
+    written: dt.date
+    published: dt.date
+    addressed_to: str
+    source_url: Optional[str]
+    body_html: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    title: str
+    people: tuple[str, ...]
+    phone: str
+    email: str
+    deadline: dt.date
+    body_html: str
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    slug: str
+    title: str
+    date: dt.date
+    source: str
+    summary: str
+    body_html: str
+    file: str
+
+
+@dataclass(frozen=True)
+class Site:
+    config: Config
+    campaign: Campaign
+    events: tuple[Event, ...]
+    livestreams: tuple[Announced, ...]
+    downloads: tuple[Announced, ...]
+    pledge_day: PledgeDay
+    quiz: Quiz
+    notice: Notice
+    contact: Contact
+    news: tuple[NewsItem, ...]  # newest first
+    placeholders: tuple[Placeholder, ...]

@@ -1,0 +1,46 @@
+"""Putting a rendered site on disk without ever leaving a half-written `output/`.
+
+The new site is written into a temporary folder beside `output/` and swapped in with renames,
+so a failed build, or one stopped half-way, leaves the last good site exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .urls import is_safe
+
+
+def write_site(files: dict[str, bytes], target: Path) -> None:
+    target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        for path, data in files.items():
+            if not is_safe(path):
+                raise ValueError(f"unsafe output path {path!r}")
+            destination = staging / path
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_bytes(data)
+            os.chmod(destination, 0o644)
+        for folder in [staging, *staging.rglob("*")]:
+            if folder.is_dir():
+                os.chmod(folder, 0o755)
+        _swap(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _swap(staging: Path, target: Path) -> None:
+    if not target.exists():
+        staging.rename(target)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    old.rmdir()
+    target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

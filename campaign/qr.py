@@ -1,0 +1,55 @@
+"""QR codes drawn as one SVG path from the `qrcode` package's module matrix.
+
+qrcode's own SVG factories misbehave inlined in HTML (one renders blank in Chromium, another
+hard-codes an element id that repeats when two codes share a page), and they set a fixed size.
+Ours has a viewBox and no size, so CSS scales it, no ids, and a 4-module quiet zone.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from html import escape
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_M, ERROR_CORRECT_Q
+
+QUIET_ZONE = 4
+LEVELS = {"M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}
+
+
+@lru_cache(maxsize=4096)
+def matrix(data: str, level: str = "M") -> tuple[tuple[bool, ...], ...]:
+    """Module matrix including the quiet zone; True is a dark module."""
+    code = qrcode.QRCode(error_correction=LEVELS[level], border=QUIET_ZONE)
+    code.add_data(data.encode("utf-8"))
+    code.make(fit=True)
+    return tuple(tuple(bool(cell) for cell in row) for row in code.get_matrix())
+
+
+def svg_path(rows: tuple[tuple[bool, ...], ...]) -> str:
+    """Path data: one horizontal run of dark modules per sub-path."""
+    parts = []
+    for y, row in enumerate(rows):
+        x = 0
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                parts.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    return "".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def svg(data: str, label: str, level: str = "M") -> str:
+    """Inline SVG of a code for `data`; `label` says in words where it leads."""
+    rows = matrix(data, level)
+    size = len(rows)
+    return (
+        f'<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+        f'role="img" aria-label="{escape(label, quote=True)}" shape-rendering="crispEdges">'
+        f'<rect width="{size}" height="{size}" fill="#fff"/>'
+        f'<path fill="#000" d="{svg_path(rows)}"/></svg>'
+    )

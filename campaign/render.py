@@ -1,0 +1,149 @@
+"""From the site model to a mapping of output path -> bytes, touching no disk.
+
+`plan_pages` decides which pages exist (Pelican's generators); `render_site` fills each one
+through a strict Jinja environment: autoescape on, undefined variables an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import jinja2
+from markupsafe import Markup, escape
+
+from . import dates, qr
+from .errors import ContentError
+from .model import PLACEHOLDER_PREFIX, Site
+from .theme import Theme, ThemeLoader, template_error
+from .urls import Linker, is_safe, output_file
+
+NAV = (("首页", ""), ("活动日程", "schedule/"), ("直播收看", "livestreams/"),
+       ("低碳日倡议", "pledges/"), ("知识竞赛", "quiz/"), ("活动动态", "news/"),
+       ("活动通知", "notice/"), ("联系报送", "contact/"))
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    url: str  # url path under the base, "" for the home page
+    template: str
+    title: str
+    data: dict = field(default_factory=dict)
+    section: str = ""  # the nav entry it belongs to
+    updated: dt.date | None = None  # shown as 发布时间 / 更新时间 and used in the sitemap
+    sitemap: bool = True
+
+
+def plan_pages(site: Site) -> list[PagePlan]:
+    cfg = site.config
+    pages = [
+        PagePlan("", "index.html", cfg.title, section="", updated=site.notice.published),
+        PagePlan("schedule/", "schedule.html", "活动日程", {"days": _schedule_days(site)},
+                 "schedule/", site.notice.published),
+        PagePlan("livestreams/", "livestreams.html", "直播收看与资料下载", {}, "livestreams/",
+                 site.notice.published),
+        PagePlan("pledges/", "pledges.html", site.pledge_day.title, {}, "pledges/",
+                 site.notice.published),
+        PagePlan("quiz/", "quiz.html", site.quiz.title, {}, "quiz/", site.notice.published),
+        PagePlan("notice/", "notice.html", "活动通知", {}, "notice/", site.notice.published),
+        PagePlan("contact/", "contact.html", site.contact.title, {}, "contact/",
+                 site.notice.published),
+    ]
+    for event in site.events:
+        pages.append(PagePlan(f"events/{event.id}/", "event.html", event.title,
+                              {"event": event}, "schedule/", site.notice.published))
+    pages.extend(_news_pages(site))
+    pages.append(PagePlan("404.html", "404.html", "页面未找到", sitemap=False))
+    return pages
+
+
+def _schedule_days(site: Site) -> list[dict]:
+    start = min(t.start for t in site.campaign.themes)
+    end = max(t.end for t in site.campaign.themes)
+    single = [e for e in site.events if not e.end_date]
+    days = sorted({start + dt.timedelta(n) for n in range((end - start).days + 1)}
+                  | {e.date for e in single})
+    return [{"date": day, "events": [e for e in single if e.date == day]} for day in days]
+
+
+def _news_pages(site: Site) -> list[PagePlan]:
+    per_page = site.config.news_per_page
+    items = site.news
+    count = max(1, -(-len(items) // per_page))
+    pages = []
+    for number in range(1, count + 1):
+        url = "news/" if number == 1 else f"news/page/{number}/"
+        chunk = items[(number - 1) * per_page: number * per_page]
+        pager = {"number": number, "count": count,
+                 "prev": None if number == 1 else ("news/" if number == 2 else f"news/page/{number - 1}/"),
+                 "next": None if number == count else f"news/page/{number + 1}/"}
+        title = "活动动态" if number == 1 else f"活动动态（第 {number} 页）"
+        pages.append(PagePlan(url, "news_list.html", title, {"items": chunk, "pager": pager},
+                              "news/", chunk[0].date if chunk else None))
+    for item in items:
+        pages.append(PagePlan(f"news/{item.slug}/", "news_item.html", item.title,
+                              {"item": item}, "news/", item.date))
+    return pages
+
+
+def placeholder(value: str) -> Markup:
+    """Show a value the office has not filled in yet as a visible, labelled gap."""
+    if value.startswith(PLACEHOLDER_PREFIX):
+        return Markup('<span class="placeholder">{}</span>').format(value)
+    return escape(value)
+
+
+def make_environment(theme: Theme) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=ThemeLoader(theme.templates),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+    env.filters.update(cn_date=dates.cn_date, cn_span=dates.cn_span, cn_time=dates.cn_time,
+                       month_day=dates.cn_month_day, placeholder=placeholder)
+    return env
+
+
+def render_site(site: Site, theme: Theme) -> dict[str, bytes]:
+    env = make_environment(theme)
+    files: dict[str, bytes] = dict(theme.static)
+    plans = plan_pages(site)
+    try:
+        for plan in plans:
+            _add(files, output_file(plan.url), _render_page(env, site, theme, plan).encode())
+        for name in ("feed.xml", "sitemap.xml", "robots.txt"):
+            text = env.get_template(name).render(site=site, pages=plans, cfg=site.config)
+            _add(files, name, text.encode())
+    except jinja2.TemplateError as exc:
+        raise template_error(exc) from None
+    return dict(sorted(files.items()))
+
+
+def _add(files: dict[str, bytes], path: str, data: bytes) -> None:
+    if not is_safe(path):
+        raise ContentError.at("content", 0, f"生成的文件路径「{path}」不安全，已拒绝写出")
+    if path in files:
+        raise ContentError.at("content", 0, f"两个页面要写到同一个文件「{path}」；请修改其中一个的 id 或文件名")
+    files[path] = data
+
+
+def _render_page(env: jinja2.Environment, site: Site, theme: Theme, plan: PagePlan) -> str:
+    cfg = site.config
+    link = Linker(plan.url, cfg.base_path, cfg.base_url, absolute=plan.url == "404.html")
+    full_url = cfg.base_url + (plan.url if plan.url != "404.html" else "")
+    page = {
+        "title": plan.title, "url": plan.url, "full_url": full_url, "updated": plan.updated,
+        "qr": Markup(qr.svg(full_url, f"二维码：用手机扫码打开本页 {full_url}",
+                            cfg.qr.error_correction)),
+    }
+    nav = [{"label": label, "href": link(target), "current": target == plan.section}
+           for label, target in NAV]
+    return env.get_template(plan.template).render(
+        site=site, cfg=cfg, page=page, nav=nav, url=link,
+        css=link(theme.assets["style.css"]), qr_for=_qr_for(cfg), **plan.data)
+
+
+def _qr_for(cfg):
+    def qr_for(address: str, label: str) -> Markup:
+        return Markup(qr.svg(address, label, cfg.qr.error_correction))
+    return qr_for

@@ -1,0 +1,56 @@
+"""Turning the bytes of a content file into text, the way Windows Notepad leaves them.
+
+Notepad may add a UTF-8 byte-order mark and CRLF line ends: both are accepted. A file saved as
+GBK (Notepad's "ANSI" on a Chinese Windows) is refused with a message that says how to re-save
+it, since guessing the encoding would silently corrupt text on the site.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import ContentError
+
+BOM = "\ufeff"
+
+
+def decode_text(data: bytes, file: str) -> str:
+    """Return `data` as text with a BOM dropped and every line end as a plain newline."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ContentError.at(file, line, _encoding_message(data)) from None
+    if text.startswith(BOM):
+        text = text[1:]
+    if "\x00" in text:
+        raise ContentError.at(file, 0, "文件里有空字符，不是文本文件，请确认选对了文件")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _encoding_message(data: bytes) -> str:
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return "文件不是 UTF-8 编码，无法读取；请用记事本打开，「另存为」时把「编码」选为 UTF-8"
+    return ("文件是按 GBK（记事本里叫 ANSI）编码保存的，不是 UTF-8；"
+            "请用记事本打开，「另存为」时把「编码」选为 UTF-8 后再保存")
+
+
+def read_text(path: Path, root: Path) -> tuple[str, str]:
+    """Read a content file; returns (project-relative name for messages, text)."""
+    name = display_name(path, root)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ContentError.at(name, 0, "找不到这个文件；请确认文件名和位置没有改动") from None
+    except OSError as exc:
+        raise ContentError.at(name, 0, f"无法读取这个文件（{exc.strerror}）") from None
+    return name, decode_text(data, name)
+
+
+def display_name(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,124 @@
+"""YAML read safely into plain nodes that remember their line.
+
+PyYAML's own loader drops line numbers, keeps the last of two duplicate keys without a word,
+and turns `10:30` into the integer 630. So the document is only *composed* here, and every
+scalar stays a string: the schema decides what it means and can say on which line it is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Union
+
+import yaml
+
+from .errors import ContentError, Problems
+
+NULLS = {"", "~", "null", "Null", "NULL"}
+FULLWIDTH_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*：")
+LEADING_TAB = re.compile(r"^ *\t")
+
+
+@dataclass(frozen=True)
+class Node:
+    """A YAML value and the line (1-based) of the key or item that holds it."""
+
+    value: Union[str, None, dict, list]
+    line: int
+    file: str
+    key_lines: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def is_mapping(self) -> bool:
+        return isinstance(self.value, dict)
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.value, list)
+
+
+def parse_yaml(text: str, file: str, first_line: int = 1) -> Node:
+    """Parse one YAML document; `first_line` shifts lines for front matter inside Markdown."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        _check_typing_slips(text, file, first_line)
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + first_line) if mark else first_line
+        raise ContentError.at(file, line, _syntax_message(exc)) from None
+    except yaml.YAMLError as exc:
+        raise ContentError.at(file, first_line, f"YAML 格式有误：{exc}") from None
+    if root is None:
+        return Node({}, first_line, file)
+    problems = Problems()
+    node = _convert(root, file, first_line - 1, problems, set())
+    problems.raise_if_any()
+    return node
+
+
+def _check_typing_slips(text: str, file: str, first_line: int) -> None:
+    """When YAML fails, look for the two slips that usually cause it and name them instead.
+
+    Only after a failure: inside a text block `QQ：123` is fine and must not be flagged.
+    """
+    problems = Problems()
+    for number, line in enumerate(text.split("\n"), start=first_line):
+        if LEADING_TAB.match(line):
+            problems.add(file, number, "行首用了 Tab 键缩进；YAML 只能用空格缩进，请把 Tab 换成空格")
+        match = FULLWIDTH_KEY.match(line)
+        if match:
+            problems.add(file, number, f"「{match.group(1)}」后面的冒号是中文全角「：」，"
+                         "请改为英文半角冒号「:」，冒号后再加一个空格")
+    problems.raise_if_any()
+
+
+def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
+    problem = (exc.problem or "").strip()
+    hints = {
+        "mapping values are not allowed": "这一行的冒号位置不对：每行只能有一个「键: 值」，"
+                                          "值里如有英文冒号，请把整个值用英文引号括起来",
+        "could not find expected ':'": "这一行缺少英文冒号「:」，应写成「键: 值」",
+        "found duplicate anchor": "重复使用了 & 标记",
+        "found character '\\t'": "用了 Tab 键；YAML 只能用空格",
+        "did not find expected key": "这一行的缩进和上下文对不齐；同一层的项目要用相同数量的空格缩进",
+        "did not find expected '-'": "列表项的缩进不一致；每个「- 」要对齐",
+        "found unexpected end of stream": "引号没有配对：开头有引号，结尾却没有",
+        "found undefined alias": "用了未定义的 * 引用",
+    }
+    for key, hint in hints.items():
+        if key in problem:
+            return f"YAML 格式有误：{hint}"
+    return f"YAML 格式有误（{problem or exc}）；请检查这一行和上一行的缩进、冒号和引号"
+
+
+def _convert(node: yaml.Node, file: str, offset: int, problems: Problems, seen: set) -> Node:
+    line = node.start_mark.line + 1 + offset
+    if id(node) in seen:
+        problems.add(file, line, "不支持用 & 和 * 引用重复的内容，请直接写出来")
+        return Node(None, line, file)
+    seen.add(id(node))
+    if isinstance(node, yaml.ScalarNode):
+        value = node.value
+        if node.style is None and value in NULLS:
+            return Node(None, line, file)
+        return Node(value, line, file)
+    if isinstance(node, yaml.SequenceNode):
+        return Node([_convert(item, file, offset, problems, seen) for item in node.value],
+                    line, file)
+    mapping: dict[str, Node] = {}
+    key_lines: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        key_line = key_node.start_mark.line + 1 + offset
+        if not isinstance(key_node, yaml.ScalarNode):
+            problems.add(file, key_line, "这里的键不是一个简单的名字，请写成「键: 值」")
+            continue
+        key = key_node.value
+        if key in mapping:
+            problems.add(file, key_line, f"「{key}」重复出现（第 {key_lines[key]} 行已经写过）；"
+                         "同一处只能写一次，请删去多余的一个")
+            continue
+        child = _convert(value_node, file, offset, problems, seen)
+        mapping[key] = Node(child.value, key_line, file, child.key_lines)
+        key_lines[key] = key_line
+    return Node(mapping, line, file, key_lines)
