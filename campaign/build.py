@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from .content import load_site
 from .model import Site
-from .output import write_site
+from .output import check_target, write_site
 from .render import render_site
 from .theme import load_theme
 
@@ -28,6 +28,7 @@ def render(root: Path, site: Site) -> dict[str, bytes]:
 
 def build(root: Path, out: Path, base_url: str | None = None) -> dict[str, bytes]:
     """Build the site into `out`; on any ContentError `out` is left as it was."""
+    check_target(out, root)
     site = load(root, base_url)
     files = render(root, site)
     write_site(files, out)

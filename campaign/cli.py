@@ -11,6 +11,7 @@ from pathlib import Path
 from . import build as builder
 from .check import report
 from .errors import ContentError
+from .output import UnsafeTarget
 from .schema import Invalid, Url
 
 
@@ -31,6 +32,9 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
         print(str(exc), file=sys.stderr)
         print("（output/ 文件夹保持上次成功构建的内容，没有改动。）", file=sys.stderr)
         return 1
+    except UnsafeTarget as exc:
+        print(f"构建失败：{exc}", file=sys.stderr)
+        return 2
 
 
 def _build(root: Path, args) -> int:

@@ -14,6 +14,22 @@ from pathlib import Path
 from .urls import is_safe
 
 
+class UnsafeTarget(Exception):
+    """The output folder given would replace something that is not a built site."""
+
+
+def check_target(target: Path, root: Path) -> None:
+    """Refuse to swap away a folder that holds the project or anything but a previous build."""
+    target, root = target.resolve(), root.resolve()
+    if target == root or target in root.parents or target == Path(target.anchor):
+        raise UnsafeTarget(f"输出文件夹 {target} 包含网站项目本身，不能用作输出文件夹")
+    if target.is_dir() and any(target.iterdir()):
+        if (target / "config.yaml").exists() or (target / "content").exists() \
+                or not (target / "index.html").exists():
+            raise UnsafeTarget(f"输出文件夹 {target} 里已有别的文件，看起来不是以前生成的网站；"
+                               "为免误删，请换一个空文件夹或删去它后再试")
+
+
 def write_site(files: dict[str, bytes], target: Path) -> None:
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# 安装测试所需的一切（Debian 软件包和 Python 包），然后运行全部测试。
+# Installs what the tests need (Debian packages when run as root, Python packages in .venv),
+# then runs every test. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(chromium poppler-utils fonts-noto-cjk)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    echo "测试需要先安装：sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+exec .venv/bin/python -m pytest "$@"
