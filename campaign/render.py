@@ -38,7 +38,8 @@ def plan_pages(site: Site) -> list[PagePlan]:
     cfg = site.config
     pages = [
         PagePlan("", "index.html", cfg.title, section="", updated=site.notice.published),
-        PagePlan("schedule/", "schedule.html", "活动日程", {"days": _schedule_days(site)},
+        PagePlan("schedule/", "schedule.html", "活动日程",
+                 {"days": _schedule_days(site), "spanning": [e for e in site.events if e.end_date]},
                  "schedule/", site.notice.published),
         PagePlan("livestreams/", "livestreams.html", "直播收看与资料下载", {}, "livestreams/",
                  site.notice.published),

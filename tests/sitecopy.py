@@ -1,0 +1,85 @@
+"""Shared helpers for tests that work on a throw-away copy of the real project.
+
+The copy holds the real `config.yaml`, `content/` and `templates/`, so a test breaks exactly one
+thing in real content and sees what a clerk would see.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+SITE_PARTS = ("config.yaml", "content", "templates")
+
+
+def copy_site(dest: Path) -> Path:
+    """Copy the project's content and templates into `dest` (created if needed)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in SITE_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part)
+        else:
+            shutil.copy2(source, dest / part)
+    return dest
+
+
+def run_build(root: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the real command line, `python build.py --root <root>`, as a clerk would."""
+    return subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "--root", str(root), *args],
+        cwd=str(cwd or root.parent), capture_output=True, text=True, encoding="utf-8",
+        errors="replace", timeout=120)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` as relative posix path -> bytes."""
+    return {path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def read(root: Path, name: str) -> str:
+    return (root / name).read_text(encoding="utf-8")
+
+
+def write(root: Path, name: str, text: str) -> None:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def line_of(text: str, needle: str, nth: int = 1, start: int = 1) -> int:
+    """1-based number of the line holding the nth occurrence of `needle` (from line `start`)."""
+    seen = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if number >= start and needle in line:
+            seen += 1
+            if seen == nth:
+                return number
+    raise AssertionError(f"{needle!r} (occurrence {nth}) not found")
+
+
+def replace_line(text: str, number: int, new: str) -> str:
+    """Replace line `number` (1-based) by `new` (which may hold several lines)."""
+    lines = text.split("\n")
+    lines[number - 1] = new
+    return "\n".join(lines)
+
+
+def insert_after(text: str, number: int, new: str) -> str:
+    """Insert `new` as line(s) after line `number`."""
+    lines = text.split("\n")
+    lines[number:number] = new.split("\n")
+    return "\n".join(lines)
+
+
+def delete_line(text: str, number: int) -> str:
+    lines = text.split("\n")
+    del lines[number - 1]
+    return "\n".join(lines)
