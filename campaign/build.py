@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from . import printing
 from .content import load_site
 from .model import Site
 from .output import check_target, write_site
@@ -17,19 +18,29 @@ def load(root: Path, base_url: str | None = None) -> Site:
     site = load_site(root)
     if base_url:
         url = base_url if base_url.endswith("/") else base_url + "/"
-        config = dataclasses.replace(site.config, base_url=url, base_path=urlsplit(url).path or "/")
+        config = dataclasses.replace(site.config, site_url=url, base_path=urlsplit(url).path or "/")
         site = dataclasses.replace(site, config=config)
     return site
 
 
-def render(root: Path, site: Site) -> dict[str, bytes]:
-    return render_site(site, load_theme(root / "templates"))
+def render(root: Path, site: Site, with_pdf: bool = False) -> dict[str, bytes]:
+    return render_site(site, load_theme(root / "templates"), with_pdf)
 
 
-def build(root: Path, out: Path, base_url: str | None = None) -> dict[str, bytes]:
-    """Build the site into `out`; on any ContentError `out` is left as it was."""
+def build(root: Path, out: Path, base_url: str | None = None, pdf: bool = True,
+          say=print) -> dict[str, bytes]:
+    """Build the site into `out`; on any ContentError `out` is left as it was.
+
+    Poster PDFs need Chromium: without it everything else is still built, and `say` tells
+    the user how to get it.
+    """
     check_target(out, root)
     site = load(root, base_url)
-    files = render(root, site)
-    write_site(files, out)
+    chromium = printing.find_chromium() if pdf and site.posters else None
+    if pdf and site.posters and chromium is None:
+        say(printing.INSTALL_HINT)
+    files = render(root, site, with_pdf=chromium is not None)
+    if chromium:
+        files.update(printing.print_posters(site, files, chromium, out.parent / ".cache"))
+    write_site(dict(sorted(files.items())), out)
     return files

@@ -22,6 +22,17 @@ def report(site: Site, as_of: dt.date) -> str:
         state = "【已到公布日期，请尽快填写】" if overdue else "（待公布）"
         lines.append(f"  - {item.title}（{item.platform}）：应于 {cn_date(item.announce_on)} "
                      f"在{item.announce_where}公布 {state}")
+    if site.links:
+        lines.append("")
+        lines.append(f"海报短地址：{len(site.links)} 个（印在海报上，不可更改）")
+    for link in site.links:
+        address = site.config.base_url + link.path
+        if link.pending is None:
+            lines.append(f"  - {address} → {link.url or site.config.base_url + link.page}")
+            continue
+        overdue = as_of >= link.pending.announce_on
+        state = "【已过公布日期仍未填写，扫码者只能看到“尚未公布”】" if overdue else "（待公布）"
+        lines.append(f"  - {address} → 尚未公布，应于 {cn_date(link.pending.announce_on)} 公布 {state}")
     if site.quiz.url is None:
         lines.append(f"  - {site.quiz.title}：答题网址未填写（网站上提示扫描通知附件中的二维码）")
     lines.append("")

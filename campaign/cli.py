@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from . import build as builder
+from . import printing
 from .check import report
 from .errors import ContentError
 from .output import UnsafeTarget
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
         print(str(exc), file=sys.stderr)
         print("（output/ 文件夹保持上次成功构建的内容，没有改动。）", file=sys.stderr)
         return 1
+    except printing.PrintingFailed as exc:
+        print(f"构建失败：{exc}。output/ 没有改动。", file=sys.stderr)
+        return 3
     except UnsafeTarget as exc:
         print(f"构建失败：{exc}", file=sys.stderr)
         return 2
@@ -40,7 +44,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
 def _build(root: Path, args) -> int:
     started = time.perf_counter()
     out = Path(args.out) if args.out else root / "output"
-    files = builder.build(root, out, args.base_url)
+    files = builder.build(root, out, args.base_url, pdf=not args.no_pdf)
     seconds = time.perf_counter() - started
     print(f"已生成 {len(files)} 个文件到 {out}（用时 {seconds:.2f} 秒）")
     return 0
@@ -72,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", help="网站项目所在的文件夹（默认：当前文件夹）")
     parser.add_argument("--out", help="输出文件夹（默认：项目下的 output/）")
     parser.add_argument("--base-url", type=_base_url, help="临时改用另一个网址（如测试服务器）")
+    parser.add_argument("--no-pdf", action="store_true", help="不打印海报 PDF（预览时更快）")
     parser.add_argument("--as-of", type=_date_arg, help="按哪一天检查（默认今天），如 2024-05-13")
     return parser
 

@@ -7,11 +7,13 @@ livestream that does not exist, two events with one id), so each message is abou
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import model as m
+from . import posters
 from .errors import ContentError, Problems
 from .markup import split_front_matter, to_html
 from .schema import (Choice, Date, Email, Ident, Integer, ListOf, Record, Text, Time, Url,
@@ -35,7 +37,9 @@ CONFIG = Record({
         "organiser": Text(), "contact": Text(), "site_code": Text(),
         "icp": Text(), "police": Text(),
     }),
-    "qr": Record({"error_correction": Choice({"M": "M", "Q": "Q", "H": "H"})}),
+    "qr": Record({"error_correction": Choice({"M": "M", "Q": "Q", "H": "H"}),
+                  "poster_error_correction": Choice({"Q": "Q", "H": "H"}, required=False,
+                                                    default="H")}),
     "news_per_page": Integer(1, 100),
 })
 
@@ -84,7 +88,8 @@ def load_site(root: Path) -> m.Site:
     yaml_files = {"config": ("config.yaml", CONFIG), "campaign": ("content/campaign.yaml", CAMPAIGN),
                   "schedule": ("content/schedule.yaml", SCHEDULE),
                   "livestreams": ("content/livestreams.yaml", LIVESTREAMS),
-                  "pledges": ("content/pledges.yaml", PLEDGES), "quiz": ("content/quiz.yaml", QUIZ)}
+                  "pledges": ("content/pledges.yaml", PLEDGES), "quiz": ("content/quiz.yaml", QUIZ),
+                  "posters": ("content/posters.yaml", posters.POSTERS)}
     nodes: list[Node] = []
     for name, (path, record) in yaml_files.items():
         node = _guarded(problems, lambda p=path: _read_yaml(root / p, root))
@@ -170,13 +175,16 @@ def _assemble(docs: dict, pages: dict, news: list[m.NewsItem], nodes: list[Node]
     problems.raise_if_any()
     notice, notice_html, _ = pages["notice"]
     contact, contact_html, _ = pages["contact"]
-    return m.Site(
+    site = m.Site(
         config=config, campaign=campaign, events=events, livestreams=livestreams,
         downloads=downloads, pledge_day=_pledge_day(docs["pledges"]), quiz=_quiz(docs["quiz"]),
         notice=m.Notice(**_fields(notice, m.Notice, body_html=notice_html)),
         contact=m.Contact(**_fields(contact, m.Contact, body_html=contact_html)),
         news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
         placeholders=placeholders)
+    links, poster_list = posters.resolve(docs["posters"], site, problems)
+    problems.raise_if_any()
+    return dataclasses.replace(site, links=links, posters=poster_list)
 
 
 def _fields(record: dict, cls, **extra) -> dict:
@@ -192,9 +200,11 @@ def _config(r: dict) -> m.Config:
     base_url = r["base_url"] if r["base_url"].endswith("/") else r["base_url"] + "/"
     return m.Config(
         title=r["title"], short_title=r["short_title"], description=r["description"],
-        base_url=base_url, base_path=urlsplit(base_url).path or "/", language=r["language"],
+        base_url=base_url, site_url=base_url, base_path=urlsplit(base_url).path or "/",
+        language=r["language"],
         timezone=r["timezone"], organiser=r["organiser"], footer=m.Footer(**_fields(r["footer"], m.Footer)),
-        qr=m.QrSettings(error_correction=r["qr"]["error_correction"]),
+        qr=m.QrSettings(error_correction=r["qr"]["error_correction"],
+                        poster_error_correction=r["qr"]["poster_error_correction"]),
         news_per_page=r["news_per_page"])
 
 

@@ -35,6 +35,7 @@ class Footer:
 @dataclass(frozen=True)
 class QrSettings:
     error_correction: str  # M, Q or H: lower levels do not survive a smudged print
+    poster_error_correction: str  # Q or H: a printed code cannot be corrected
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,9 @@ class Config:
     title: str
     short_title: str
     description: str
-    base_url: str  # absolute production address, always ending in "/"
-    base_path: str  # its path part, e.g. "/jnxcz/2024/"
+    base_url: str  # absolute production address, always ending in "/": QR codes, canonical
+    site_url: str  # where this build is served: base_url, or a staging server's address
+    base_path: str  # site_url's path part, e.g. "/jnxcz/2024/"
     language: str
     timezone: str
     organiser: str
@@ -174,6 +176,44 @@ class NewsItem:
 
 
 @dataclass(frozen=True)
+class StableLink:
+    """A short address on our own site (go/<id>/) that printed QR codes encode.
+
+    Its page sends the visitor on to `url`; while `url` is None (a livestream not announced
+    yet) the page says when and where the address will be announced.
+    """
+
+    id: str
+    label: str  # what is there, in words
+    url: Optional[str]  # an outside http(s) address, None until announced or for our own pages
+    page: Optional[str]  # or a page of our own site, as a path under the base URL
+    pending: Optional[Announced]  # the announcement still awaited, if any
+
+    @property
+    def path(self) -> str:
+        return f"go/{self.id}/"
+
+
+@dataclass(frozen=True)
+class PaperSize:
+    name: str
+    width_mm: int
+    height_mm: int
+
+
+@dataclass(frozen=True)
+class Poster:
+    id: str
+    headline: str
+    text: str
+    link: StableLink
+    paper: PaperSize
+    placement: str  # where it hangs, e.g. 电梯门
+    distance_m: float  # how far away people scan it
+    qr_mm: float  # printed size of the code itself, quiet zone excluded
+
+
+@dataclass(frozen=True)
 class Site:
     config: Config
     campaign: Campaign
@@ -186,3 +226,5 @@ class Site:
     contact: Contact
     news: tuple[NewsItem, ...]  # newest first
     placeholders: tuple[Placeholder, ...]
+    links: tuple[StableLink, ...] = ()
+    posters: tuple[Poster, ...] = ()

@@ -7,6 +7,7 @@ Ours has a viewBox and no size, so CSS scales it, no ids, and a 4-module quiet z
 
 from __future__ import annotations
 
+import io
 from functools import lru_cache
 from html import escape
 
@@ -43,13 +44,33 @@ def svg_path(rows: tuple[tuple[bool, ...], ...]) -> str:
 
 
 @lru_cache(maxsize=4096)
-def svg(data: str, label: str, level: str = "M") -> str:
-    """Inline SVG of a code for `data`; `label` says in words where it leads."""
+def svg(data: str, label: str, level: str = "M", width_mm: float = 0) -> str:
+    """Inline SVG of a code for `data`; `label` says in words where it leads.
+
+    Without `width_mm` it has no size of its own, so CSS scales it; with it, it prints at
+    exactly that width, quiet zone included.
+    """
     rows = matrix(data, level)
     size = len(rows)
+    sized = f'width="{width_mm:.2f}mm" height="{width_mm:.2f}mm" ' if width_mm else ""
     return (
-        f'<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+        f'<svg class="qr" xmlns="http://www.w3.org/2000/svg" {sized}viewBox="0 0 {size} {size}" '
         f'role="img" aria-label="{escape(label, quote=True)}" shape-rendering="crispEdges">'
         f'<rect width="{size}" height="{size}" fill="#fff"/>'
         f'<path fill="#000" d="{svg_path(rows)}"/></svg>'
     )
+
+
+def png(data: str, level: str, width_mm: float, dpi: int = 300) -> bytes:
+    """A PNG for print shops: whole pixels per module, at least `width_mm` wide at `dpi`."""
+    from PIL import Image  # only posters need Pillow
+
+    rows = matrix(data, level)
+    target_px = width_mm / 25.4 * dpi
+    scale = max(1, -(-int(target_px) // len(rows)))
+    small = Image.new("1", (len(rows), len(rows)), 1)
+    small.putdata([0 if dark else 1 for row in rows for dark in row])
+    image = small.resize((len(rows) * scale, len(rows) * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", dpi=(dpi, dpi), optimize=False)
+    return buffer.getvalue()

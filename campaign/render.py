@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from . import dates, qr
 from .errors import ContentError
 from .model import PLACEHOLDER_PREFIX, Site
+from .poster_pages import poster_facts, print_files, redirect_target
 from .theme import Theme, ThemeLoader, template_error
 from .urls import Linker, is_safe, output_file
 
@@ -54,7 +55,24 @@ def plan_pages(site: Site) -> list[PagePlan]:
         pages.append(PagePlan(f"events/{event.id}/", "event.html", event.title,
                               {"event": event}, "schedule/", site.notice.published))
     pages.extend(_news_pages(site))
+    pages.extend(_poster_pages(site))
     pages.append(PagePlan("404.html", "404.html", "页面未找到", sitemap=False))
+    return pages
+
+
+def _poster_pages(site: Site) -> list[PagePlan]:
+    pages = []
+    for link in site.links:
+        pages.append(PagePlan(link.path, "go.html", link.label,
+                              {"link": link, "target": redirect_target(site, link)}, "",
+                              site.notice.published, sitemap=False))
+    if site.posters:
+        posters = [poster_facts(site, poster) for poster in site.posters]
+        pages.append(PagePlan("posters/", "posters.html", "宣传海报", {"posters": posters}, "",
+                              site.notice.published))
+        for facts in posters:
+            pages.append(PagePlan(facts["folder"], "poster.html", facts["poster"].headline,
+                                  facts, "", site.notice.published))
     return pages
 
 
@@ -105,13 +123,16 @@ def make_environment(theme: Theme) -> jinja2.Environment:
     return env
 
 
-def render_site(site: Site, theme: Theme) -> dict[str, bytes]:
+def render_site(site: Site, theme: Theme, with_pdf: bool = True) -> dict[str, bytes]:
+    """`with_pdf` says whether poster PDFs will be printed, so pages link to them or not."""
     env = make_environment(theme)
     files: dict[str, bytes] = dict(theme.static)
+    files.update(print_files(site))
     plans = plan_pages(site)
     try:
         for plan in plans:
-            _add(files, output_file(plan.url), _render_page(env, site, theme, plan).encode())
+            html = _render_page(env, site, theme, plan, with_pdf)
+            _add(files, output_file(plan.url), html.encode())
         for name in ("feed.xml", "sitemap.xml", "robots.txt"):
             text = env.get_template(name).render(site=site, pages=plans, cfg=site.config)
             _add(files, name, text.encode())
@@ -128,7 +149,8 @@ def _add(files: dict[str, bytes], path: str, data: bytes) -> None:
     files[path] = data
 
 
-def _render_page(env: jinja2.Environment, site: Site, theme: Theme, plan: PagePlan) -> str:
+def _render_page(env: jinja2.Environment, site: Site, theme: Theme, plan: PagePlan,
+                 with_pdf: bool) -> str:
     cfg = site.config
     link = Linker(plan.url, cfg.base_path, cfg.base_url, absolute=plan.url == "404.html")
     full_url = cfg.base_url + (plan.url if plan.url != "404.html" else "")
@@ -136,12 +158,14 @@ def _render_page(env: jinja2.Environment, site: Site, theme: Theme, plan: PagePl
         "title": plan.title, "url": plan.url, "full_url": full_url, "updated": plan.updated,
         "qr": Markup(qr.svg(full_url, f"二维码：用手机扫码打开本页 {full_url}",
                             cfg.qr.error_correction)),
+        "with_pdf": with_pdf,
     }
     nav = [{"label": label, "href": link(target), "current": target == plan.section}
            for label, target in NAV]
     return env.get_template(plan.template).render(
         site=site, cfg=cfg, page=page, nav=nav, url=link,
-        css=link(theme.assets["style.css"]), qr_for=_qr_for(cfg), **plan.data)
+        css=link(theme.assets["style.css"]), poster_css=link(theme.assets["poster.css"]),
+        qr_for=_qr_for(cfg), **plan.data)
 
 
 def _qr_for(cfg):

@@ -1,0 +1,57 @@
+"""What the posters add to the site: stable-address pages, poster pages and print files.
+
+Pure like the rest of rendering: returns plans and bytes, and the PDFs are printed later from
+the rendered poster pages (see `printing`).
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from . import qr
+from .model import Poster, Site, StableLink
+from .posters import printed_width_mm
+
+PDF_NAME = "poster.pdf"
+
+
+def short_address(site: Site, link: StableLink) -> str:
+    """The address printed in words under a code, without the scheme people never type."""
+    address = site.config.base_url + link.path
+    return address.split("://", 1)[1]
+
+
+def redirect_target(site: Site, link: StableLink) -> str | None:
+    if link.url:
+        return link.url
+    if link.page is not None:
+        return site.config.site_url + link.page
+    return None
+
+
+def poster_facts(site: Site, poster: Poster) -> dict:
+    """Everything a poster page or the poster list shows, computed once."""
+    cfg = site.config
+    address = cfg.base_url + poster.link.path
+    level = cfg.qr.poster_error_correction
+    modules = len(qr.matrix(address, level))
+    width = printed_width_mm(poster, modules)
+    folder = f"posters/{poster.id}/"
+    return {
+        "poster": poster, "address": address, "short": short_address(site, poster.link),
+        "width_mm": width, "modules": modules - 2 * qr.QUIET_ZONE, "level": level,
+        "folder": folder, "svg_file": folder + "qr.svg", "png_file": folder + "qr-300dpi.png",
+        "pdf_file": folder + PDF_NAME,
+        "qr": Markup(qr.svg(address, f"二维码：扫码打开 {address}", level, width)),
+    }
+
+
+def print_files(site: Site) -> dict[str, bytes]:
+    """The code of each poster as a sized SVG and a 300 dpi PNG, for print shops."""
+    files = {}
+    for poster in site.posters:
+        facts = poster_facts(site, poster)
+        svg = qr.svg(facts["address"], f"二维码：{facts['address']}", facts["level"], facts["width_mm"])
+        files[facts["svg_file"]] = ('<?xml version="1.0" encoding="UTF-8"?>\n' + svg + "\n").encode()
+        files[facts["png_file"]] = qr.png(facts["address"], facts["level"], facts["width_mm"])
+    return files

@@ -1,0 +1,126 @@
+"""Poster PDFs, printed by headless Chromium from the rendered poster pages.
+
+Chromium prints exactly what the browser shows, @page size included. It also stamps the time
+of printing into the PDF, which would make every build differ: those dates are replaced, byte
+for byte at the same length so the PDF's cross-reference offsets stay right, by a date that
+comes from the content. Printed PDFs are kept in a cache keyed by everything that shapes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .model import Site
+from .poster_pages import PDF_NAME
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw"]
+PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \((D:[^)]*)\)")
+FORMAT = b"poster-pdf-1"
+INSTALL_HINT = ("未找到 Chromium 浏览器，海报 PDF 没有生成（其余文件已正常生成）。"
+                "安装方法（Debian/统信/麒麟等）：sudo apt-get install chromium")
+
+
+class PrintingFailed(Exception):
+    """Chromium was there but did not print; the message says which poster."""
+
+
+def find_chromium() -> str | None:
+    for name in CHROMIUM_NAMES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def chromium_version(chromium: str) -> str:
+    result = subprocess.run([chromium, "--version"], capture_output=True, text=True, timeout=60)
+    return result.stdout.strip()
+
+
+def print_posters(site: Site, files: dict[str, bytes], chromium: str, cache: Path) -> dict[str, bytes]:
+    """Return {posters/<id>/poster.pdf: bytes} for every poster, printing only what changed."""
+    version = chromium_version(chromium).encode()
+    stamp = site.notice.published.strftime("D:%Y%m%d000000+08'00'").encode()
+    jobs = {}
+    for poster in site.posters:
+        page = f"posters/{poster.id}/index.html"
+        needed = _files_for(files, page)
+        key = hashlib.sha256(FORMAT + version + stamp + b"".join(
+            name.encode() + b"\0" + hashlib.sha256(data).digest() for name, data in sorted(needed.items()))).hexdigest()
+        jobs[f"posters/{poster.id}/{PDF_NAME}"] = (page, needed, key)
+    results: dict[str, bytes] = {}
+    missing = {}
+    for target, (page, needed, key) in jobs.items():
+        cached = _read_cache(cache, key)
+        if cached is not None:
+            results[target] = cached
+        else:
+            missing[target] = (page, needed, key)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        printed = pool.map(lambda item: (item[0], _print(chromium, *item[1][:2], stamp)), missing.items())
+        for target, data in printed:
+            results[target] = data
+            _write_cache(cache, missing[target][2], data)
+    return dict(sorted(results.items()))
+
+
+def _files_for(files: dict[str, bytes], page: str) -> dict[str, bytes]:
+    """The poster page and the assets it loads: all that the printed PDF depends on."""
+    return {name: data for name, data in files.items() if name == page or name.startswith("assets/")}
+
+
+def _print(chromium: str, page: str, needed: dict[str, bytes], stamp: bytes) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="poster-") as folder:
+        root = Path(folder)
+        for name, data in needed.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_bytes(data)
+        pdf = root / "out.pdf"
+        command = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={root / 'profile'}",
+                   f"--print-to-pdf={pdf}", (root / page).as_uri()]
+        try:
+            subprocess.run(command, capture_output=True, timeout=120, check=False)
+        except subprocess.TimeoutExpired:
+            raise PrintingFailed(f"打印海报 {page} 超时（Chromium 两分钟没有完成）") from None
+        if not pdf.exists() or pdf.stat().st_size == 0:
+            raise PrintingFailed(f"Chromium 没能把 {page} 打印成 PDF")
+        return fix_dates(pdf.read_bytes(), stamp)
+
+
+def fix_dates(pdf: bytes, stamp: bytes) -> bytes:
+    """Put `stamp` in place of the printing time, keeping every byte offset where it was."""
+    def same_length(match: re.Match) -> bytes:
+        old = match.group(2)
+        new = stamp[: len(old)].ljust(len(old), b" ")
+        return b"/" + match.group(1) + b" (" + new + b")"
+    return PDF_DATE.sub(same_length, pdf)
+
+
+def _read_cache(cache: Path, key: str) -> bytes | None:
+    path = cache / "pdf" / f"{key}.pdf"
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    # A half-written entry is ignored and printed again.
+    return data if data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF") else None
+
+
+def _write_cache(cache: Path, key: str, data: bytes) -> None:
+    folder = cache / "pdf"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".{key}.tmp"
+        temporary.write_bytes(data)
+        temporary.replace(folder / f"{key}.pdf")
+    except OSError:
+        pass  # the cache only saves time; a build never fails because of it
