@@ -11,13 +11,17 @@ def test_check_before_announcement_lists_pending_addresses():
     result = run_build("check", "--as-of", "2024-05-10")
     assert result.returncode == 0, result.stderr
     assert "尚未公布的网址：4 个" in result.stdout
-    assert result.stdout.count("（待公布）") == 4
+    pending_section, links_section = result.stdout.split("\n\n")[1:3]
+    assert pending_section.count("（待公布）") == 4
     assert "请尽快填写" not in result.stdout
+    assert "go/xinhua-live/ → 尚未公布" in links_section
+    assert "go/schedule/ → https://www.example.gov.cn/jnxcz/2024/schedule/" in links_section
 
 
 def test_check_after_announcement_flags_overdue_addresses():
     result = run_build("check", "--as-of", "2024-05-13T12:00")
     assert result.stdout.count("【已到公布日期，请尽快填写】") == 4
+    assert result.stdout.count("【已过公布日期仍未填写") == 4
     assert "新华网" in result.stdout and "华龙网" in result.stdout
 
 
