@@ -21,6 +21,10 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     root = Path(args.root or root or Path.cwd()).resolve()
     _utf8_console()
     try:
+        if args.command == "serve":
+            from .serve import run
+            out = Path(args.out) if args.out else root / "output"
+            return run(root, out, args.host, args.port)
         if args.command == "check":
             site = builder.load(root, args.base_url)
             builder.render(root, site)
@@ -71,11 +75,14 @@ def _date_arg(text: str) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="build.py", description="生成节能宣传周活动网站")
-    parser.add_argument("command", nargs="?", default="build", choices=["build", "check"],
-                        help="build：生成网站（默认）；check：只检查内容并列出待补充的信息")
+    parser.add_argument("command", nargs="?", default="build", choices=["build", "check", "serve"],
+                        help="build：生成网站（默认）；check：只检查内容并列出待补充的信息；"
+                             "serve：本机预览，保存文件后浏览器自动刷新")
     parser.add_argument("--root", help="网站项目所在的文件夹（默认：当前文件夹）")
     parser.add_argument("--out", help="输出文件夹（默认：项目下的 output/）")
     parser.add_argument("--base-url", type=_base_url, help="临时改用另一个网址（如测试服务器）")
+    parser.add_argument("--host", default="127.0.0.1", help="预览绑定的地址（默认 127.0.0.1，只有本机能访问）")
+    parser.add_argument("--port", type=int, default=8000, help="预览端口（默认 8000）")
     parser.add_argument("--no-pdf", action="store_true", help="不打印海报 PDF（预览时更快）")
     parser.add_argument("--as-of", type=_date_arg, help="按哪一天检查（默认今天），如 2024-05-13")
     return parser
@@ -84,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
 def _utf8_console() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.reconfigure(encoding="utf-8")
+            stream.reconfigure(encoding="utf-8", line_buffering=True)
         except (AttributeError, ValueError):
             pass
 

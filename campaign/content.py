@@ -121,10 +121,22 @@ def _read_yaml(path: Path, root: Path) -> Node:
     return parse_yaml(text, name)
 
 
+_PAGES: dict = {}  # (file name, text) -> parsed page; a live preview re-reads only edited files
+
+
 def _read_page(path: Path, root: Path, record: Record, problems: Problems):
     name, text = read_text(path, root)
+    key = (name, text)
+    if key in _PAGES:
+        return _PAGES[key]
+    before = len(problems.items)
     front, body, _ = split_front_matter(text, name)
-    return read_document(front, record, problems), to_html(body), front
+    page = read_document(front, record, problems), to_html(body), front
+    if len(problems.items) == before:
+        if len(_PAGES) > 20000:
+            _PAGES.clear()
+        _PAGES[key] = page
+    return page
 
 
 def _read_news(root: Path, problems: Problems, nodes: list[Node]) -> list[m.NewsItem]:

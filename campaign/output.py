@@ -60,3 +60,28 @@ def _swap(staging: Path, target: Path) -> None:
     target.rename(old)
     staging.rename(target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def update_site(previous: dict[str, bytes], files: dict[str, bytes], target: Path) -> frozenset:
+    """Bring `target` from `previous` to `files`, touching only what differs.
+
+    Used by the live preview, where a save must show at once: each changed file is replaced
+    by a rename, so a browser never reads a half-written page. Returns the paths touched.
+    """
+    touched = set()
+    for path, data in files.items():
+        if previous.get(path) == data:
+            continue
+        if not is_safe(path):
+            raise ValueError(f"unsafe output path {path!r}")
+        destination = target / path
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        temporary = destination.with_name(f".{destination.name}.new")
+        temporary.write_bytes(data)
+        os.chmod(temporary, 0o644)
+        temporary.replace(destination)
+        touched.add(path)
+    for path in previous.keys() - files.keys():
+        (target / path).unlink(missing_ok=True)
+        touched.add(path)
+    return frozenset(touched)

@@ -46,6 +46,11 @@ def poster_facts(site: Site, poster: Poster) -> dict:
     }
 
 
+def print_files_names(site: Site) -> list[str]:
+    return [f"posters/{poster.id}/{name}" for poster in site.posters
+            for name in ("qr.svg", "qr-300dpi.png")]
+
+
 def print_files(site: Site) -> dict[str, bytes]:
     """The code of each poster as a sized SVG and a 300 dpi PNG, for print shops."""
     files = {}

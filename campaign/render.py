@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from . import dates, qr
 from .errors import ContentError
 from .model import PLACEHOLDER_PREFIX, Site
-from .poster_pages import poster_facts, print_files, redirect_target
+from .poster_pages import poster_facts, print_files, print_files_names, redirect_target
 from .theme import Theme, ThemeLoader, template_error
 from .urls import Linker, is_safe, output_file
 
@@ -33,31 +33,45 @@ class PagePlan:
     section: str = ""  # the nav entry it belongs to
     updated: dt.date | None = None  # shown as 发布时间 / 更新时间 and used in the sitemap
     sitemap: bool = True
+    # Parts of the model the page shows (see `changes`); config and templates go without saying.
+    depends: frozenset = frozenset()
+
+
+def _deps(*keys: str) -> frozenset:
+    return frozenset(("notice",) + keys)  # every page shows the notice's date as 发布时间
 
 
 def plan_pages(site: Site) -> list[PagePlan]:
     cfg = site.config
+    published = site.notice.published
+    latest = tuple(f"news:{item.slug}" for item in site.news[:5])
     pages = [
-        PagePlan("", "index.html", cfg.title, section="", updated=site.notice.published),
+        PagePlan("", "index.html", cfg.title, {}, "", published, depends=_deps(
+            "campaign", "schedule", "pledges", "quiz", "news-order", *latest)),
         PagePlan("schedule/", "schedule.html", "活动日程",
                  {"days": _schedule_days(site), "spanning": [e for e in site.events if e.end_date]},
-                 "schedule/", site.notice.published),
+                 "schedule/", published, depends=_deps("campaign", "schedule")),
         PagePlan("livestreams/", "livestreams.html", "直播收看与资料下载", {}, "livestreams/",
-                 site.notice.published),
-        PagePlan("pledges/", "pledges.html", site.pledge_day.title, {}, "pledges/",
-                 site.notice.published),
-        PagePlan("quiz/", "quiz.html", site.quiz.title, {}, "quiz/", site.notice.published),
-        PagePlan("notice/", "notice.html", "活动通知", {}, "notice/", site.notice.published),
-        PagePlan("contact/", "contact.html", site.contact.title, {}, "contact/",
-                 site.notice.published),
+                 published, depends=_deps("livestreams")),
+        PagePlan("pledges/", "pledges.html", site.pledge_day.title, {}, "pledges/", published,
+                 depends=_deps("pledges")),
+        PagePlan("quiz/", "quiz.html", site.quiz.title, {}, "quiz/", published,
+                 depends=_deps("quiz")),
+        PagePlan("notice/", "notice.html", "活动通知", {}, "notice/", published, depends=_deps()),
+        PagePlan("contact/", "contact.html", site.contact.title, {}, "contact/", published,
+                 depends=_deps("contact")),
     ]
     for event in site.events:
         pages.append(PagePlan(f"events/{event.id}/", "event.html", event.title,
-                              {"event": event}, "schedule/", site.notice.published))
+                              {"event": event}, "schedule/", published,
+                              depends=_deps("schedule", "livestreams")))
     pages.extend(_news_pages(site))
     pages.extend(_poster_pages(site))
     pages.append(PagePlan("404.html", "404.html", "页面未找到", sitemap=False))
     return pages
+
+
+POSTER_DEPS = _deps("posters", "livestreams", "schedule", "campaign")
 
 
 def _poster_pages(site: Site) -> list[PagePlan]:
@@ -65,14 +79,14 @@ def _poster_pages(site: Site) -> list[PagePlan]:
     for link in site.links:
         pages.append(PagePlan(link.path, "go.html", link.label,
                               {"link": link, "target": redirect_target(site, link)}, "",
-                              site.notice.published, sitemap=False))
+                              site.notice.published, sitemap=False, depends=POSTER_DEPS))
     if site.posters:
         posters = [poster_facts(site, poster) for poster in site.posters]
         pages.append(PagePlan("posters/", "posters.html", "宣传海报", {"posters": posters}, "",
-                              site.notice.published))
+                              site.notice.published, depends=POSTER_DEPS))
         for facts in posters:
             pages.append(PagePlan(facts["folder"], "poster.html", facts["poster"].headline,
-                                  facts, "", site.notice.published))
+                                  facts, "", site.notice.published, depends=POSTER_DEPS))
     return pages
 
 
@@ -97,11 +111,14 @@ def _news_pages(site: Site) -> list[PagePlan]:
                  "prev": None if number == 1 else ("news/" if number == 2 else f"news/page/{number - 1}/"),
                  "next": None if number == count else f"news/page/{number + 1}/"}
         title = "活动动态" if number == 1 else f"活动动态（第 {number} 页）"
+        shown = tuple(f"news:{item.slug}" for item in chunk)
         pages.append(PagePlan(url, "news_list.html", title, {"items": chunk, "pager": pager},
-                              "news/", chunk[0].date if chunk else None))
+                              "news/", chunk[0].date if chunk else None,
+                              depends=frozenset(("news-order",) + shown)))
     for item in items:
         pages.append(PagePlan(f"news/{item.slug}/", "news_item.html", item.title,
-                              {"item": item}, "news/", item.date))
+                              {"item": item}, "news/", item.date,
+                              depends=frozenset((f"news:{item.slug}",))))
     return pages
 
 
@@ -123,22 +140,59 @@ def make_environment(theme: Theme) -> jinja2.Environment:
     return env
 
 
+FEEDS = {"feed.xml": frozenset(("news-any", "notice")), "sitemap.xml": None,
+         "robots.txt": frozenset()}  # None: always rendered, it lists every page
+
+
+@dataclass(frozen=True)
+class Rendering:
+    files: dict  # output path -> bytes, the whole site
+    rendered: frozenset  # output paths rendered this time (the rest came from the previous one)
+
+
 def render_site(site: Site, theme: Theme, with_pdf: bool = True) -> dict[str, bytes]:
     """`with_pdf` says whether poster PDFs will be printed, so pages link to them or not."""
+    return render_changes(site, theme, with_pdf).files
+
+
+def render_changes(site: Site, theme: Theme, with_pdf: bool, previous: Rendering | None = None,
+                   changed: frozenset | None = None) -> Rendering:
+    """Render what `changed` (keys from `changes.changed_parts`) touches; reuse the rest.
+
+    Without a previous rendering, or when config or templates changed, everything is rendered.
+    """
+    everything = previous is None or changed is None or "config" in changed
+    reuse = {} if everything else previous.files
     env = make_environment(theme)
     files: dict[str, bytes] = dict(theme.static)
-    files.update(print_files(site))
+    rendered = set()
+
+    def needed(path: str, depends) -> bool:
+        if everything or path not in reuse or depends is None or depends & changed:
+            rendered.add(path)
+            return True
+        files[path] = reuse[path]
+        return False
+
+    if everything or "posters" in changed or not all(p in reuse for p in print_files_names(site)):
+        files.update(print_files(site))
+    else:
+        files.update({path: reuse[path] for path in print_files_names(site)})
     plans = plan_pages(site)
     try:
         for plan in plans:
-            html = _render_page(env, site, theme, plan, with_pdf)
-            _add(files, output_file(plan.url), html.encode())
-        for name in ("feed.xml", "sitemap.xml", "robots.txt"):
-            text = env.get_template(name).render(site=site, pages=plans, cfg=site.config)
-            _add(files, name, text.encode())
+            path = output_file(plan.url)
+            if path in files:
+                raise ContentError.at("content", 0, f"两个页面要写到同一个文件「{path}」；请修改其中一个的 id 或文件名")
+            if needed(path, plan.depends):
+                _add(files, path, _render_page(env, site, theme, plan, with_pdf).encode())
+        for name, depends in FEEDS.items():
+            if needed(name, depends):
+                text = env.get_template(name).render(site=site, pages=plans, cfg=site.config)
+                _add(files, name, text.encode())
     except jinja2.TemplateError as exc:
         raise template_error(exc) from None
-    return dict(sorted(files.items()))
+    return Rendering(dict(sorted(files.items())), frozenset(rendered))
 
 
 def _add(files: dict[str, bytes], path: str, data: bytes) -> None:
