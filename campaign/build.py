@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,10 +14,13 @@ from .model import Site
 from .output import check_target, write_site
 from .render import render_site
 from .theme import load_theme
+from .timeline import BEIJING
+from .timeline import now as timeline_now
 
 
-def load(root: Path, base_url: str | None = None) -> Site:
-    site = load_site(root)
+def load(root: Path, base_url: str | None = None, as_of: dt.datetime | None = None) -> Site:
+    """The checked site model; `as_of` is the moment schedules show (default: now)."""
+    site = dataclasses.replace(load_site(root), as_of=as_of or default_moment())
     if base_url:
         url = base_url if base_url.endswith("/") else base_url + "/"
         config = dataclasses.replace(site.config, site_url=url, base_path=urlsplit(url).path or "/")
@@ -27,15 +32,23 @@ def render(root: Path, site: Site, with_pdf: bool = False) -> dict[str, bytes]:
     return render_site(site, load_theme(root / "templates"), with_pdf)
 
 
+def default_moment() -> dt.datetime:
+    """Now, or SOURCE_DATE_EPOCH when set: the reproducible-builds convention for a fixed clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), BEIJING)
+    return timeline_now()
+
+
 def build(root: Path, out: Path, base_url: str | None = None, pdf: bool = True,
-          say=print) -> dict[str, bytes]:
+          say=print, as_of: dt.datetime | None = None) -> dict[str, bytes]:
     """Build the site into `out`; on any ContentError `out` is left as it was.
 
     Poster PDFs need Chromium: without it everything else is still built, and `say` tells
     the user how to get it.
     """
     check_target(out, root)
-    site = load(root, base_url)
+    site = load(root, base_url, as_of)
     chromium = printing.find_chromium() if pdf and site.posters else None
     if pdf and site.posters and chromium is None:
         say(printing.INSTALL_HINT)

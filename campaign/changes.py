@@ -25,6 +25,8 @@ def changed_parts(old: Site, new: Site) -> frozenset:
     if old.config != new.config:
         return frozenset({"config"})
     keys = {key for key, part in PARTS.items() if part(old) != part(new)}
+    if old.as_of != new.as_of:
+        keys.add("clock")
     old_news = {item.slug: item for item in old.news}
     new_news = {item.slug: item for item in new.news}
     for slug in old_news.keys() | new_news.keys():

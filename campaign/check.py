@@ -13,10 +13,19 @@ from .dates import cn_date
 from .model import Site
 
 
-def report(site: Site, as_of: dt.date) -> str:
-    sections = [[f"内容检查通过（按 {cn_date(as_of)} 检查）。"], _pending(site, as_of),
+def report(site: Site, moment: dt.datetime) -> str:
+    as_of = moment.date()
+    sections = [[f"内容检查通过（按 {cn_date(as_of)} {moment:%H:%M} 北京时间检查）。"],
+                _due(site, moment), _pending(site, as_of),
                 _links(site, as_of), _placeholders(site)]
     return "\n\n".join("\n".join(lines) for lines in sections if lines)
+
+
+def _due(site: Site, moment: dt.datetime) -> list[str]:
+    """Deadlines today or in the next three days, so nobody learns of one after it passed."""
+    soon = [e for e in site.events if e.kind == "deadline"
+            and 0 <= ((e.end_date or e.date) - moment.date()).days <= 3]
+    return [f"近期截止：{e.title}（{cn_date(e.end_date or e.date)}）：{e.summary}" for e in soon]
 
 
 def _pending(site: Site, as_of: dt.date) -> list[str]:

@@ -13,7 +13,9 @@ from . import printing
 from .check import report
 from .errors import ContentError
 from .output import UnsafeTarget
+from .publish import PublishError
 from .schema import Invalid, Url
+from .timeline import parse_moment
 
 
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
@@ -25,10 +27,15 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
             from .serve import run
             out = Path(args.out) if args.out else root / "output"
             return run(root, out, args.host, args.port)
+        if args.command in ("publish", "package"):
+            return _publish(root, args)
+        if args.target:
+            print(f"{args.command} 后面不需要再写「{args.target}」", file=sys.stderr)
+            return 2
         if args.command == "check":
-            site = builder.load(root, args.base_url)
+            site = builder.load(root, args.base_url, args.as_of)
             builder.render(root, site)
-            print(report(site, _as_of(args.as_of)))
+            print(report(site, site.as_of))
             return 0
         return _build(root, args)
     except ContentError as exc:
@@ -43,15 +50,50 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     except UnsafeTarget as exc:
         print(f"构建失败：{exc}", file=sys.stderr)
         return 2
+    except PublishError as exc:
+        print(f"发布失败：{exc}", file=sys.stderr)
+        return 4
 
 
 def _build(root: Path, args) -> int:
     started = time.perf_counter()
     out = Path(args.out) if args.out else root / "output"
-    files = builder.build(root, out, args.base_url, pdf=not args.no_pdf)
+    files = builder.build(root, out, args.base_url, pdf=not args.no_pdf, as_of=args.as_of)
     seconds = time.perf_counter() - started
     print(f"已生成 {len(files)} 个文件到 {out}（用时 {seconds:.2f} 秒）")
     return 0
+
+
+def _publish(root: Path, args) -> int:
+    """publish / package: build into a temporary folder first, so output/ is never shipped stale."""
+    from tempfile import TemporaryDirectory
+
+    from .publish import package, publish, rollback
+    if not args.target:
+        what = "发布到的服务器文件夹，如 /srv/jnxcz" if args.command == "publish" else "压缩包文件名，如 jnxcz.zip"
+        print(f"请在 {args.command} 后面写上{what}", file=sys.stderr)
+        return 2
+    target = Path(args.target)
+    if args.command == "publish" and args.rollback:
+        release = rollback(target)
+        print(f"已退回到上一个版本 {release}（{target}）")
+        return 0
+    with TemporaryDirectory(prefix="jnxcz-publish-") as temporary:
+        out = Path(temporary) / "output"
+        files = builder.build(root, out, args.base_url, pdf=not args.no_pdf, as_of=args.as_of)
+        if args.command == "package":
+            package(out, target)
+            print(f"已生成 {len(files)} 个文件并打包为 {target}")
+        else:
+            release = publish(out, target, keep=args.keep)
+            print(f"已发布 {len(files)} 个文件到 {target}（版本 {release}，当前网站已切换）")
+    return 0
+
+
+def _keep(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"--keep 应是不小于 1 的整数，这里是「{text}」")
+    return int(text)
 
 
 def _base_url(text: str) -> str:
@@ -61,30 +103,33 @@ def _base_url(text: str) -> str:
         raise argparse.ArgumentTypeError(f"--base-url {exc}") from None
 
 
-def _as_of(text: str | None) -> dt.date:
-    return dt.date.fromisoformat(text[:10]) if text else dt.date.today()
-
-
-def _date_arg(text: str) -> str:
+def _moment_arg(text: str) -> dt.datetime:
     try:
-        dt.date.fromisoformat(text[:10])
+        return parse_moment(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--as-of 应写成 2024-05-13 或 2024-05-13T12:00，这里是「{text}」") from None
-    return text
+        raise argparse.ArgumentTypeError(f"--as-of 应写成 2024-05-13 或 2024-05-13T12:00（北京时间），"
+                                         f"这里是「{text}」") from None
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="build.py", description="生成节能宣传周活动网站")
-    parser.add_argument("command", nargs="?", default="build", choices=["build", "check", "serve"],
+    parser.add_argument("command", nargs="?", default="build",
+                        choices=["build", "check", "serve", "publish", "package"],
                         help="build：生成网站（默认）；check：只检查内容并列出待补充的信息；"
-                             "serve：本机预览，保存文件后浏览器自动刷新")
+                             "serve：本机预览，保存文件后浏览器自动刷新；"
+                             "publish：生成并发布到服务器文件夹；package：生成并打包为 zip")
+    parser.add_argument("target", nargs="?",
+                        help="publish 发布到的服务器文件夹，或 package 生成的压缩包文件名")
+    parser.add_argument("--keep", type=_keep, default=5, help="publish 时保留最近几个版本（默认 5）")
+    parser.add_argument("--rollback", action="store_true", help="publish 时退回到上一个版本")
     parser.add_argument("--root", help="网站项目所在的文件夹（默认：当前文件夹）")
     parser.add_argument("--out", help="输出文件夹（默认：项目下的 output/）")
     parser.add_argument("--base-url", type=_base_url, help="临时改用另一个网址（如测试服务器）")
     parser.add_argument("--host", default="127.0.0.1", help="预览绑定的地址（默认 127.0.0.1，只有本机能访问）")
     parser.add_argument("--port", type=int, default=8000, help="预览端口（默认 8000）")
     parser.add_argument("--no-pdf", action="store_true", help="不打印海报 PDF（预览时更快）")
-    parser.add_argument("--as-of", type=_date_arg, help="按哪一天检查（默认今天），如 2024-05-13")
+    parser.add_argument("--as-of", type=_moment_arg,
+                        help="按哪个时刻显示日程状态、检查到期事项（默认现在），如 2024-05-13T12:00")
     return parser
 
 

@@ -29,7 +29,7 @@ CONFIG = Record({
     "title": Text(max_length=60),
     "short_title": Text(max_length=20),
     "description": Text(max_length=200),
-    "base_url": Url(),
+    "base_url": Url(max_length=200),
     "language": Choice({"zh-CN": "zh-CN"}),
     "timezone": Choice({"Asia/Shanghai": "Asia/Shanghai"}),
     "organiser": Text(),

@@ -29,3 +29,11 @@ def cn_span(start: dt.date, end: dt.date | None) -> str:
     if end.year == start.year:
         return f"{cn_date(start, weekday=False)}至{end.month}月{end.day}日"
     return f"{cn_date(start, weekday=False)}至{cn_date(end, weekday=False)}"
+
+
+def cn_datetime(moment: dt.datetime | None) -> str:
+    """2024年5月14日 星期二 09:00, in Beijing time whatever zone `moment` carries."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    return f"{cn_date(local.date())} {local:%H:%M}"

@@ -228,3 +228,4 @@ class Site:
     placeholders: tuple[Placeholder, ...]
     links: tuple[StableLink, ...] = ()
     posters: tuple[Poster, ...] = ()
+    as_of: Optional[dt.datetime] = None  # the moment statuses are shown for (Beijing time)

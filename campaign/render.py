@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import jinja2
 from markupsafe import Markup, escape
 
-from . import dates, qr
+from . import calendar, dates, qr, timeline
 from .errors import ContentError
 from .model import PLACEHOLDER_PREFIX, Site
 from .poster_pages import poster_facts, print_files, print_files_names, redirect_target
@@ -44,13 +44,16 @@ def _deps(*keys: str) -> frozenset:
 def plan_pages(site: Site) -> list[PagePlan]:
     cfg = site.config
     published = site.notice.published
+    timing = event_timing(site)
     latest = tuple(f"news:{item.slug}" for item in site.news[:5])
     pages = [
-        PagePlan("", "index.html", cfg.title, {}, "", published, depends=_deps(
-            "campaign", "schedule", "pledges", "quiz", "news-order", *latest)),
+        PagePlan("", "index.html", cfg.title, {"timing": timing, "now": _now_summary(site, timing)},
+                 "", published, depends=_deps("campaign", "schedule", "pledges", "quiz",
+                                              "news-order", "clock", *latest)),
         PagePlan("schedule/", "schedule.html", "活动日程",
-                 {"days": _schedule_days(site), "spanning": [e for e in site.events if e.end_date]},
-                 "schedule/", published, depends=_deps("campaign", "schedule")),
+                 {"days": _schedule_days(site), "spanning": [e for e in site.events if e.end_date],
+                  "timing": timing}, "schedule/", published,
+                 depends=_deps("campaign", "schedule", "clock")),
         PagePlan("livestreams/", "livestreams.html", "直播收看与资料下载", {}, "livestreams/",
                  published, depends=_deps("livestreams")),
         PagePlan("pledges/", "pledges.html", site.pledge_day.title, {}, "pledges/", published,
@@ -63,8 +66,8 @@ def plan_pages(site: Site) -> list[PagePlan]:
     ]
     for event in site.events:
         pages.append(PagePlan(f"events/{event.id}/", "event.html", event.title,
-                              {"event": event}, "schedule/", published,
-                              depends=_deps("schedule", "livestreams")))
+                              {"event": event, "timing": timing}, "schedule/", published,
+                              depends=_deps("schedule", "livestreams", "clock")))
     pages.extend(_news_pages(site))
     pages.extend(_poster_pages(site))
     pages.append(PagePlan("404.html", "404.html", "页面未找到", sitemap=False))
@@ -88,6 +91,31 @@ def _poster_pages(site: Site) -> list[PagePlan]:
             pages.append(PagePlan(facts["folder"], "poster.html", facts["poster"].headline,
                                   facts, "", site.notice.published, depends=POSTER_DEPS))
     return pages
+
+
+def event_timing(site: Site) -> dict:
+    """Per event: its status as of the build and the instants the page script checks."""
+    result = {}
+    for event in site.events:
+        start, end, all_day = timeline.window(event)
+        state = timeline.status(event, site.as_of) if site.as_of else "upcoming"
+        result[event.id] = {"status": state, "label": timeline.STATUS_LABELS[state],
+                            "start": start.isoformat(), "end": end.isoformat(),
+                            "all_day": "1" if all_day else "0"}
+    return result
+
+
+def _now_summary(site: Site, timing: dict) -> dict:
+    """What the home page leads with: before, during or after the campaign week."""
+    first = min(t.start for t in site.campaign.themes)
+    last = max(t.end for t in site.campaign.themes)
+    today = site.as_of.date() if site.as_of else first
+    phase = "before" if today < first else "after" if today > last else "during"
+    current = [e for e in site.events if timing[e.id]["status"] in ("live", "today")]
+    upcoming = [e for e in site.events if timing[e.id]["status"] == "upcoming"][:3]
+    return {"phase": phase, "current": current, "next": upcoming,
+            "updated": site.as_of, "done": [e for e in site.events
+                                            if timing[e.id]["status"] == "ended"]}
 
 
 def _schedule_days(site: Site) -> list[dict]:
@@ -136,12 +164,14 @@ def make_environment(theme: Theme) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
     env.filters.update(cn_date=dates.cn_date, cn_span=dates.cn_span, cn_time=dates.cn_time,
+                       cn_datetime=dates.cn_datetime,
                        month_day=dates.cn_month_day, placeholder=placeholder)
     return env
 
 
 FEEDS = {"feed.xml": frozenset(("news-any", "notice")), "sitemap.xml": None,
          "robots.txt": frozenset()}  # None: always rendered, it lists every page
+CALENDAR_DEPENDS = frozenset(("schedule", "notice"))
 
 
 @dataclass(frozen=True)
@@ -178,6 +208,12 @@ def render_changes(site: Site, theme: Theme, with_pdf: bool, previous: Rendering
         files.update(print_files(site))
     else:
         files.update({path: reuse[path] for path in print_files_names(site)})
+    for event in site.events:
+        path = f"calendar/{event.id}.ics"
+        if needed(path, CALENDAR_DEPENDS):
+            files[path] = calendar.event_file(site, event)
+    if needed("calendar/week.ics", CALENDAR_DEPENDS):
+        files["calendar/week.ics"] = calendar.week_file(site)
     plans = plan_pages(site)
     try:
         for plan in plans:
@@ -219,6 +255,7 @@ def _render_page(env: jinja2.Environment, site: Site, theme: Theme, plan: PagePl
     return env.get_template(plan.template).render(
         site=site, cfg=cfg, page=page, nav=nav, url=link,
         css=link(theme.assets["style.css"]), poster_css=link(theme.assets["poster.css"]),
+        status_js=link(theme.assets["status.js"]),
         qr_for=_qr_for(cfg), **plan.data)
 
 

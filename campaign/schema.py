@@ -79,10 +79,23 @@ class Time(Field):
 
 
 class Url(Field):
+    """An http(s) address; short enough that its QR code can be drawn (limit under QR's own)."""
+
     expected = "以 http:// 或 https:// 开头的网址"
 
+    def __init__(self, *, required: bool = True, default: Any = None, max_length: int = 1000):
+        super().__init__(required=required, default=default)
+        self.max_length = max_length
+
     def parse(self, text: str) -> str:
-        parts = urlsplit(text)
+        if len(text) > self.max_length:
+            raise Invalid(f"网址太长（{len(text)} 个字符），最多 {self.max_length} 个字符；"
+                          "请确认复制完整且没有多余内容")
+        try:
+            parts = urlsplit(text)
+            parts.port  # noqa: B018 - raises ValueError for a malformed port
+        except ValueError:
+            raise Invalid(f"网址「{text}」格式不对，请重新复制完整的网址") from None
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
             raise Invalid(f"应是{self.expected}，这里写的是「{text}」")
         if any(ch.isspace() for ch in text) or any(ch in text for ch in "<>\"'`"):
@@ -168,10 +181,13 @@ class Record(Field):
 
     def read(self, node: Node, problems: Problems) -> dict:
         if not node.is_mapping:
-            hint = ""
             if isinstance(node.value, str) and "：" in node.value:
-                hint = "；冒号是不是写成了中文全角「：」？应为英文半角「:」加一个空格"
-            raise Invalid(f"应是{self.expected}，请检查缩进和冒号{hint}")
+                key = node.value.split("：", 1)[0].strip()
+                problems.add(node.file, node.value_line or node.line,
+                             f"「{key}」后面的冒号是中文全角「：」，请改为英文半角冒号「:」，冒号后再加一个空格")
+                return {"_line": node.line, "_file": node.file} | {
+                    k: f.default for k, f in self.fields.items()}
+            raise Invalid(f"应是{self.expected}，请检查缩进和冒号")
         result: dict[str, Any] = {"_line": node.line, "_file": node.file}
         for key, child in node.value.items():
             if key not in self.fields:

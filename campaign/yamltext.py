@@ -28,6 +28,7 @@ class Node:
     line: int
     file: str
     key_lines: dict = field(default_factory=dict, compare=False)
+    value_line: int = 0  # where the value itself starts, when it is not on the key's line
 
     @property
     def is_mapping(self) -> bool:
@@ -45,6 +46,8 @@ def parse_yaml(text: str, file: str, first_line: int = 1) -> Node:
     except yaml.MarkedYAMLError as exc:
         _check_typing_slips(text, file, first_line)
         mark = exc.problem_mark or exc.context_mark
+        if "end of stream" in (exc.problem or "") and exc.context_mark is not None:
+            mark = exc.context_mark  # an unclosed quote: point where it was opened
         line = (mark.line + first_line) if mark else first_line
         raise ContentError.at(file, line, _syntax_message(exc)) from None
     except yaml.YAMLError as exc:
@@ -119,6 +122,6 @@ def _convert(node: yaml.Node, file: str, offset: int, problems: Problems, seen: 
                          "同一处只能写一次，请删去多余的一个")
             continue
         child = _convert(value_node, file, offset, problems, seen)
-        mapping[key] = Node(child.value, key_line, file, child.key_lines)
+        mapping[key] = Node(child.value, key_line, file, child.key_lines, child.line)
         key_lines[key] = key_line
     return Node(mapping, line, file, key_lines)

@@ -14,7 +14,9 @@ BASE_URL = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))["b
 
 
 def html_pages(out):
-    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html"))
+    """Every page a reader stays on (stable-address pages forward at once, so not those)."""
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html")
+                  if 'http-equiv="refresh"' not in p.read_text(encoding="utf-8"))
 
 
 def page_url(path: str) -> str:
