@@ -18,9 +18,12 @@ from .timeline import BEIJING
 from .timeline import now as timeline_now
 
 
-def load(root: Path, base_url: str | None = None, as_of: dt.datetime | None = None) -> Site:
+def load(root: Path, base_url: str | None = None, as_of: dt.datetime | None = None,
+         offline: bool = False) -> Site:
     """The checked site model; `as_of` is the moment schedules show (default: now)."""
     site = dataclasses.replace(load_site(root), as_of=as_of or default_moment())
+    if offline:
+        site = dataclasses.replace(site, config=dataclasses.replace(site.config, offline=True))
     if base_url:
         url = base_url if base_url.endswith("/") else base_url + "/"
         config = dataclasses.replace(site.config, site_url=url, base_path=urlsplit(url).path or "/")
@@ -41,19 +44,19 @@ def default_moment() -> dt.datetime:
 
 
 def build(root: Path, out: Path, base_url: str | None = None, pdf: bool = True,
-          say=print, as_of: dt.datetime | None = None) -> dict[str, bytes]:
+          say=print, as_of: dt.datetime | None = None, offline: bool = False) -> dict[str, bytes]:
     """Build the site into `out`; on any ContentError `out` is left as it was.
 
     Poster PDFs need Chromium: without it everything else is still built, and `say` tells
     the user how to get it.
     """
     check_target(out, root)
-    site = load(root, base_url, as_of)
+    site = load(root, base_url, as_of, offline)
     chromium = printing.find_chromium() if pdf and site.posters else None
     if pdf and site.posters and chromium is None:
         say(printing.INSTALL_HINT)
     files = render(root, site, with_pdf=chromium is not None)
     if chromium:
-        files.update(printing.print_posters(site, files, chromium, out.parent / ".cache"))
+        files.update(printing.print_posters(site, files, chromium, root / ".cache"))
     write_site(dict(sorted(files.items())), out)
     return files

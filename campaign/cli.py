@@ -57,8 +57,10 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
 
 def _build(root: Path, args) -> int:
     started = time.perf_counter()
-    out = Path(args.out) if args.out else root / "output"
-    files = builder.build(root, out, args.base_url, pdf=not args.no_pdf, as_of=args.as_of)
+    default = "output-offline" if args.offline else "output"
+    out = Path(args.out) if args.out else root / default
+    files = builder.build(root, out, args.base_url, pdf=not args.no_pdf, as_of=args.as_of,
+                          offline=args.offline)
     seconds = time.perf_counter() - started
     print(f"已生成 {len(files)} 个文件到 {out}（用时 {seconds:.2f} 秒）")
     return 0
@@ -127,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--base-url", type=_base_url, help="临时改用另一个网址（如测试服务器）")
     parser.add_argument("--host", default="127.0.0.1", help="预览绑定的地址（默认 127.0.0.1，只有本机能访问）")
     parser.add_argument("--port", type=int, default=8000, help="预览端口（默认 8000）")
+    parser.add_argument("--offline", action="store_true",
+                        help="生成可直接从硬盘、U 盘打开的离线版（默认输出到 output-offline/）")
     parser.add_argument("--no-pdf", action="store_true", help="不打印海报 PDF（预览时更快）")
     parser.add_argument("--as-of", type=_moment_arg,
                         help="按哪个时刻显示日程状态、检查到期事项（默认现在），如 2024-05-13T12:00")

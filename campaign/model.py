@@ -52,6 +52,7 @@ class Config:
     footer: Footer
     qr: QrSettings
     news_per_page: int
+    offline: bool = False  # a copy to open from disk: links name index.html files
 
 
 @dataclass(frozen=True)

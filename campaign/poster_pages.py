@@ -25,7 +25,7 @@ def redirect_target(site: Site, link: StableLink) -> str | None:
     if link.url:
         return link.url
     if link.page is not None:
-        return site.config.site_url + link.page
+        return site.config.site_url + link.page  # absolute: a redirect is resolved from go/<id>/
     return None
 
 

@@ -7,6 +7,7 @@ through a strict Jinja environment: autoescape on, undefined variables an error.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import jinja2
@@ -80,8 +81,10 @@ POSTER_DEPS = _deps("posters", "livestreams", "schedule", "campaign")
 def _poster_pages(site: Site) -> list[PagePlan]:
     pages = []
     for link in site.links:
-        pages.append(PagePlan(link.path, "go.html", link.label,
-                              {"link": link, "target": redirect_target(site, link)}, "",
+        target = redirect_target(site, link)
+        if site.config.offline and link.page is not None:
+            target = Linker(link.path, "", "", offline=True)(link.page)
+        pages.append(PagePlan(link.path, "go.html", link.label, {"link": link, "target": target}, "",
                               site.notice.published, sitemap=False, depends=POSTER_DEPS))
     if site.posters:
         posters = [poster_facts(site, poster) for poster in site.posters]
@@ -239,10 +242,19 @@ def _add(files: dict[str, bytes], path: str, data: bytes) -> None:
     files[path] = data
 
 
+RELATIVE_FOLDER_LINK = re.compile(r'(href|src)="((?![a-z][a-z0-9+.-]*:|/|#)[^"]*/)"')
+
+
+def offline_links(html: str) -> str:
+    """Opened from disk a folder does not open its index.html, so links must name it."""
+    return RELATIVE_FOLDER_LINK.sub(r'\1="\2index.html"', html)
+
+
 def _render_page(env: jinja2.Environment, site: Site, theme: Theme, plan: PagePlan,
                  with_pdf: bool) -> str:
     cfg = site.config
-    link = Linker(plan.url, cfg.base_path, cfg.base_url, absolute=plan.url == "404.html")
+    link = Linker(plan.url, cfg.base_path, cfg.base_url, absolute=plan.url == "404.html",
+                  offline=cfg.offline)
     full_url = cfg.base_url + (plan.url if plan.url != "404.html" else "")
     page = {
         "title": plan.title, "url": plan.url, "full_url": full_url, "updated": plan.updated,
@@ -252,11 +264,12 @@ def _render_page(env: jinja2.Environment, site: Site, theme: Theme, plan: PagePl
     }
     nav = [{"label": label, "href": link(target), "current": target == plan.section}
            for label, target in NAV]
-    return env.get_template(plan.template).render(
+    html = env.get_template(plan.template).render(
         site=site, cfg=cfg, page=page, nav=nav, url=link,
         css=link(theme.assets["style.css"]), poster_css=link(theme.assets["poster.css"]),
         status_js=link(theme.assets["status.js"]),
         qr_for=_qr_for(cfg), **plan.data)
+    return offline_links(html) if cfg.offline else html
 
 
 def _qr_for(cfg):

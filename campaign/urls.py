@@ -33,9 +33,12 @@ class Linker:
     base_path: str  # e.g. "/jnxcz/2024/"
     base_url: str
     absolute: bool = False  # True for the 404 page
+    offline: bool = False  # opened from disk, where a folder does not open its index.html
 
     def __call__(self, target: str) -> str:
-        if self.absolute:
+        if self.offline and (target == "" or target.endswith("/")):
+            target += "index.html"
+        if self.absolute and not self.offline:
             return self.base_path + target
         folder = self.page if self.page.endswith("/") else posixpath.dirname(self.page)
         depth = len([part for part in folder.split("/") if part])
