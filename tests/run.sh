@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(chromium poppler-utils fonts-noto-cjk)
+packages=(chromium poppler-utils fonts-noto-cjk nginx default-jre-headless)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -18,6 +18,21 @@ if ((${#missing[@]})); then
     echo "测试需要先安装：sudo apt-get install ${missing[*]}" >&2
     exit 1
   fi
+fi
+
+# vnu-jar (HTML checker) and axe-core (accessibility), pinned in package-lock.json.
+if ! command -v npm >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+  else
+    echo "测试需要先安装：sudo apt-get install nodejs npm" >&2
+    exit 1
+  fi
+fi
+if [ ! -d node_modules ]; then
+  # --ignore-scripts: vnu-jar's postinstall would download its own Java; the tests use Debian's.
+  npm ci --no-audit --no-fund --ignore-scripts
 fi
 
 python3 -m venv .venv
