@@ -233,6 +233,15 @@ def test_security_headers_on_every_kind_of_response(served, release):
         assert "Server" not in headers or "/" not in headers["Server"], "nginx version shown"
 
 
+def test_calendars_are_served_as_calendars(served, release):
+    for file in sorted((release / "calendar").glob("*.ics")):
+        status, headers, body = get(served.url4 + "calendar/" + file.name)
+        assert status == 200, file.name
+        assert headers["Content-Type"] == "text/calendar; charset=utf-8", file.name
+        assert headers["Content-Security-Policy"] == CSP
+        assert body == file.read_bytes()
+
+
 def test_cache_headers(served, release):
     for asset in (release / "assets").iterdir():
         status, headers, _ = get(served.url4 + "assets/" + asset.name)
