@@ -267,7 +267,8 @@ def _render_page(env: jinja2.Environment, site: Site, theme: Theme, plan: PagePl
     html = env.get_template(plan.template).render(
         site=site, cfg=cfg, page=page, nav=nav, url=link,
         css=link(theme.assets["style.css"]), poster_css=link(theme.assets["poster.css"]),
-        status_js=link(theme.assets["status.js"]),
+        status_js=link(theme.assets["status.js"]), reader_js=link(theme.assets["reader.js"]),
+        large_css=link(theme.assets["large.css"]),
         qr_for=_qr_for(cfg), **plan.data)
     return offline_links(html) if cfg.offline else html
 
