@@ -11,20 +11,55 @@ import io
 from functools import lru_cache
 from html import escape
 
+from importlib.metadata import version
+
 import qrcode
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_M, ERROR_CORRECT_Q
+
+from . import cache
 
 QUIET_ZONE = 4
 LEVELS = {"M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}
 
 
-@lru_cache(maxsize=4096)
+CODE_VERSION = "qr-matrix-1"
+qrcode_version = version("qrcode")
+
+
+@lru_cache(maxsize=8192)
 def matrix(data: str, level: str = "M") -> tuple[tuple[bool, ...], ...]:
-    """Module matrix including the quiet zone; True is a dark module."""
+    """Module matrix including the quiet zone; True is a dark module. Cached on disk."""
+    store = cache.active()
+    key = store.key("qr", CODE_VERSION, qrcode_version, level, data)
+    packed = store.get("qr", key)
+    if packed is not None:
+        rows = _unpack(packed)
+        if rows is not None:
+            return rows
+    rows = _encode(data, level)
+    store.put("qr", key, _pack(rows))
+    return rows
+
+
+def _encode(data: str, level: str) -> tuple[tuple[bool, ...], ...]:
     code = qrcode.QRCode(error_correction=LEVELS[level], border=QUIET_ZONE)
     code.add_data(data.encode("utf-8"))
     code.make(fit=True)
     return tuple(tuple(bool(cell) for cell in row) for row in code.get_matrix())
+
+
+def _pack(rows) -> bytes:
+    size = len(rows)
+    bits = int("".join("1" if cell else "0" for row in rows for cell in row) or "0", 2)
+    return size.to_bytes(2, "big") + bits.to_bytes((size * size + 7) // 8, "big")
+
+
+def _unpack(packed: bytes):
+    size = int.from_bytes(packed[:2], "big")
+    if len(packed) != 2 + (size * size + 7) // 8:
+        return None
+    text = format(int.from_bytes(packed[2:], "big"), f"0{size * size}b")
+    return tuple(tuple(ch == "1" for ch in text[y * size:(y + 1) * size]) for y in range(size))
 
 
 def svg_path(rows: tuple[tuple[bool, ...], ...]) -> str:

@@ -59,6 +59,9 @@ class Date(Field):
         match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
         if not match:
             raise Invalid(f"应是{self.expected}，这里写的是「{text}」")
+        year = int(match.group(1))
+        if not 2000 <= year <= 2099:
+            raise Invalid(f"日期「{text}」的年份不对：应在 2000 到 2099 年之间")
         try:
             return dt.date(*(int(part) for part in match.groups()))
         except ValueError:

@@ -6,6 +6,7 @@ thing in real content and sees what a clerk would see.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,11 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 SITE_PARTS = ("config.yaml", "content", "templates")
+
+# Pages show event status "as of" the build moment; a fixed clock (the reproducible-builds
+# SOURCE_DATE_EPOCH convention the build honours) makes two builds comparable byte for byte.
+# 1715738400 is 2024-05-15 10:00 Beijing time, the middle of the campaign week.
+FIXED_EPOCH = "1715738400"
 
 
 def copy_site(dest: Path) -> Path:
@@ -30,12 +36,21 @@ def copy_site(dest: Path) -> Path:
     return dest
 
 
-def run_build(root: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run the real command line, `python build.py --root <root>`, as a clerk would."""
+def run_build(root: Path, *args: str, cwd: Path | None = None,
+              epoch: str | None = FIXED_EPOCH) -> subprocess.CompletedProcess:
+    """Run the real command line, `python build.py --root <root>`, as a clerk would.
+
+    The clock is fixed with SOURCE_DATE_EPOCH unless `epoch` is None.
+    """
+    env = dict(os.environ)
+    if epoch is None:
+        env.pop("SOURCE_DATE_EPOCH", None)
+    else:
+        env["SOURCE_DATE_EPOCH"] = epoch
     return subprocess.run(
         [sys.executable, str(REPO / "build.py"), "--root", str(root), *args],
         cwd=str(cwd or root.parent), capture_output=True, text=True, encoding="utf-8",
-        errors="replace", timeout=120)
+        errors="replace", timeout=300, env=env)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -83,3 +98,21 @@ def delete_line(text: str, number: int) -> str:
     lines = text.split("\n")
     del lines[number - 1]
     return "\n".join(lines)
+
+
+def key_line(text: str, prefix: str, nth: int = 1, start: int = 1) -> int:
+    """Like `line_of`, but the line must *start* with `prefix` (so comments never match)."""
+    seen = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if number >= start and line.startswith(prefix):
+            seen += 1
+            if seen == nth:
+                return number
+    raise AssertionError(f"no line starts with {prefix!r} (occurrence {nth})")
+
+
+def exact_line(text: str, wanted: str) -> int:
+    """The only line equal to `wanted` (trailing spaces ignored)."""
+    found = [n for n, line in enumerate(text.split("\n"), start=1) if line.rstrip() == wanted]
+    assert len(found) == 1, f"{wanted!r} found on lines {found}"
+    return found[0]
