@@ -5,14 +5,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import printing
+from . import cache, incremental, printing
+from .changes import changed_parts
 from .content import load_site
 from .model import Site
-from .output import check_target, write_site
-from .render import render_site
+from .output import Stored, check_target, read_record, write_site
+from .render import render_changes, render_site
 from .theme import load_theme
 from .timeline import BEIJING
 from .timeline import now as timeline_now
@@ -43,20 +45,41 @@ def default_moment() -> dt.datetime:
     return timeline_now()
 
 
-def build(root: Path, out: Path, base_url: str | None = None, pdf: bool = True,
-          say=print, as_of: dt.datetime | None = None, offline: bool = False) -> dict[str, bytes]:
-    """Build the site into `out`; on any ContentError `out` is left as it was.
+@dataclass(frozen=True)
+class Built:
+    files: dict  # output path -> bytes (or output.Stored for a file left as it was)
+    rendered: frozenset  # paths rendered by this build
+    written: frozenset  # paths whose bytes changed on disk, or that were removed
 
-    Poster PDFs need Chromium: without it everything else is still built, and `say` tells
-    the user how to get it.
+
+def build(root: Path, out: Path, base_url: str | None = None, pdf: bool = True,
+          say=print, as_of: dt.datetime | None = None, offline: bool = False) -> Built:
+    """Build the site into `out`, rendering only what changed since the last build there.
+
+    On any ContentError `out` is left as it was. Poster PDFs need Chromium: without it
+    everything else is still built, and `say` tells the user how to get it.
     """
     check_target(out, root)
+    store = root / ".cache"
+    cache.use(store)
     site = load(root, base_url, as_of, offline)
+    theme = load_theme(root / "templates")
     chromium = printing.find_chromium() if pdf and site.posters else None
     if pdf and site.posters and chromium is None:
         say(printing.INSTALL_HINT)
-    files = render(root, site, with_pdf=chromium is not None)
+    key = incremental.state_key(theme, out, chromium is not None)
+    record = incremental.record_file(store, out)
+    state = incremental.load(store, out, key, read_record(record))
+    rendering = render_changes(site, theme, chromium is not None,
+                               incremental.previous_rendering(state) if state else None,
+                               changed_parts(state.site, site) if state else None)
+    files = dict(rendering.files)
     if chromium:
-        files.update(printing.print_posters(site, files, chromium, root / ".cache"))
-    write_site(dict(sorted(files.items())), out)
-    return files
+        printable = {path: (out / path).read_bytes() if isinstance(data, Stored) else data
+                     for path, data in files.items()
+                     if path.startswith(("posters/", "assets/"))}
+        files.update(printing.print_posters(site, printable, chromium, store))
+    files = dict(sorted(files.items()))
+    written = write_site(files, out, record)
+    incremental.save(store, out, key, site, files)
+    return Built(files, rendering.rendered, written)

@@ -2,14 +2,18 @@
 
 Content mistakes stop the build elsewhere; this report is about facts not known yet: values
 left as 待填写, addresses that are only announced later (overdue ones flagged), and where each
-printed stable address leads today.
+printed stable address leads today. The government website inspection (`inspection.py`) is
+reported after it, grouped by rule, as text for the console and as an HTML page for the files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+from pathlib import Path
 
 from .dates import cn_date
+from .inspection import VETO, Inspection
 from .model import Site
 
 
@@ -61,3 +65,83 @@ def _placeholders(site: Site) -> list[str]:
     lines = [f"待填写的内容：{len(site.placeholders)} 处（正式上线前须补齐）"]
     lines += [f"  - {p.file}:{p.line}: {p.key}：{p.text}" for p in site.placeholders]
     return lines
+
+
+# --- the government website inspection ---------------------------------------------------------
+
+def inspection_sections(result: Inspection) -> list[tuple[str, list[str]]]:
+    """(heading, lines) per rule in the order of content/inspection.yaml, then outside links."""
+    sections = []
+    for rule in result.rules.rules.values():
+        found = result.of(rule.id)
+        errors = [f for f in found if not f.todo]
+        todo = [f for f in found if f.todo]
+        state = f"发现 {len(errors)} 处问题" if errors else "未发现问题"
+        heading = f"【{rule.category}】{rule.title}：{state}"
+        lines = [f"依据：{rule.citation}"] + [f"  - {f}" for f in errors]
+        if todo:
+            lines.append(f"  待填写（不影响本次检查结果，正式上线前须补齐）：{len(todo)} 处")
+            lines += [f"  - {f}" for f in todo]
+        sections.append((heading, lines))
+    sections.append(_outside_section(result))
+    return sections
+
+
+def _outside_section(result: Inspection) -> tuple[str, list[str]]:
+    count = sum(len(urls) for urls in result.outside.values())
+    heading = f"外部网址：{count} 个（按网站分组）"
+    lines = []
+    probes = {p.url: p for p in result.probes or ()}
+    for host, urls in result.outside.items():
+        lines.append(f"  {host}")
+        lines += [f"    - {url}{_probe_text(probes.get(url))}" for url in urls]
+    if result.probes is None:
+        lines.append("  （未实际访问；加 --online 可逐个试打开）" if count else "  无。")
+    elif result.probes and all(p.status == 0 for p in result.probes):
+        lines.append("  全部外部网址都没能连上：本机可能没有联网（或需要代理）。"
+                     "这不算网站的问题，请联网后再运行一次 check --online。")
+    return heading, lines
+
+
+def _probe_text(probe) -> str:
+    if probe is None:
+        return ""
+    if probe.status:
+        return f"：可以打开（HTTP {probe.status}）" if probe.status < 400 else f"：打不开（HTTP {probe.status}）"
+    return f"：未能检查（{probe.error}）"
+
+
+def inspection_summary(result: Inspection) -> str:
+    vetoes = [f for f in result.errors if result.rules.rules[f.rule].category == VETO]
+    points = [f for f in result.errors if result.rules.rules[f.rule].category != VETO]
+    if not result.errors:
+        return "政府网站检查：未发现会单项否决或扣分的问题。"
+    return (f"政府网站检查：{len(vetoes)} 处会导致单项否决（网站直接不合格），"
+            f"{len(points)} 处会被扣分。")
+
+
+def inspection_report(result: Inspection) -> str:
+    title = f"政府网站检查（按 {cn_date(result.as_of.date())} {result.as_of:%H:%M} 检查）"
+    parts = [f"{title}\n{inspection_summary(result)}"]
+    parts += ["\n".join([heading, *lines]) for heading, lines in inspection_sections(result)]
+    return "\n\n".join(parts)
+
+
+def write_inspection_html(root: Path, result: Inspection) -> Path:
+    """The report as a page for the office's files, outside output/ so it is never published.
+
+    Deterministic (no clock but --as-of) so re-running a check on the same day changes nothing.
+    """
+    e = html.escape
+    body = [f"<h1>政府网站检查报告</h1><p>检查日期：{e(cn_date(result.as_of.date()))} "
+            f"{result.as_of:%H:%M}（北京时间）</p><p><strong>{e(inspection_summary(result))}</strong></p>"]
+    for heading, lines in inspection_sections(result):
+        items = "".join(f"<li>{e(line.strip().removeprefix('- '))}</li>" for line in lines)
+        body.append(f"<section><h2>{e(heading)}</h2><ul>{items}</ul></section>")
+    page = ('<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+            "<title>政府网站检查报告</title>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+    folder = root / "reports"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"inspection-{result.as_of:%Y-%m-%d}.html"
+    path.write_text(page, encoding="utf-8", newline="\n")
+    return path

@@ -10,12 +10,15 @@ from pathlib import Path
 
 from . import build as builder
 from . import printing
-from .check import report
+from .check import inspection_report, report, write_inspection_html
 from .errors import ContentError
+from .inspection import inspect
 from .output import UnsafeTarget
 from .publish import PublishError
 from .schema import Invalid, Url
 from .timeline import parse_moment
+
+INSPECTION_FAILED = 5  # check found a 单项否决 or a link error
 
 
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
@@ -33,10 +36,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
             print(f"{args.command} 后面不需要再写「{args.target}」", file=sys.stderr)
             return 2
         if args.command == "check":
-            site = builder.load(root, args.base_url, args.as_of)
-            builder.render(root, site)
-            print(report(site, site.as_of))
-            return 0
+            return _check(root, args)
         return _build(root, args)
     except ContentError as exc:
         count = len(exc.problems)
@@ -55,14 +55,54 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
         return 4
 
 
+def _check(root: Path, args) -> int:
+    """Exit 5 when a 单项否决 or a link error is found; 待填写 alone only gets reported.
+
+    Placeholders are expected for weeks before launch (the footer numbers come late), so they
+    must not turn every check red; they are listed to be filled in before going live.
+    """
+    site = builder.load(root, args.base_url, args.as_of)
+    result = inspect(root, site, builder.render(root, site), online=args.online)
+    print(report(site, site.as_of))
+    print()
+    print(inspection_report(result))
+    try:
+        path = write_inspection_html(root, result)
+        print(f"\n检查报告已保存到 {path}")
+    except OSError as exc:
+        print(f"\n检查报告没能保存到 {root / 'reports'}（{exc.strerror or exc}），以上结果不受影响", file=sys.stderr)
+    return INSPECTION_FAILED if result.fails_check else 0
+
+
+def _inspection_gate(root: Path, args) -> str:
+    """Refuse to ship what would fail the inspection; with --ignore-inspection, say so in writing.
+
+    Returns the note for the release manifest ("" when nothing was overridden).
+    """
+    site = builder.load(root, args.base_url, args.as_of)
+    blocking = inspect(root, site, builder.render(root, site)).blocking
+    if not blocking:
+        return ""
+    listed = "\n".join(f"  - {f}" for f in blocking)
+    if not args.ignore_inspection:
+        raise PublishError(f"政府网站检查发现 {len(blocking)} 处必须先改正的问题（错别字、空白栏目或站内断链），"
+                           f"没有发布：\n{listed}\n改正后重新运行；确需先发布的，加 --ignore-inspection，"
+                           "这一决定会记入发布清单 MANIFEST.sha256")
+    print(f"注意：已按 --ignore-inspection 忽略 {len(blocking)} 处检查问题，并记入发布清单：\n{listed}",
+          file=sys.stderr)
+    return "\n".join([f"inspection overridden (--ignore-inspection): {len(blocking)} 处问题"]
+                      + [str(f) for f in blocking])
+
+
 def _build(root: Path, args) -> int:
     started = time.perf_counter()
     default = "output-offline" if args.offline else "output"
     out = Path(args.out) if args.out else root / default
-    files = builder.build(root, out, args.base_url, pdf=not args.no_pdf, as_of=args.as_of,
+    built = builder.build(root, out, args.base_url, pdf=not args.no_pdf, as_of=args.as_of,
                           offline=args.offline)
     seconds = time.perf_counter() - started
-    print(f"已生成 {len(files)} 个文件到 {out}（用时 {seconds:.2f} 秒）")
+    print(f"已生成 {out}：共 {len(built.files)} 个文件，本次生成 {len(built.rendered)} 个，"
+          f"有变化并写入 {len(built.written)} 个（用时 {seconds:.2f} 秒）")
     return 0
 
 
@@ -80,14 +120,15 @@ def _publish(root: Path, args) -> int:
         release = rollback(target)
         print(f"已退回到上一个版本 {release}（{target}）")
         return 0
+    note = _inspection_gate(root, args)
     with TemporaryDirectory(prefix="jnxcz-publish-") as temporary:
         out = Path(temporary) / "output"
-        files = builder.build(root, out, args.base_url, pdf=not args.no_pdf, as_of=args.as_of)
+        files = builder.build(root, out, args.base_url, pdf=not args.no_pdf, as_of=args.as_of).files
         if args.command == "package":
-            package(out, target)
+            package(out, target, note=note)
             print(f"已生成 {len(files)} 个文件并打包为 {target}")
         else:
-            release = publish(out, target, keep=args.keep)
+            release = publish(out, target, keep=args.keep, note=note)
             print(f"已发布 {len(files)} 个文件到 {target}（版本 {release}，当前网站已切换）")
     return 0
 
@@ -131,6 +172,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8000, help="预览端口（默认 8000）")
     parser.add_argument("--offline", action="store_true",
                         help="生成可直接从硬盘、U 盘打开的离线版（默认输出到 output-offline/）")
+    parser.add_argument("--online", action="store_true",
+                        help="check 时逐个试打开外部网址（每个最多等几秒，见 content/inspection.yaml）")
+    parser.add_argument("--ignore-inspection", action="store_true",
+                        help="publish/package 时忽略政府网站检查发现的问题照样发布（会记入发布清单）")
     parser.add_argument("--no-pdf", action="store_true", help="不打印海报 PDF（预览时更快）")
     parser.add_argument("--as-of", type=_moment_arg,
                         help="按哪个时刻显示日程状态、检查到期事项（默认现在），如 2024-05-13T12:00")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from . import model as m
 from . import posters
 from .errors import ContentError, Problems
-from .markup import split_front_matter, to_html
+from .markup import split_front_matter, to_html, warm
 from .schema import (Choice, Date, Email, Ident, Integer, ListOf, Record, Text, Time, Url,
                      read_document)
 from .source import display_name, read_text
@@ -121,27 +121,33 @@ def _read_yaml(path: Path, root: Path) -> Node:
     return parse_yaml(text, name)
 
 
-_PAGES: dict = {}  # (file name, text) -> parsed page; a live preview re-reads only edited files
+_FRONT: dict = {}  # (file name, text) -> checked front matter; a preview re-reads only edits
 
 
 def _read_page(path: Path, root: Path, record: Record, problems: Problems):
+    """(checked front matter, sanitised body HTML, front matter node) of a Markdown file."""
+    front, body, node = _read_front(path, root, record, problems)
+    return front, to_html(body), node
+
+
+def _read_front(path: Path, root: Path, record: Record, problems: Problems):
     name, text = read_text(path, root)
     key = (name, text)
-    if key in _PAGES:
-        return _PAGES[key]
+    if key in _FRONT:
+        return _FRONT[key]
     before = len(problems.items)
     front, body, _ = split_front_matter(text, name)
-    page = read_document(front, record, problems), to_html(body), front
+    page = read_document(front, record, problems), body, front
     if len(problems.items) == before:
-        if len(_PAGES) > 20000:
-            _PAGES.clear()
-        _PAGES[key] = page
+        if len(_FRONT) > 50000:
+            _FRONT.clear()
+        _FRONT[key] = page
     return page
 
 
 def _read_news(root: Path, problems: Problems, nodes: list[Node]) -> list[m.NewsItem]:
     folder = root / "content" / "news"
-    items = []
+    items, read = [], []
     if not folder.is_dir():
         return items
     for path in sorted(folder.iterdir()):
@@ -158,11 +164,13 @@ def _read_news(root: Path, problems: Problems, nodes: list[Node]) -> list[m.News
             problems.add(name, 0, f"文件名「{path.name}」不能用作网址；请只用小写英文字母、数字和"
                          "连字符，如 2024-05-15-didi-tiyan.md")
             continue
-        page = _guarded(problems, lambda p=path: _read_page(p, root, NEWS, problems))
-        if page is None:
-            continue
-        front, html, node = page
+        page = _guarded(problems, lambda p=path: _read_front(p, root, NEWS, problems))
+        if page is not None:
+            read.append((name, slug, page))
+    warm([body for _, _, (_, body, _) in read])  # all bodies at once, over all cores
+    for name, slug, (front, body, node) in read:
         nodes.append(node)
+        html = to_html(body)
         if not html.strip():
             problems.add(name, 0, "这篇活动动态没有正文；请在第二个「---」下面写内容")
         items.append(m.NewsItem(slug=slug, title=front["title"], date=front["date"],

@@ -32,6 +32,10 @@ class ContentError(Exception):
         self.problems = sorted(set(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):
+        # travels intact from a worker process of a parallel build
+        return (ContentError, (self.problems,))
+
     @classmethod
     def at(cls, file: str, line: int, message: str) -> "ContentError":
         return cls(ContentProblem(file, line, message))

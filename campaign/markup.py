@@ -7,9 +7,12 @@ cleaned by nh3 (an allow-list sanitiser), so neither a `<script>` nor a `javascr
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import markdown
 import nh3
 
+from . import cache, parallel
 from .errors import ContentError
 from .yamltext import Node, parse_yaml
 
@@ -53,11 +56,52 @@ def _markdown_engine() -> markdown.Markdown:
 _ENGINE = _markdown_engine()
 
 
+CODE_VERSION = "markdown-html-1"
+_DONE: dict[str, str] = {}  # this process's results: a live preview converts each text once
+
+
+def _options() -> str:
+    """Everything besides the text that shapes the HTML: part of every cache key."""
+    return repr((CODE_VERSION, version("markdown"), version("nh3"), EXTENSIONS,
+                 sorted(ALLOWED_TAGS), sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items()),
+                 sorted(URL_SCHEMES)))
+
+
 def to_html(text: str) -> str:
     """Markdown to sanitised HTML; headings start at h2 because the page title is the h1."""
+    if text in _DONE:
+        return _DONE[text]
+    warm([text])
+    return _DONE[text]
+
+
+def warm(texts: list[str]) -> None:
+    """Convert many texts at once: from the cache where it has them, the rest over all cores."""
+    store = cache.active()
+    options = _options()
+    wanted = [t for t in dict.fromkeys(texts) if t not in _DONE]
+    keys = {t: store.key("markdown", options, t) for t in wanted}
+    missing = []
+    for text in wanted:
+        found = store.get("markdown", keys[text])
+        if found is None:
+            missing.append(text)
+        else:
+            _remember(text, found.decode("utf-8"))
+    for text, html in zip(missing, parallel.map_ordered(_convert, missing)):
+        store.put("markdown", keys[text], html.encode("utf-8"))
+        _remember(text, html)
+
+
+def _remember(text: str, html: str) -> None:
+    if len(_DONE) > 50000:
+        _DONE.clear()
+    _DONE[text] = html
+
+
+def _convert(text: str) -> str:
     _ENGINE.reset()
-    html = _ENGINE.convert(text)
-    html = _demote_h1(html)
+    html = _demote_h1(_ENGINE.convert(text))
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                      url_schemes=URL_SCHEMES, link_rel=None)
 

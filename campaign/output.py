@@ -1,25 +1,40 @@
 """Putting a rendered site on disk without ever leaving a half-written `output/`.
 
-The new site is written into a temporary folder beside `output/` and swapped in with renames,
-so a failed build, or one stopped half-way, leaves the last good site exactly as it was.
+A first build is written into a temporary folder beside `output/` and renamed into place. A
+rebuild writes only the files whose bytes changed: all of them first into a temporary folder,
+then each renamed over the old one (a rename cannot fail half-way), then vanished files are
+removed. A failed build writes nothing, so the last good site stays exactly as it was; files
+that did not change keep their dates, which is what makes republishing and caching cheap.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from .urls import is_safe
+
+MANIFEST_FORMAT = 1
 
 
 class UnsafeTarget(Exception):
     """The output folder given would replace something that is not a built site."""
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A file the previous build wrote and this one leaves as it is (see `incremental`)."""
+
+    sha256: str
+
+
 def check_target(target: Path, root: Path) -> None:
-    """Refuse to swap away a folder that holds the project or anything but a previous build."""
+    """Refuse to write over a folder that holds the project or anything but a previous build."""
     target, root = target.resolve(), root.resolve()
     if target == root or target in root.parents or target == Path(target.anchor):
         raise UnsafeTarget(f"输出文件夹 {target} 包含网站项目本身，不能用作输出文件夹")
@@ -30,58 +45,138 @@ def check_target(target: Path, root: Path) -> None:
                                "为免误删，请换一个空文件夹或删去它后再试")
 
 
-def write_site(files: dict[str, bytes], target: Path) -> None:
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_site(files: dict, target: Path, record: Path | None = None) -> frozenset:
+    """Make `target` hold exactly `files`; returns the paths written or removed.
+
+    `record` is where the hash, size and date of every file written is kept, so the next
+    build knows what is on disk without reading it back.
+    """
     target = target.resolve()
+    for path in files:
+        if not is_safe(path):
+            raise ValueError(f"unsafe output path {path!r}")
+    if not target.exists() or not any(target.iterdir()):
+        _write_fresh(files, target)
+        touched = frozenset(files)
+    else:
+        touched = _update(files, target, read_record(record))
+    if record is not None:
+        _write_record(record, target, files)
+    return touched
+
+
+def _write_fresh(files: dict, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
         for path, data in files.items():
-            if not is_safe(path):
-                raise ValueError(f"unsafe output path {path!r}")
-            destination = staging / path
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            destination.write_bytes(data)
-            os.chmod(destination, 0o644)
+            _write(staging / path, data)
         for folder in [staging, *staging.rglob("*")]:
             if folder.is_dir():
                 os.chmod(folder, 0o755)
-        _swap(staging, target)
+        if target.exists():
+            target.rmdir()
+        staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
-def _swap(staging: Path, target: Path) -> None:
-    if not target.exists():
-        staging.rename(target)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-    old.rmdir()
-    target.rename(old)
-    staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+def _update(files: dict, target: Path, known: dict) -> frozenset:
+    changed = [path for path, data in files.items() if not _same(target / path, data, known.get(path))]
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        for path in changed:
+            _write(staging / path, files[path])
+        for path in changed:
+            destination = target / path
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / path, destination)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    removed = _remove_vanished(files, target, known)
+    return frozenset(changed) | removed
+
+
+def _same(path: Path, data, known) -> bool:
+    """Whether `path` already holds `data`, trusting the record only while size and date match."""
+    if isinstance(data, Stored):
+        return True
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    if known and known[1:] == [stat.st_size, stat.st_mtime_ns] and known[0] == digest(data):
+        return True
+    if stat.st_size != len(data):
+        return False
+    return path.read_bytes() == data
+
+
+def _remove_vanished(files: dict, target: Path, known: dict) -> frozenset:
+    on_disk = set(known) if known else {
+        p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file() or p.is_symlink()}
+    removed = set()
+    for path in sorted(on_disk - files.keys()):
+        if is_safe(path) and (target / path).is_file():
+            (target / path).unlink()
+            removed.add(path)
+            _prune(target, (target / path).parent)
+    return frozenset(removed)
+
+
+def _prune(target: Path, folder: Path) -> None:
+    while folder != target and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.chmod(path, 0o644)
+
+
+def read_record(record: Path | None) -> dict:
+    if record is None:
+        return {}
+    try:
+        saved = json.loads(record.read_text(encoding="utf-8"))
+        return saved["files"] if saved.get("format") == MANIFEST_FORMAT else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}  # no record: compare with the files themselves
+
+
+def _write_record(record: Path, target: Path, files: dict) -> None:
+    entries = {}
+    for path, data in files.items():
+        stat = (target / path).stat()
+        sha = data.sha256 if isinstance(data, Stored) else digest(data)
+        entries[path] = [sha, stat.st_size, stat.st_mtime_ns]
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        temporary = record.with_name(record.name + ".tmp")
+        temporary.write_text(json.dumps({"format": MANIFEST_FORMAT, "files": entries}), encoding="utf-8")
+        temporary.replace(record)
+    except OSError:
+        pass
 
 
 def update_site(previous: dict[str, bytes], files: dict[str, bytes], target: Path) -> frozenset:
-    """Bring `target` from `previous` to `files`, touching only what differs.
-
-    Used by the live preview, where a save must show at once: each changed file is replaced
-    by a rename, so a browser never reads a half-written page. Returns the paths touched.
-    """
-    touched = set()
-    for path, data in files.items():
-        if previous.get(path) == data:
-            continue
-        if not is_safe(path):
-            raise ValueError(f"unsafe output path {path!r}")
-        destination = target / path
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        temporary = destination.with_name(f".{destination.name}.new")
-        temporary.write_bytes(data)
-        os.chmod(temporary, 0o644)
-        temporary.replace(destination)
-        touched.add(path)
-    for path in previous.keys() - files.keys():
-        (target / path).unlink(missing_ok=True)
-        touched.add(path)
-    return frozenset(touched)
+    """The live preview's write: like a rebuild, but the previous bytes are still in memory."""
+    known = {path: [digest(data)] for path, data in previous.items()}
+    changed = [path for path, data in files.items() if previous.get(path) != data]
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.resolve().parent))
+    try:
+        for path in changed:
+            _write(staging / path, files[path])
+        for path in changed:
+            (target / path).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / path, target / path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return frozenset(changed) | _remove_vanished(files, target, known)

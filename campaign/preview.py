@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import build as builder
+from . import cache
 from .changes import changed_parts
 from .errors import ContentError
 from .model import Site
@@ -38,6 +39,7 @@ class Preview:
         self.theme: Theme | None = None
         self.rendering: Rendering | None = None
         self.error: ContentError | None = None
+        cache.use(root / ".cache")
 
     def rebuild(self) -> Outcome:
         started = time.perf_counter()

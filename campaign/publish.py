@@ -63,9 +63,13 @@ def _site_files(folder: Path) -> list[str]:
     return sorted(paths)
 
 
-def manifest_text(folder: Path) -> str:
-    """sha256sum-format lines for every file under `folder` (the manifest itself excluded)."""
-    lines = []
+def manifest_text(folder: Path, note: str = "") -> str:
+    """sha256sum-format lines for every file under `folder` (the manifest itself excluded).
+
+    `note` (e.g. an overridden inspection) goes first as `# ` comment lines: they travel with
+    the release it concerns, and `sha256sum -c` as well as `verify` skip them.
+    """
+    lines = [f"# {line}\n" for line in note.replace("\r", "").split("\n") if line.strip()]
     for relative in _site_files(folder):
         digest = hashlib.sha256((folder / relative).read_bytes()).hexdigest()
         lines.append(f"{digest}  {relative}\n")
@@ -75,6 +79,8 @@ def manifest_text(folder: Path) -> str:
 def _parse_manifest(text: str, where: Path) -> dict[str, str]:
     entries = {}
     for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("#"):
+            continue  # a note such as "# inspection overridden: ..."
         digest, sep, relative = line.partition("  ")
         if not sep or len(digest) != 64 or not relative:
             raise PublishError(f"{where} 第 {number} 行格式不对，校验文件已损坏")
@@ -165,13 +171,16 @@ def _copy_tree(source: Path, target: Path, files: list[str]) -> None:
             os.chmod(folder, 0o755)
 
 
-def publish(files_dir: Path, dest: Path, keep: int = 5) -> str:
-    """Install the built site in `files_dir` as a new release of `dest` and switch to it."""
+def publish(files_dir: Path, dest: Path, keep: int = 5, note: str = "") -> str:
+    """Install the built site in `files_dir` as a new release of `dest` and switch to it.
+
+    `note` is recorded at the top of the release's manifest (see `manifest_text`).
+    """
     if keep < 1:
         raise PublishError("--keep 至少为 1")
     files_dir, dest = Path(files_dir), Path(dest)
     files = _site_files(files_dir)
-    manifest = manifest_text(files_dir)
+    manifest = manifest_text(files_dir, note)
     try:
         current_id(dest)  # refuse early if `current` is a real folder
         (dest / RELEASES).mkdir(parents=True, exist_ok=True)
@@ -231,7 +240,7 @@ def rollback(dest: Path) -> str:
 
 # --- package --------------------------------------------------------------------------------
 
-def package(files_dir: Path, zip_path: Path) -> None:
+def package(files_dir: Path, zip_path: Path, note: str = "") -> None:
     """A zip of the site for upload through a CMS; the same build always gives the same bytes.
 
     Why deterministic: two people can compare a zip with one checksum, and re-uploading an
@@ -239,7 +248,7 @@ def package(files_dir: Path, zip_path: Path) -> None:
     """
     files_dir, zip_path = Path(files_dir), Path(zip_path)
     files = _site_files(files_dir)
-    manifest = manifest_text(files_dir).encode("utf-8")
+    manifest = manifest_text(files_dir, note).encode("utf-8")
     entries = sorted([(path, None) for path in files] + [(MANIFEST, manifest)])
     try:
         zip_path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import jinja2
 from markupsafe import Markup, escape
 
-from . import calendar, dates, qr, timeline
+from . import calendar, dates, parallel, qr, timeline
 from .errors import ContentError
 from .model import PLACEHOLDER_PREFIX, Site
 from .poster_pages import poster_facts, print_files, print_files_names, redirect_target
@@ -218,13 +218,24 @@ def render_changes(site: Site, theme: Theme, with_pdf: bool, previous: Rendering
     if needed("calendar/week.ics", CALENDAR_DEPENDS):
         files["calendar/week.ics"] = calendar.week_file(site)
     plans = plan_pages(site)
+    todo = []
+    for plan in plans:
+        path = output_file(plan.url)
+        if path in files:
+            raise ContentError.at("content", 0, f"两个页面要写到同一个文件「{path}」；请修改其中一个的 id 或文件名")
+        if needed(path, plan.depends):
+            files[path] = b""  # claimed; filled below
+            todo.append(plan)
+
+    def render_one(plan: PagePlan) -> bytes:
+        try:
+            return _render_page(env, site, theme, plan, with_pdf).encode()
+        except jinja2.TemplateError as exc:
+            raise template_error(exc) from None
+
+    for plan, data in zip(todo, parallel.map_ordered(render_one, todo)):
+        _add(files, output_file(plan.url), data)
     try:
-        for plan in plans:
-            path = output_file(plan.url)
-            if path in files:
-                raise ContentError.at("content", 0, f"两个页面要写到同一个文件「{path}」；请修改其中一个的 id 或文件名")
-            if needed(path, plan.depends):
-                _add(files, path, _render_page(env, site, theme, plan, with_pdf).encode())
         for name, depends in FEEDS.items():
             if needed(name, depends):
                 text = env.get_template(name).render(site=site, pages=plans, cfg=site.config)
@@ -237,7 +248,7 @@ def render_changes(site: Site, theme: Theme, with_pdf: bool, previous: Rendering
 def _add(files: dict[str, bytes], path: str, data: bytes) -> None:
     if not is_safe(path):
         raise ContentError.at("content", 0, f"生成的文件路径「{path}」不安全，已拒绝写出")
-    if path in files:
+    if files.get(path):
         raise ContentError.at("content", 0, f"两个页面要写到同一个文件「{path}」；请修改其中一个的 id 或文件名")
     files[path] = data
 

@@ -1,0 +1,377 @@
+"""The government website inspection, run before publishing rather than discovered after.
+
+Sites are spot-checked against the State Council General Office's inspection index (国办秘函
+〔2019〕19号). What the rules are called, whether a finding fails the site outright (单项否决) or
+costs points (扣分), the citation and the thresholds are content (`content/inspection.yaml`), so
+the office can follow a revised index without a programmer; the code only holds one check per
+rule id. Every finding names the file and line to fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import linkcheck
+from .dates import cn_date
+from .errors import Problems
+from .markup import split_front_matter
+from .model import PLACEHOLDER_PREFIX, Site
+from .render import plan_pages
+from .schema import Choice, Integer, ListOf, Record, Text, read_document
+from .source import read_text
+from .urls import output_file
+from .yamltext import Node, parse_yaml
+
+RULES_FILE = "content/inspection.yaml"
+CATEGORIES = {"单项否决": "单项否决", "扣分": "扣分"}
+VETO = "单项否决"
+RULE = Record({"id": Text(), "title": Text(), "category": Choice(CATEGORIES), "citation": Text(),
+               "threshold": Integer(1, 1000, required=False), "exempt": ListOf(Text(), required=False)})
+RULES = Record({
+    "division_code": Text(), "province": Text(max_length=1),
+    "online_timeout_seconds": Integer(1, 60),
+    "rules": ListOf(RULE), "wrong_forms": ListOf(Record({"wrong": Text(), "right": Text()})),
+})
+NEEDS_THRESHOLD = ("empty-sections", "freshness")
+# What publish and package refuse to ship (the issue's list); the rest is reported only.
+BLOCKS_PUBLISH = ("wording", "empty-sections", "links")
+HALF_WIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
+CJK = "\u3400-\u9fff〔〕《》“”‘’（）「」"
+BETWEEN_CJK = re.compile(rf"(?<=[{CJK}])[,;:!?()](?=[{CJK}])")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    category: str  # 单项否决 or 扣分
+    citation: str
+    threshold: int | None
+    exempt: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    rules: dict  # id -> Rule, in the order of the file
+    wrong_forms: tuple[tuple[str, str], ...]  # (wrong, right), longest wrong form first
+    division_code: str
+    province: str
+    timeout: int
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One thing an inspector would mark; `todo` ones (待填写) never fail a check."""
+
+    rule: str
+    file: str
+    line: int
+    message: str
+    todo: bool = False
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Inspection:
+    rules: Rules
+    as_of: dt.datetime
+    findings: list[Finding] = field(default_factory=list)
+    outside: dict = field(default_factory=dict)  # host -> addresses
+    probes: list | None = None  # with --online: linkcheck.Probe per outside address
+
+    def of(self, rule_id: str) -> list[Finding]:
+        return [f for f in self.findings if f.rule == rule_id]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if not f.todo]
+
+    @property
+    def fails_check(self) -> bool:
+        """A 单项否决 finding or a link error: the site would not pass as it is."""
+        return any(f.rule == "links" or self.rules.rules[f.rule].category == VETO
+                   for f in self.errors)
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.errors if f.rule in BLOCKS_PUBLISH]
+
+
+# --- the rules, from content ----------------------------------------------------------------
+
+def load_rules(root: Path) -> Rules:
+    """Read content/inspection.yaml; a mistake in it is reported like any content mistake."""
+    name, text = read_text(root / RULES_FILE, root)
+    problems = Problems()
+    doc = read_document(parse_yaml(text, name), RULES, problems)
+    rules = {}
+    for rule in doc["rules"] or ():
+        _check_rule(rule, rules, problems)
+        rules[rule["id"]] = Rule(rule["id"], rule["title"], rule["category"], rule["citation"],
+                                 rule["threshold"], tuple(rule["exempt"] or ()))
+    missing = [rule_id for rule_id in CHECKS if rule_id not in rules]
+    if missing and doc["rules"] is not None:
+        problems.add(name, doc["_line"], "缺少检查规则：" + "、".join(missing) + "；请照其他规则的样子补上")
+    if not re.fullmatch(r"\d{6}", doc["division_code"] or ""):
+        problems.add(name, 0, "division_code 应是 6 位数字的行政区划代码，如 \"500105\"")
+    problems.raise_if_any()
+    forms = sorted(((f["wrong"], f["right"]) for f in doc["wrong_forms"]), key=lambda f: -len(f[0]))
+    return Rules(rules, tuple(forms), doc["division_code"], doc["province"],
+                 doc["online_timeout_seconds"])
+
+
+def _check_rule(rule: dict, seen: dict, problems: Problems) -> None:
+    where = (rule["_file"], rule["_line"])
+    if rule["id"] not in CHECKS:
+        problems.add(*where, f"没有代号为「{rule['id']}」的检查；可用的代号：{'、'.join(CHECKS)}")
+    elif rule["id"] in seen:
+        problems.add(*where, f"检查规则「{rule['id']}」重复了；每条规则只能写一次")
+    elif rule["id"] in NEEDS_THRESHOLD and rule["threshold"] is None:
+        problems.add(*where, f"规则「{rule['id']}」必须写 threshold（门槛数字）")
+
+
+# --- running it ------------------------------------------------------------------------------
+
+def inspect(root: Path, site: Site, files: dict[str, bytes], online: bool = False) -> Inspection:
+    """Every check on the loaded site and its rendering in memory; nothing is written."""
+    rules = load_rules(root)
+    result = Inspection(rules, site.as_of)
+    texts = visible_text(root)
+    for rule_id in rules.rules:
+        result.findings.extend(CHECKS[rule_id](root, site, files, rules, texts))
+    sources = linkcheck.source_lines(root, _text_files(root))
+    broken, result.outside = linkcheck.check_links(site, files, sources)
+    if "links" in rules.rules:
+        result.findings.extend(Finding("links", b.file, b.line, b.message) for b in broken)
+        if online:
+            urls = [url for urls in result.outside.values() for url in urls]
+            result.probes = linkcheck.probe_all(urls, rules.timeout)
+            result.findings.extend(Finding("links", "外部网址", 0, f"「{p.url}」打不开（HTTP {p.status}）")
+                                   for p in result.probes if p.status >= 400)
+    result.findings.sort()
+    return result
+
+
+def _text_files(root: Path) -> list[str]:
+    """Files whose text shows on the site: config, content (not the rules) and templates."""
+    names = ["config.yaml"]
+    for pattern in ("content/*.yaml", "content/*.md", "content/news/*.md", "templates/*.html"):
+        names += [p.relative_to(root).as_posix() for p in sorted(root.glob(pattern)) if p.is_file()]
+    return [n for n in names if n != RULES_FILE]
+
+
+def visible_text(root: Path) -> list[tuple[str, int, str]]:
+    """(file, line, text) for what a visitor reads: YAML values, Markdown, template text.
+
+    YAML keys and comments are left out by taking each value's own source span; template tags
+    and HTML markup become spaces, so words on either side of a tag are never joined.
+    """
+    lines = []
+    for name in _text_files(root):
+        _, text = read_text(root / name, root)
+        if name.endswith(".yaml"):
+            lines += _yaml_values(text, name, 1)
+        elif name.endswith(".md"):
+            lines += _markdown_text(text, name)
+        else:
+            lines += [(name, n, _strip_template(line)) for n, line in enumerate(text.split("\n"), 1)]
+    return lines
+
+
+def _yaml_values(text: str, name: str, first_line: int) -> list[tuple[str, int, str]]:
+    found = []
+
+    def walk(node) -> None:
+        if isinstance(node, yaml.ScalarNode):
+            span = text[node.start_mark.index:node.end_mark.index]
+            for offset, part in enumerate(span.split("\n")):
+                found.append((name, node.start_mark.line + first_line + offset, part))
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                walk(item)
+        elif isinstance(node, yaml.MappingNode):
+            for _, value in node.value:
+                walk(value)
+
+    walk(yaml.compose(text, Loader=yaml.SafeLoader))
+    return found
+
+
+MARKDOWN_HIDDEN = re.compile(r"\]\([^)]*\)|<[a-z]+:[^>]*>|`[^`]*`")
+
+
+def _markdown_text(text: str, name: str) -> list[tuple[str, int, str]]:
+    lines = text.split("\n")
+    end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    found = _yaml_values("\n".join(lines[1:end]), name, 2)
+    for number in range(end + 2, len(lines) + 1):
+        found.append((name, number, MARKDOWN_HIDDEN.sub(lambda m: "] " if m.group().startswith("]")
+                                                        else " ", lines[number - 1])))
+    return found
+
+
+TEMPLATE_HIDDEN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|<[^>]*>")
+
+
+def _strip_template(line: str) -> str:
+    return TEMPLATE_HIDDEN.sub(" ", line)
+
+
+# --- the checks, one per rule id -------------------------------------------------------------
+
+def _wording(root, site, files, rules: Rules, texts) -> list[Finding]:
+    """Known wrong forms, longest first, so 全国低炭日 is one finding and not two."""
+    findings = []
+    for file, line, text in texts:
+        position = 0
+        while position < len(text):
+            for wrong, right in rules.wrong_forms:
+                if text.startswith(wrong, position):
+                    findings.append(Finding("wording", file, line, f"「{wrong}」应为「{right}」"))
+                    position += len(wrong) - 1
+                    break
+            position += 1
+    return findings
+
+
+def _punctuation(root, site, files, rules, texts) -> list[Finding]:
+    return [Finding("punctuation", file, line, f"「{m.group()}」应为全角「{HALF_WIDTH[m.group()]}」")
+            for file, line, text in texts for m in BETWEEN_CJK.finditer(text)]
+
+
+def _dates(root, site: Site, files, rules: Rules, texts) -> list[Finding]:
+    """Every page shows 发布时间 with its own date; a news list shows each item's date too."""
+    exempt = rules.rules["dates"].exempt
+    findings = []
+    for plan in plan_pages(site):
+        if not plan.sitemap or any(plan.url.startswith(prefix) for prefix in exempt if prefix):
+            continue
+        page = re.sub(r"<[^>]+>", "", files[output_file(plan.url)].decode("utf-8"))
+        wanted = [plan.updated] + [item.date for item in plan.data.get("items", ())]
+        if any(day is None or f"发布时间：{cn_date(day, weekday=False)}" not in page for day in wanted):
+            findings.append(Finding("dates", f"templates/{plan.template}", 0,
+                                    f"页面「{plan.title}」（{plan.url or '首页'}）没有显示发布时间"))
+    return findings
+
+
+def _empty_sections(root, site: Site, files, rules: Rules, texts) -> list[Finding]:
+    rule = rules.rules["empty-sections"]
+    notice_file, notice_text = read_text(root / "content/notice.md", root)
+    sections = [("活动日程", "content/schedule.yaml", 0, site.events),
+                ("直播收看", "content/livestreams.yaml", 0, site.livestreams + site.downloads),
+                ("低碳日倡议", "content/pledges.yaml", 0, site.pledge_day.pledges),
+                ("活动动态", "content/news/", 0, site.news),
+                ("活动通知", notice_file, split_front_matter(notice_text, notice_file)[2],
+                 re.sub(r"<[^>]+>|\s", "", site.notice.body_html))]
+    empty = [s for s in sections if not s[3]]
+    reached = f"共 {len(empty)} 个空白栏目，" + (f"已达到 {rule.threshold} 个，网站将被直接判定为不合格"
+                                              if len(empty) >= rule.threshold else
+                                              f"达到 {rule.threshold} 个即单项否决")
+    return [Finding("empty-sections", file, line, f"「{title}」栏目没有任何内容（{reached}）；"
+                    "请补上内容后再发布") for title, file, line, _ in empty]
+
+
+def _freshness(root, site: Site, files, rules: Rules, texts) -> list[Finding]:
+    """During the campaign, the home page and the news section must not go quiet too long."""
+    rule = rules.rules["freshness"]
+    today = site.as_of.date()
+    first = min(t.start for t in site.campaign.themes)
+    last = max(t.end for t in site.campaign.themes)
+    if not first <= today <= last:
+        return []
+    newest_news = site.news[0] if site.news else None
+    notice = ("content/notice.md", _front_line(root, "content/notice.md", "published"),
+              site.notice.published)
+    candidates = {"首页": [notice], "活动动态": []}
+    if newest_news:
+        news = (newest_news.file, _front_line(root, newest_news.file, "date"), newest_news.date)
+        candidates["首页"].append(news)
+        candidates["活动动态"].append(news)
+    findings = []
+    for section, items in candidates.items():
+        if not items:
+            continue
+        file, line, day = max(items, key=lambda item: item[2])
+        age = (today - day).days
+        if age > rule.threshold:
+            findings.append(Finding("freshness", file, line,
+                                    f"「{section}」最新一条信息发布于 {cn_date(day, False)}，到检查日 "
+                                    f"{cn_date(today, False)} 已 {age} 天，超过 {rule.threshold} 天未更新"))
+    return findings
+
+
+def _front_line(root: Path, name: str, key: str) -> int:
+    _, text = read_text(root / name, root)
+    front = split_front_matter(text, name)[0]
+    return front.value[key].line if key in front.value else 0
+
+
+def _metadata(root, site: Site, files, rules: Rules, texts) -> list[Finding]:
+    notice = _front(root, "content/notice.md")
+    footer = parse_yaml(read_text(root / "config.yaml", root)[1], "config.yaml").value["footer"]
+    findings = [_notice_finding(*problem) for problem in _notice_problems(site, notice)]
+    for key, label, pattern, example in _footer_formats(rules):
+        node = footer.value[key]
+        value = (node.value or "").strip()
+        if value.startswith(PLACEHOLDER_PREFIX):
+            findings.append(Finding("metadata", "config.yaml", node.line,
+                                    f"{label}尚未填写（{value}），正式上线前须填写", todo=True))
+        elif not re.fullmatch(pattern, value):
+            findings.append(Finding("metadata", "config.yaml", node.line,
+                                    f"{label}「{value}」格式不对，应写成「{example}」这样"))
+    return findings
+
+
+def _front(root: Path, name: str) -> Node:
+    _, text = read_text(root / name, root)
+    return split_front_matter(text, name)[0]
+
+
+def _notice_finding(line: int, message: str) -> Finding:
+    return Finding("metadata", "content/notice.md", line, message)
+
+
+DOC_NO = re.compile(r".+〔\d{4}〕\d+号")
+INDEX_NO = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}/\d{4}-\d{5}")
+
+
+def _notice_problems(site: Site, front: Node) -> list[tuple[int, str]]:
+    n, lines = site.notice, {key: node.line for key, node in front.value.items()}
+    found = []
+    if not DOC_NO.fullmatch(n.doc_no):
+        found.append((lines["doc_no"], f"发文字号「{n.doc_no}」不规范：年份应写全四位、用六角括号〔〕括入，"
+                                       "不用 []、()、【】，如「工作通知〔2024〕11号」（GB/T 9704—2012）"))
+    if not INDEX_NO.fullmatch(n.index_no):
+        found.append((lines["index_no"], f"索引号「{n.index_no}」格式不对，应为 18 位统一社会信用代码/年份-五位序号，"
+                                         "如「115001057474938001/2024-00004」"))
+    elif n.index_no[19:23] != str(n.published.year):
+        found.append((lines["index_no"], f"索引号「{n.index_no}」中的年份与发布日期"
+                                         f"（{cn_date(n.published, False)}）不是同一年"))
+    if n.written > n.published:
+        found.append((lines["written"], f"成文日期（{cn_date(n.written, False)}）晚于发布日期"
+                                        f"（{cn_date(n.published, False)}），请核对"))
+    return found
+
+
+def _footer_formats(rules: Rules) -> list[tuple[str, str, str, str]]:
+    code, province = re.escape(rules.division_code), re.escape(rules.province)
+    return [("site_code", "网站标识码", rf"{code}[0-9A-Z]{{4}}", f"{rules.division_code}0001"),
+            ("icp", "ICP备案号", rf"{province}ICP备\d{{8}}号(?:-\d+)?", f"{rules.province}ICP备12345678号"),
+            ("police", "公安机关备案号", rf"{province}公网安备 ?{code}\d{{8}}号",
+             f"{rules.province}公网安备 {rules.division_code}02000123号")]
+
+
+def _links(root, site, files, rules, texts) -> list[Finding]:
+    return []  # links need the whole rendering and the sources; `inspect` runs them itself
+
+
+CHECKS = {"wording": _wording, "punctuation": _punctuation, "links": _links, "dates": _dates,
+          "empty-sections": _empty_sections, "freshness": _freshness, "metadata": _metadata}
