@@ -52,8 +52,13 @@ class Built:
     written: frozenset  # paths whose bytes changed on disk, or that were removed
 
 
+def _quiet(stage: str) -> None:
+    pass
+
+
 def build(root: Path, out: Path, base_url: str | None = None, pdf: bool = True,
-          say=print, as_of: dt.datetime | None = None, offline: bool = False) -> Built:
+          say=print, as_of: dt.datetime | None = None, offline: bool = False,
+          progress=_quiet) -> Built:
     """Build the site into `out`, rendering only what changed since the last build there.
 
     On any ContentError `out` is left as it was. Poster PDFs need Chromium: without it
@@ -62,6 +67,7 @@ def build(root: Path, out: Path, base_url: str | None = None, pdf: bool = True,
     check_target(out, root)
     store = root / ".cache"
     cache.use(store)
+    progress("读取并检查内容")
     site = load(root, base_url, as_of, offline)
     theme = load_theme(root / "templates")
     chromium = printing.find_chromium() if pdf and site.posters else None
@@ -70,16 +76,21 @@ def build(root: Path, out: Path, base_url: str | None = None, pdf: bool = True,
     key = incremental.state_key(theme, out, chromium is not None)
     record = incremental.record_file(store, out)
     state = incremental.load(store, out, key, read_record(record))
+    progress(f"生成页面和二维码（共 {len(site.news) + len(site.events) + 20} 页左右，"
+             f"{'只生成有变化的页面' if state else '全部生成'}）")
     rendering = render_changes(site, theme, chromium is not None,
                                incremental.previous_rendering(state) if state else None,
                                changed_parts(state.site, site) if state else None)
     files = dict(rendering.files)
     if chromium:
+        progress(f"打印海报 PDF（{len(site.posters)} 张）")
         printable = {path: (out / path).read_bytes() if isinstance(data, Stored) else data
                      for path, data in files.items()
                      if path.startswith(("posters/", "assets/"))}
         files.update(printing.print_posters(site, printable, chromium, store))
     files = dict(sorted(files.items()))
+    progress(f"写入 {out.name}/")
     written = write_site(files, out, record)
+    cache.active().flush()
     incremental.save(store, out, key, site, files)
     return Built(files, rendering.rendered, written)

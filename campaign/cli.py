@@ -99,11 +99,24 @@ def _build(root: Path, args) -> int:
     default = "output-offline" if args.offline else "output"
     out = Path(args.out) if args.out else root / default
     built = builder.build(root, out, args.base_url, pdf=not args.no_pdf, as_of=args.as_of,
-                          offline=args.offline)
+                          offline=args.offline, progress=_Progress(started))
     seconds = time.perf_counter() - started
+    if sys.stdout.isatty():
+        print("\r\033[K", end="")
     print(f"已生成 {out}：共 {len(built.files)} 个文件，本次生成 {len(built.rendered)} 个，"
           f"有变化并写入 {len(built.written)} 个（用时 {seconds:.2f} 秒）")
     return 0
+
+
+class _Progress:
+    """Stage by stage on a terminal, once a build has taken more than a second; silent in logs."""
+
+    def __init__(self, started: float):
+        self.started = started
+
+    def __call__(self, stage: str) -> None:
+        if sys.stdout.isatty() and time.perf_counter() - self.started > 1.0:
+            print(f"\r\033[K{stage}……（已用 {time.perf_counter() - self.started:.1f} 秒）", end="", flush=True)
 
 
 def _publish(root: Path, args) -> int:

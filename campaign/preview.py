@@ -59,5 +59,6 @@ class Preview:
             written = frozenset(rendering.files)
         else:
             written = update_site(self.rendering.files, rendering.files, self.out)
+        cache.active().flush()
         self.site, self.theme, self.rendering, self.error = site, theme, rendering, None
         return Outcome(rendering.rendered, written, time.perf_counter() - started)

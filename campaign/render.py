@@ -227,6 +227,9 @@ def render_changes(site: Site, theme: Theme, with_pdf: bool, previous: Rendering
             files[path] = b""  # claimed; filled below
             todo.append(plan)
 
+    for plan in todo:  # codes drawn here are shared with the worker processes, and cached
+        qr.matrix(_page_address(site.config, plan), site.config.qr.error_correction)
+
     def render_one(plan: PagePlan) -> bytes:
         try:
             return _render_page(env, site, theme, plan, with_pdf).encode()
@@ -261,12 +264,17 @@ def offline_links(html: str) -> str:
     return RELATIVE_FOLDER_LINK.sub(r'\1="\2index.html"', html)
 
 
+def _page_address(cfg, plan: PagePlan) -> str:
+    """The production address a page's own QR code leads to (the 404 page: the home page)."""
+    return cfg.base_url + (plan.url if plan.url != "404.html" else "")
+
+
 def _render_page(env: jinja2.Environment, site: Site, theme: Theme, plan: PagePlan,
                  with_pdf: bool) -> str:
     cfg = site.config
     link = Linker(plan.url, cfg.base_path, cfg.base_url, absolute=plan.url == "404.html",
                   offline=cfg.offline)
-    full_url = cfg.base_url + (plan.url if plan.url != "404.html" else "")
+    full_url = _page_address(cfg, plan)
     page = {
         "title": plan.title, "url": plan.url, "full_url": full_url, "updated": plan.updated,
         "qr": Markup(qr.svg(full_url, f"二维码：用手机扫码打开本页 {full_url}",

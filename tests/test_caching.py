@@ -1,0 +1,147 @@
+"""Caches, incremental rebuilds and parallel rendering never change a byte of the output."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+AS_OF = "2024-05-14T09:00"
+
+
+def project(folder, news: int = 0):
+    folder.mkdir(parents=True)
+    for name in ("content", "templates"):
+        shutil.copytree(REPO / name, folder / name)
+    shutil.copy(REPO / "config.yaml", folder / "config.yaml")
+    for n in range(news):
+        (folder / "content/news" / f"2024-04-{1 + n % 28:02d}-report-{n:04d}.md").write_text(
+            f"---\ntitle: 第{n}篇报道\ndate: 2024-04-{1 + n % 28:02d}\nsource: 单位{n % 7}\n---\n"
+            f"## 小标题\n\n正文{n}，节能降碳。\n\n- 要点一\n- 要点二\n\n| 项目 | 数值 |\n|---|---|\n| 用电 | {n} |\n",
+            encoding="utf-8")
+    return folder
+
+
+def build(root, out=None, workers: str | None = None):
+    env = {**os.environ, "JNXCZ_WORKERS": workers} if workers else dict(os.environ)
+    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root), "--no-pdf",
+                             "--as-of", AS_OF] + (["--out", str(out)] if out else []),
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    return out or root / "output"
+
+
+def snapshot(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_cache_states_give_identical_output(tmp_path):
+    root = project(tmp_path / "site", news=30)
+    reference = snapshot(build(root, tmp_path / "cold"))  # empty cache
+    assert snapshot(build(root, tmp_path / "warm")) == reference  # every entry from the cache
+    db = sqlite3.connect(root / ".cache" / "cache.sqlite3")
+    with db:
+        count = db.execute("SELECT count(*) FROM entries").fetchone()[0]
+        assert count > 40
+        db.execute("DELETE FROM entries WHERE substr(key, 1, 1) < '8'")  # about half the entries
+        db.execute("UPDATE entries SET value = substr(value, 1, 40) WHERE substr(key, 1, 1) = 'f'")
+        db.execute("UPDATE entries SET value = substr(value, 1, 20) WHERE substr(key, 1, 1) = 'e'")
+    db.close()
+    assert snapshot(build(root, tmp_path / "damaged")) == reference
+    (root / ".cache" / "cache.sqlite3").write_bytes(b"not a database at all")
+    assert snapshot(build(root, tmp_path / "garbage")) == reference
+
+
+def test_parallel_and_single_process_builds_are_identical(tmp_path):
+    root = project(tmp_path / "site", news=260)  # enough pages for the work to be spread
+    single = snapshot(build(root, tmp_path / "one", workers="1"))
+    shutil.rmtree(root / ".cache")
+    parallel = snapshot(build(root, tmp_path / "two", workers="2"))
+    assert parallel == single
+    assert len(single) > 280
+
+
+def _api_build(root):
+    from campaign.build import build as api_build
+    from campaign.timeline import parse_moment
+    return api_build(root, root / "output", pdf=False, as_of=parse_moment(AS_OF))
+
+
+def _stats():
+    from campaign import cache
+    return cache.active()
+
+
+def test_what_each_change_invalidates(tmp_path, monkeypatch):
+    from campaign import markup, qr
+    root = project(tmp_path / "site", news=12)
+    _api_build(root)
+    shutil.rmtree(root / "output")  # render everything again, from the cache
+    monkeypatch.setattr(markup, "_DONE", {})
+    qr.matrix.cache_clear()
+    _api_build(root)
+    assert _stats().misses["markdown"] == 0 and _stats().misses["qr"] == 0
+
+    # a Markdown option: every Markdown entry again, no QR code
+    monkeypatch.setattr(markup, "EXTENSIONS", markup.EXTENSIONS + ["abbr"])
+    monkeypatch.setattr(markup, "_ENGINE", markup._markdown_engine())
+    monkeypatch.setattr(markup, "_DONE", {})
+    qr.matrix.cache_clear()
+    built = _api_build(root)
+    assert _stats().misses["markdown"] >= 13 and _stats().hits["markdown"] == 0
+    assert _stats().misses["qr"] == 0
+    assert built.written == set()  # abbr changes nothing in this text: same bytes, nothing written
+
+    # a template: every page rendered again, nothing taken out of the Markdown or QR caches
+    base = root / "templates/base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("本站时间均为北京时间。", "本站时间均为北京时间（UTC+8）。"),
+                    encoding="utf-8")
+    monkeypatch.setattr(markup, "_DONE", {})
+    qr.matrix.cache_clear()
+    built = _api_build(root)
+    assert _stats().misses["markdown"] == 0 and _stats().misses["qr"] == 0
+    pages = {p for p in built.files if p.endswith(".html")}
+    assert pages <= built.rendered
+    sheets = {p for p in pages if p.startswith("posters/") and p != "posters/index.html"}
+    assert {p for p in built.written if p.endswith(".html")} == pages - sheets  # sheets: own template
+
+    # the QR settings: new codes (and the pages that carry them), Markdown untouched
+    config = root / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("error_correction: M", "error_correction: Q"),
+                      encoding="utf-8")
+    monkeypatch.setattr(markup, "_DONE", {})
+    qr.matrix.cache_clear()
+    built = _api_build(root)
+    assert _stats().misses["qr"] >= len(pages - sheets) - 1 and _stats().misses["markdown"] == 0
+    assert {p for p in built.written if p.endswith(".html")} == pages - sheets  # poster codes stay H
+
+
+def test_editing_one_news_page_writes_only_what_shows_it(tmp_path):
+    root = project(tmp_path / "site", news=25)
+    out = build(root)
+    before = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    news = root / "content/news/2024-04-03-report-0002.md"
+    news.write_text(news.read_text(encoding="utf-8").replace("正文2，", "正文2（已更正），"), encoding="utf-8")
+    build(root)
+    after = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    assert after.keys() == before.keys()
+    changed = {path for path in after if after[path] != before[path]}
+    assert changed == {"news/2024-04-03-report-0002/index.html", "feed.xml"}
+    assert "已更正" in (out / "news/2024-04-03-report-0002/index.html").read_text(encoding="utf-8")
+
+
+def test_a_file_changed_by_hand_in_output_is_put_right(tmp_path):
+    root = project(tmp_path / "site")
+    out = build(root)
+    reference = snapshot(out)
+    (out / "notice/index.html").write_text("被改动了", encoding="utf-8")
+    (out / "quiz/index.html").unlink()
+    build(root)
+    assert snapshot(out) == reference
