@@ -82,6 +82,8 @@ def _stats():
 def test_what_each_change_invalidates(tmp_path, monkeypatch):
     from campaign import markup, qr
     root = project(tmp_path / "site", news=12)
+    monkeypatch.setattr(markup, "_DONE", {})  # nothing left over from other tests in this process
+    qr.matrix.cache_clear()
     _api_build(root)
     shutil.rmtree(root / "output")  # render everything again, from the cache
     monkeypatch.setattr(markup, "_DONE", {})
