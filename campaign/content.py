@@ -41,6 +41,8 @@ CONFIG = Record({
                   "poster_error_correction": Choice({"Q": "Q", "H": "H"}, required=False,
                                                     default="H")}),
     "news_per_page": Integer(1, 100),
+    "hide_empty_sections": Choice({"是": True, "否": False, "true": True, "false": False},
+                                  required=False, default=False),
 })
 
 THEME = Record({"name": Text(), "slogan": Text(), "start": Date(), "end": Date()})
@@ -225,7 +227,7 @@ def _config(r: dict) -> m.Config:
         timezone=r["timezone"], organiser=r["organiser"], footer=m.Footer(**_fields(r["footer"], m.Footer)),
         qr=m.QrSettings(error_correction=r["qr"]["error_correction"],
                         poster_error_correction=r["qr"]["poster_error_correction"]),
-        news_per_page=r["news_per_page"])
+        news_per_page=r["news_per_page"], hide_empty_sections=r["hide_empty_sections"])
 
 
 def _campaign(r: dict, problems: Problems) -> m.Campaign:

@@ -271,7 +271,7 @@ def _empty_sections(root, site: Site, files, rules: Rules, texts) -> list[Findin
                 ("活动动态", "content/news/", 0, site.news),
                 ("活动通知", notice_file, split_front_matter(notice_text, notice_file)[2],
                  re.sub(r"<[^>]+>|\s", "", site.notice.body_html))]
-    empty = [s for s in sections if not s[3]]
+    empty = [s for s in sections if not s[3] and not (s[0] == "活动动态" and site.news_hidden)]
     reached = f"共 {len(empty)} 个空白栏目，" + (f"已达到 {rule.threshold} 个，网站将被直接判定为不合格"
                                               if len(empty) >= rule.threshold else
                                               f"达到 {rule.threshold} 个即单项否决")

@@ -53,6 +53,7 @@ class Config:
     qr: QrSettings
     news_per_page: int
     offline: bool = False  # a copy to open from disk: links name index.html files
+    hide_empty_sections: bool = False  # leave an empty section out rather than report it
 
 
 @dataclass(frozen=True)
@@ -230,3 +231,8 @@ class Site:
     links: tuple[StableLink, ...] = ()
     posters: tuple[Poster, ...] = ()
     as_of: Optional[dt.datetime] = None  # the moment statuses are shown for (Beijing time)
+
+    @property
+    def news_hidden(self) -> bool:
+        """An empty 活动动态 the content asked to leave out, with its nav entry and feed."""
+        return self.config.hide_empty_sections and not self.news

@@ -79,6 +79,10 @@ def _link(record: dict, site: Site, problems: Problems) -> StableLink | None:
                          f"「{ref}」在 content/livestreams.yaml 里不存在；已有的：{'、'.join(announced)}")
             return None
         return StableLink(record["id"], item.title, item.url, None, None if item.is_known else item)
+    if kind == "page" and ref == "news" and site.news_hidden:
+        problems.add(record["_file"], record["_line"], "target「page:news」指向的“活动动态”栏目现在是空的，"
+                     "并按 config.yaml 的 hide_empty_sections 不在网站上出现；请先添加活动动态，或换一个目标")
+        return None
     if kind == "page" and ref in PAGES:
         path, label = PAGES[ref]
         return StableLink(record["id"], label, None, path, None)

@@ -131,6 +131,8 @@ def _schedule_days(site: Site) -> list[dict]:
 
 
 def _news_pages(site: Site) -> list[PagePlan]:
+    if site.news_hidden:
+        return []
     per_page = site.config.news_per_page
     items = site.news
     count = max(1, -(-len(items) // per_page))
@@ -240,6 +242,8 @@ def render_changes(site: Site, theme: Theme, with_pdf: bool, previous: Rendering
         _add(files, output_file(plan.url), data)
     try:
         for name, depends in FEEDS.items():
+            if name == "feed.xml" and site.news_hidden:
+                continue
             if needed(name, depends):
                 text = env.get_template(name).render(site=site, pages=plans, cfg=site.config)
                 _add(files, name, text.encode())
@@ -282,7 +286,7 @@ def _render_page(env: jinja2.Environment, site: Site, theme: Theme, plan: PagePl
         "with_pdf": with_pdf,
     }
     nav = [{"label": label, "href": link(target), "current": target == plan.section}
-           for label, target in NAV]
+           for label, target in NAV if not (target == "news/" and site.news_hidden)]
     html = env.get_template(plan.template).render(
         site=site, cfg=cfg, page=page, nav=nav, url=link,
         css=link(theme.assets["style.css"]), poster_css=link(theme.assets["poster.css"]),

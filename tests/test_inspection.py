@@ -417,3 +417,34 @@ def test_online_without_network_is_a_clear_bounded_report(root):
     assert re.search(re.escape(hanging) + r"：未能检查（(等待超时|超过 1 秒没有回应)", result.stdout)
     assert "全部外部网址都没能连上：本机可能没有联网（或需要代理）" in result.stdout
     assert result.returncode == 0, "an unreachable address is not a finding"
+
+
+def test_an_empty_news_section_can_be_left_out_of_the_site(tmp_path):
+    """With hide_empty_sections: 是, an empty 活动动态 is neither a finding nor a page or menu entry."""
+    import shutil
+    import subprocess
+    import sys
+    from conftest import REPO
+    root = tmp_path / "site"
+    root.mkdir()
+    for name in ("content", "templates"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "config.yaml", root / "config.yaml")
+    for news in (root / "content/news").glob("*.md"):
+        news.unlink()
+    def run(*args):
+        return subprocess.run([sys.executable, str(REPO / "build.py"), *args, "--root", str(root),
+                               "--as-of", "2024-05-14T09:00"], capture_output=True, text=True)
+    shown = run("check")
+    assert shown.returncode != 0 and "「活动动态」栏目没有任何内容" in shown.stdout
+    config = root / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("hide_empty_sections: 否",
+                                                                 "hide_empty_sections: 是"), encoding="utf-8")
+    hidden = run("check")
+    assert hidden.returncode == 0, hidden.stdout + hidden.stderr
+    assert "活动动态」栏目没有任何内容" not in hidden.stdout
+    assert run("--no-pdf").returncode == 0
+    out = root / "output"
+    assert not (out / "news").exists() and not (out / "feed.xml").exists()
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert "活动动态" not in home and "feed.xml" not in home
