@@ -132,8 +132,11 @@ def _read_page(path: Path, root: Path, record: Record, problems: Problems):
     return front, to_html(body), node
 
 
+_STAMPS: dict = {}  # path -> ((size, mtime), text): unchanged files are not read again
+
+
 def _read_front(path: Path, root: Path, record: Record, problems: Problems):
-    name, text = read_text(path, root)
+    name, text = _read_unless_unchanged(path, root)
     key = (name, text)
     if key in _FRONT:
         return _FRONT[key]
@@ -145,6 +148,21 @@ def _read_front(path: Path, root: Path, record: Record, problems: Problems):
             _FRONT.clear()
         _FRONT[key] = page
     return page
+
+
+def _read_unless_unchanged(path: Path, root: Path) -> tuple[str, str]:
+    """A live preview's rebuild reads only the files saved since the last one."""
+    try:
+        stat = path.stat()
+        stamp = (stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        return read_text(path, root)
+    known = _STAMPS.get(path)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    name_text = read_text(path, root)
+    _STAMPS[path] = (stamp, name_text)
+    return name_text
 
 
 def _read_news(root: Path, problems: Problems, nodes: list[Node]) -> list[m.NewsItem]:

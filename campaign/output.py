@@ -168,7 +168,7 @@ def _write_record(record: Path, target: Path, files: dict) -> None:
 
 def update_site(previous: dict[str, bytes], files: dict[str, bytes], target: Path) -> frozenset:
     """The live preview's write: like a rebuild, but the previous bytes are still in memory."""
-    known = {path: [digest(data)] for path, data in previous.items()}
+    known = dict.fromkeys(previous, [])  # only which files there were, to remove vanished ones
     changed = [path for path, data in files.items() if previous.get(path) != data]
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.resolve().parent))
     try:

@@ -174,7 +174,8 @@ def make_environment(theme: Theme) -> jinja2.Environment:
     return env
 
 
-FEEDS = {"feed.xml": frozenset(("news-any", "notice")), "sitemap.xml": None,
+FEED_SIZE = 50  # feed readers want the latest reports, not the archive of every year
+FEEDS = {"feed.xml": frozenset(("news-order", "notice")), "sitemap.xml": None,
          "robots.txt": frozenset()}  # None: always rendered, it lists every page
 CALENDAR_DEPENDS = frozenset(("schedule", "notice"))
 
@@ -244,8 +245,11 @@ def render_changes(site: Site, theme: Theme, with_pdf: bool, previous: Rendering
         for name, depends in FEEDS.items():
             if name == "feed.xml" and site.news_hidden:
                 continue
+            if name == "feed.xml" and depends is not None:
+                depends = depends | {f"news:{item.slug}" for item in site.news[:FEED_SIZE]}
             if needed(name, depends):
-                text = env.get_template(name).render(site=site, pages=plans, cfg=site.config)
+                text = env.get_template(name).render(site=site, pages=plans, cfg=site.config,
+                                                     feed_items=site.news[:FEED_SIZE])
                 _add(files, name, text.encode())
     except jinja2.TemplateError as exc:
         raise template_error(exc) from None

@@ -19,7 +19,7 @@ from pathlib import Path
 from .preview import Outcome, Preview
 
 WATCHED = ("config.yaml", "content", "templates")
-POLL_MS = 150
+POLL_MS = 100
 
 
 def run(root: Path, out: Path, host: str, port: int, say=print) -> int:
