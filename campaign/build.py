@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import cache, incremental, printing
+from . import cache, incremental, markup, printing
 from .changes import changed_parts
 from .content import load_site
 from .model import Site
@@ -69,6 +69,7 @@ def build(root: Path, out: Path, base_url: str | None = None, pdf: bool = True,
     cache.use(store)
     progress("读取并检查内容")
     site = load(root, base_url, as_of, offline)
+    markup.forget()  # the HTML is in the model now; a second copy would only cost memory
     theme = load_theme(root / "templates")
     chromium = printing.find_chromium() if pdf and site.posters else None
     if pdf and site.posters and chromium is None:

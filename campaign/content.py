@@ -133,6 +133,7 @@ def _read_page(path: Path, root: Path, record: Record, problems: Problems):
 
 
 _STAMPS: dict = {}  # path -> ((size, mtime), text): unchanged files are not read again
+REMEMBER = False  # set by the live preview; a one-off build keeps no copies in memory
 
 
 def _read_front(path: Path, root: Path, record: Record, problems: Problems):
@@ -143,7 +144,7 @@ def _read_front(path: Path, root: Path, record: Record, problems: Problems):
     before = len(problems.items)
     front, body, _ = split_front_matter(text, name)
     page = read_document(front, record, problems), body, front
-    if len(problems.items) == before:
+    if len(problems.items) == before and REMEMBER:
         if len(_FRONT) > 50000:
             _FRONT.clear()
         _FRONT[key] = page
@@ -161,7 +162,8 @@ def _read_unless_unchanged(path: Path, root: Path) -> tuple[str, str]:
     if known is not None and known[0] == stamp:
         return known[1]
     name_text = read_text(path, root)
-    _STAMPS[path] = (stamp, name_text)
+    if REMEMBER:
+        _STAMPS[path] = (stamp, name_text)
     return name_text
 
 

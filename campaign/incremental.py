@@ -79,7 +79,8 @@ def save(cache: Path, out: Path, key: str, site: Site, files: dict) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".tmp")
-        temporary.write_bytes(pickle.dumps(State(key, site, hashes), protocol=pickle.HIGHEST_PROTOCOL))
+        with temporary.open("wb") as stream:  # streamed: no second copy of the site in memory
+            pickle.dump(State(key, site, hashes), stream, protocol=pickle.HIGHEST_PROTOCOL)
         temporary.replace(path)
     except OSError:
         pass

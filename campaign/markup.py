@@ -93,6 +93,10 @@ def warm(texts: list[str]) -> None:
         _remember(text, html)
 
 
+def forget() -> None:
+    _DONE.clear()
+
+
 def _remember(text: str, html: str) -> None:
     if len(_DONE) > 50000:
         _DONE.clear()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import build as builder
-from . import cache
+from . import cache, content
 from .changes import changed_parts
 from .errors import ContentError
 from .model import Site
@@ -40,6 +40,7 @@ class Preview:
         self.rendering: Rendering | None = None
         self.error: ContentError | None = None
         cache.use(root / ".cache")
+        content.REMEMBER = True  # keep parsed files between saves
 
     def rebuild(self) -> Outcome:
         started = time.perf_counter()
