@@ -8,18 +8,15 @@ import sqlite3
 import subprocess
 import sys
 
-import pytest
 
 from conftest import REPO
+from sitecopy import copy_site, snapshot
 
 AS_OF = "2024-05-14T09:00"
 
 
 def project(folder, news: int = 0):
-    folder.mkdir(parents=True)
-    for name in ("content", "templates"):
-        shutil.copytree(REPO / name, folder / name)
-    shutil.copy(REPO / "config.yaml", folder / "config.yaml")
+    copy_site(folder)
     for n in range(news):
         (folder / "content/news" / f"2024-04-{1 + n % 28:02d}-report-{n:04d}.md").write_text(
             f"---\ntitle: 第{n}篇报道\ndate: 2024-04-{1 + n % 28:02d}\nsource: 单位{n % 7}\n---\n"
@@ -35,11 +32,6 @@ def build(root, out=None, workers: str | None = None):
                             capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     return out or root / "output"
-
-
-def snapshot(folder):
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_cache_states_give_identical_output(tmp_path):

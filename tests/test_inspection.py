@@ -421,15 +421,11 @@ def test_online_without_network_is_a_clear_bounded_report(root):
 
 def test_an_empty_news_section_can_be_left_out_of_the_site(tmp_path):
     """With hide_empty_sections: 是, an empty 活动动态 is neither a finding nor a page or menu entry."""
-    import shutil
     import subprocess
     import sys
     from conftest import REPO
-    root = tmp_path / "site"
-    root.mkdir()
-    for name in ("content", "templates"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "config.yaml", root / "config.yaml")
+    from sitecopy import copy_site
+    root = copy_site(tmp_path / "site")
     for news in (root / "content/news").glob("*.md"):
         news.unlink()
     def run(*args):

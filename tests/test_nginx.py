@@ -16,7 +16,7 @@ import re
 import subprocess
 from collections import deque
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 import pytest
 import yaml

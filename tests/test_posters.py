@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -16,6 +15,7 @@ import zxingcpp
 from PIL import Image, ImageFilter
 
 from conftest import REPO, run_build
+from sitecopy import copy_site, snapshot
 
 CONFIG = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
 POSTERS = yaml.safe_load((REPO / "content/posters.yaml").read_text(encoding="utf-8"))["posters"]
@@ -102,22 +102,13 @@ def test_stable_address_pages_work_without_script(built_site):
 
 
 def _copy_project(tmp_path):
-    site = tmp_path / "project"
-    site.mkdir()
-    for name in ("content", "templates"):
-        shutil.copytree(REPO / name, site / name)
-    shutil.copy(REPO / "config.yaml", site / "config.yaml")
-    return site
-
-
-def _snapshot(folder):
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return copy_site(tmp_path / "project")
 
 
 def test_filling_in_the_livestream_address_changes_the_page_not_the_poster(tmp_path):
     site = _copy_project(tmp_path)
     assert run_build("--root", str(site)).returncode == 0
-    before = _snapshot(site / "output")
+    before = snapshot(site / "output")
     go_before = before["go/xinhua-live/index.html"].decode()
     assert "将于2024年5月13日" in go_before and "http-equiv" not in go_before
 
@@ -128,7 +119,7 @@ def test_filling_in_the_livestream_address_changes_the_page_not_the_poster(tmp_p
     streams.write_text(text, encoding="utf-8")
     result = run_build("--root", str(site))
     assert result.returncode == 0, result.stderr
-    after = _snapshot(site / "output")
+    after = snapshot(site / "output")
 
     poster_files = [name for name in before if name.startswith("posters/xinhua-live/")]
     assert {"posters/xinhua-live/poster.pdf", "posters/xinhua-live/qr.svg",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -14,6 +13,7 @@ import icalendar
 import pytest
 
 from conftest import REPO
+from sitecopy import copy_site
 
 EVENTS = ["address-announcement", "chongqing-publications", "energy-quiz", "chuanyu-launch-ceremony",
           "low-carbon-day", "national-special-event", "report-deadline"]
@@ -145,11 +145,7 @@ def test_every_event_has_a_calendar_that_parses(builds):
 
 
 def test_calendar_times_are_the_right_instants(tmp_path):
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("content", "templates"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "config.yaml", root / "config.yaml")
+    root = copy_site(tmp_path / "project")
     schedule = root / "content/schedule.yaml"
     text = schedule.read_text(encoding="utf-8")
     schedule.write_text(text.replace("    date: 2024-05-14\n", "    date: 2024-05-14\n    start: 09:30\n    end: 11:00\n", 1),

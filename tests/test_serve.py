@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import http.client
 import os
-import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
 from conftest import REPO
+from sitecopy import copy_site
 
 BASE = "/jnxcz/2024/"
 
@@ -27,11 +25,7 @@ def free_port() -> int:
 
 
 def copy_project(folder):
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("content", "templates"):
-        shutil.copytree(REPO / name, folder / name)
-    shutil.copy(REPO / "config.yaml", folder / "config.yaml")
-    return folder
+    return copy_site(folder)
 
 
 class Serving:
