@@ -22,8 +22,8 @@ PARTS = {
 
 def changed_parts(old: Site, new: Site) -> frozenset:
     """Keys such as "schedule", "news:<slug>", "news-order"; "config" means everything."""
-    if old.config != new.config:
-        return frozenset({"config"})
+    if old.config != new.config or old.news_hidden != new.news_hidden:
+        return frozenset({"config"})  # the menu on every page changes too
     keys = {key for key, part in PARTS.items() if part(old) != part(new)}
     if old.as_of != new.as_of:
         keys.add("clock")

@@ -198,62 +198,87 @@ def render_changes(site: Site, theme: Theme, with_pdf: bool, previous: Rendering
     Without a previous rendering, or when config or templates changed, everything is rendered.
     """
     everything = previous is None or changed is None or "config" in changed
-    reuse = {} if everything else previous.files
-    env = make_environment(theme)
-    files: dict[str, bytes] = dict(theme.static)
-    rendered = set()
+    job = _Job(site, theme, with_pdf, make_environment(theme), {} if everything else previous.files,
+               None if everything else changed)
+    job.files.update(theme.static)
+    job.add_print_files()
+    job.add_calendars()
+    plans = plan_pages(site)
+    job.add_pages(plans)
+    job.add_feeds(plans)
+    return Rendering(dict(sorted(job.files.items())), frozenset(job.rendered))
 
-    def needed(path: str, depends) -> bool:
-        if everything or path not in reuse or depends is None or depends & changed:
-            rendered.add(path)
+
+@dataclass
+class _Job:
+    """One rendering pass: what is rendered anew, and what is taken over from the last one."""
+
+    site: Site
+    theme: Theme
+    with_pdf: bool
+    env: jinja2.Environment
+    reuse: dict
+    changed: frozenset | None  # None: render everything
+    files: dict = field(default_factory=dict)
+    rendered: set = field(default_factory=set)
+
+    def needed(self, path: str, depends) -> bool:
+        if self.changed is None or path not in self.reuse or depends is None or depends & self.changed:
+            self.rendered.add(path)
             return True
-        files[path] = reuse[path]
+        self.files[path] = self.reuse[path]
         return False
 
-    if everything or "posters" in changed or not all(p in reuse for p in print_files_names(site)):
-        files.update(print_files(site))
-    else:
-        files.update({path: reuse[path] for path in print_files_names(site)})
-    for event in site.events:
-        path = f"calendar/{event.id}.ics"
-        if needed(path, CALENDAR_DEPENDS):
-            files[path] = calendar.event_file(site, event)
-    if needed("calendar/week.ics", CALENDAR_DEPENDS):
-        files["calendar/week.ics"] = calendar.week_file(site)
-    plans = plan_pages(site)
-    todo = []
-    for plan in plans:
-        path = output_file(plan.url)
-        if path in files:
-            raise ContentError.at("content", 0, f"两个页面要写到同一个文件「{path}」；请修改其中一个的 id 或文件名")
-        if needed(path, plan.depends):
-            files[path] = b""  # claimed; filled below
-            todo.append(plan)
+    def add_print_files(self) -> None:
+        names = print_files_names(self.site)
+        if self.changed is None or "posters" in self.changed or not all(p in self.reuse for p in names):
+            self.files.update(print_files(self.site))
+        else:
+            self.files.update({path: self.reuse[path] for path in names})
 
-    for plan in todo:  # codes drawn here are shared with the worker processes, and cached
-        qr.matrix(_page_address(site.config, plan), site.config.qr.error_correction)
+    def add_calendars(self) -> None:
+        for event in self.site.events:
+            path = f"calendar/{event.id}.ics"
+            if self.needed(path, CALENDAR_DEPENDS):
+                self.files[path] = calendar.event_file(self.site, event)
+        if self.needed("calendar/week.ics", CALENDAR_DEPENDS):
+            self.files["calendar/week.ics"] = calendar.week_file(self.site)
 
-    def render_one(plan: PagePlan) -> bytes:
+    def add_pages(self, plans: list[PagePlan]) -> None:
+        todo = []
+        for plan in plans:
+            path = output_file(plan.url)
+            if path in self.files:
+                raise ContentError.at("content", 0, f"两个页面要写到同一个文件「{path}」；请修改其中一个的 id 或文件名")
+            if self.needed(path, plan.depends):
+                self.files[path] = b""  # claimed; filled below
+                todo.append(plan)
+        cfg = self.site.config
+        for plan in todo:  # codes drawn here are shared with the worker processes, and cached
+            qr.matrix(_page_address(cfg, plan), cfg.qr.error_correction)
+        for plan, data in zip(todo, parallel.map_ordered(self.render_page, todo)):
+            _add(self.files, output_file(plan.url), data)
+
+    def render_page(self, plan: PagePlan) -> bytes:
         try:
-            return _render_page(env, site, theme, plan, with_pdf).encode()
+            return _render_page(self.env, self.site, self.theme, plan, self.with_pdf).encode()
         except jinja2.TemplateError as exc:
             raise template_error(exc) from None
 
-    for plan, data in zip(todo, parallel.map_ordered(render_one, todo)):
-        _add(files, output_file(plan.url), data)
-    try:
+    def add_feeds(self, plans: list[PagePlan]) -> None:
+        latest = self.site.news[:FEED_SIZE]
         for name, depends in FEEDS.items():
-            if name == "feed.xml" and site.news_hidden:
+            if name == "feed.xml" and self.site.news_hidden:
                 continue
-            if name == "feed.xml" and depends is not None:
-                depends = depends | {f"news:{item.slug}" for item in site.news[:FEED_SIZE]}
-            if needed(name, depends):
-                text = env.get_template(name).render(site=site, pages=plans, cfg=site.config,
-                                                     feed_items=site.news[:FEED_SIZE])
-                _add(files, name, text.encode())
-    except jinja2.TemplateError as exc:
-        raise template_error(exc) from None
-    return Rendering(dict(sorted(files.items())), frozenset(rendered))
+            if name == "feed.xml":
+                depends = depends | {f"news:{item.slug}" for item in latest}
+            if self.needed(name, depends):
+                try:
+                    text = self.env.get_template(name).render(
+                        site=self.site, pages=plans, cfg=self.site.config, feed_items=latest)
+                except jinja2.TemplateError as exc:
+                    raise template_error(exc) from None
+                _add(self.files, name, text.encode())
 
 
 def _add(files: dict[str, bytes], path: str, data: bytes) -> None:

@@ -134,8 +134,9 @@ def test_a_port_in_use_gets_a_clear_message(serving):
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_editing_one_news_page_rerenders_only_what_shows_it(tmp_path):
+def test_editing_one_news_page_rerenders_only_what_shows_it(tmp_path, monkeypatch):
     from campaign.preview import Preview
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1715738400")  # a fixed clock: only the edit changes
     root = copy_project(tmp_path / "project")
     news = root / "content" / "news"
     for n in range(1, 13):  # enough reports for two list pages
@@ -163,8 +164,9 @@ def test_editing_one_news_page_rerenders_only_what_shows_it(tmp_path):
     assert "第12篇报道（更正）" in (root / "output/index.html").read_text(encoding="utf-8")
 
 
-def test_incremental_preview_matches_a_full_build(tmp_path):
+def test_incremental_preview_matches_a_full_build(tmp_path, monkeypatch):
     """After a series of edits, the preview's output equals a clean build of the same content."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1715738400")  # one clock for both builds
     from campaign.build import load, render
     from campaign.preview import Preview
     root = copy_project(tmp_path / "project")
@@ -174,10 +176,15 @@ def test_incremental_preview_matches_a_full_build(tmp_path):
     edits = [("content/schedule.yaml", "place: 重庆市荣昌区", "place: 重庆市荣昌区（主会场）"),
              ("content/livestreams.yaml", "platform: 新华网", "platform: 新华网客户端"),
              ("content/campaign.yaml", "ongoing:", "ongoing:\n  - 新增的一项持续工作"),
-             ("config.yaml", "news_per_page: 10", "news_per_page: 5")]
+             ("config.yaml", "news_per_page: 10", "news_per_page: 5"),
+             ("config.yaml", "hide_empty_sections: 否", "hide_empty_sections: 是")]
     for name, old, new in edits:
         edit(root / name, old, new)
         assert preview.rebuild().error is None
+    for news in (root / "content/news").glob("*.md"):  # the last report goes: 活动动态 leaves the menu
+        news.unlink()
+    assert preview.rebuild().error is None
+    assert "活动动态" not in (root / "output/schedule/index.html").read_text(encoding="utf-8")
     full = render(root, load(root, url))
     on_disk = {p.relative_to(root / "output").as_posix(): p.read_bytes()
                for p in (root / "output").rglob("*") if p.is_file()}
