@@ -34,4 +34,6 @@ def changed_parts(old: Site, new: Site) -> frozenset:
             keys.update({f"news:{slug}", "news-any"})
     if list(old_news) != list(new_news):
         keys.add("news-order")
+    if [(n.slug, n.date) for n in old.news] != [(n.slug, n.date) for n in new.news]:
+        keys.add("news-dates")
     return frozenset(keys)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -118,9 +119,17 @@ def _guarded(problems: Problems, read):
         return None
 
 
+_YAML: dict = {}  # (file name, text) -> parsed node, for the live preview
+
+
 def _read_yaml(path: Path, root: Path) -> Node:
-    name, text = read_text(path, root)
-    return parse_yaml(text, name)
+    name, text = _read_unless_unchanged(path, root)
+    if (name, text) in _YAML:
+        return _YAML[(name, text)]
+    node = parse_yaml(text, name)
+    if REMEMBER:
+        _YAML[(name, text)] = node
+    return node
 
 
 _FRONT: dict = {}  # (file name, text) -> checked front matter; a preview re-reads only edits
@@ -136,8 +145,8 @@ _STAMPS: dict = {}  # path -> ((size, mtime), text): unchanged files are not rea
 REMEMBER = False  # set by the live preview; a one-off build keeps no copies in memory
 
 
-def _read_front(path: Path, root: Path, record: Record, problems: Problems):
-    name, text = _read_unless_unchanged(path, root)
+def _read_front(path: Path, root: Path, record: Record, problems: Problems, stat=None):
+    name, text = _read_unless_unchanged(path, root, stat)
     key = (name, text)
     if key in _FRONT:
         return _FRONT[key]
@@ -151,10 +160,10 @@ def _read_front(path: Path, root: Path, record: Record, problems: Problems):
     return page
 
 
-def _read_unless_unchanged(path: Path, root: Path) -> tuple[str, str]:
+def _read_unless_unchanged(path: Path, root: Path, stat=None) -> tuple[str, str]:
     """A live preview's rebuild reads only the files saved since the last one."""
     try:
-        stat = path.stat()
+        stat = stat or path.stat()
         stamp = (stat.st_size, stat.st_mtime_ns)
     except OSError:
         return read_text(path, root)
@@ -172,11 +181,13 @@ def _read_news(root: Path, problems: Problems, nodes: list[Node]) -> list[m.News
     items, read = [], []
     if not folder.is_dir():
         return items
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
-            continue
-        name = display_name(path, root)
-        if path.suffix != ".md" or not path.is_file():
+    prefix = display_name(folder, root) + "/"
+    with os.scandir(folder) as listing:
+        entries = sorted((entry for entry in listing if not entry.name.startswith(".")),
+                         key=lambda entry: entry.name)
+    for entry in entries:
+        path, name = Path(entry.path), prefix + entry.name
+        if path.suffix != ".md" or not entry.is_file():
             problems.add(name, 0, "活动动态文件夹里只能放以 .md 结尾的文章文件")
             continue
         slug = path.stem
@@ -186,7 +197,7 @@ def _read_news(root: Path, problems: Problems, nodes: list[Node]) -> list[m.News
             problems.add(name, 0, f"文件名「{path.name}」不能用作网址；请只用小写英文字母、数字和"
                          "连字符，如 2024-05-15-didi-tiyan.md")
             continue
-        page = _guarded(problems, lambda p=path: _read_front(p, root, NEWS, problems))
+        page = _guarded(problems, lambda p=path, e=entry: _read_front(p, root, NEWS, problems, e.stat()))
         if page is not None:
             read.append((name, slug, page))
     warm([body for _, _, (_, body, _) in read])  # all bodies at once, over all cores

@@ -175,8 +175,10 @@ def make_environment(theme: Theme) -> jinja2.Environment:
 
 
 FEED_SIZE = 50  # feed readers want the latest reports, not the archive of every year
-FEEDS = {"feed.xml": frozenset(("news-order", "notice")), "sitemap.xml": None,
-         "robots.txt": frozenset()}  # None: always rendered, it lists every page
+# The sitemap lists every page with its date: what adds or removes pages, or moves a date.
+SITEMAP_DEPENDS = frozenset(("news-order", "news-dates", "schedule", "posters", "notice"))
+FEEDS = {"feed.xml": frozenset(("news-order", "notice")), "sitemap.xml": SITEMAP_DEPENDS,
+         "robots.txt": frozenset()}
 CALENDAR_DEPENDS = frozenset(("schedule", "notice"))
 
 

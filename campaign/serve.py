@@ -164,7 +164,10 @@ def _site_handler(web, preview: Preview, out: Path):
             return False
 
         def set_extra_headers(self, path):
-            self.set_header("Cache-Control", "no-store")
+            # pages never stale; hashed assets change name when they change, so a reload
+            # after a save fetches only the page
+            immutable = path.startswith("assets/")
+            self.set_header("Cache-Control", "max-age=31536000, immutable" if immutable else "no-store")
 
         def write_error(self, status_code, **kwargs):
             page = out / "404.html"

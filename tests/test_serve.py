@@ -146,13 +146,13 @@ def test_editing_one_news_page_rerenders_only_what_shows_it(tmp_path, monkeypatc
     preview = Preview(root, root / "output", "http://127.0.0.1:8000" + BASE)
     first = preview.rebuild()
     assert first.error is None and len(first.rendered) > 30
-    assert preview.rebuild().rendered == frozenset({"sitemap.xml"})  # nothing changed
+    assert preview.rebuild().rendered == frozenset()  # nothing changed, nothing rendered
 
     edit(news / "2024-05-02-report-2.md", "正文2。", "正文2，补充了一句。")
     outcome = preview.rebuild()
     assert outcome.error is None
     assert outcome.rendered == {"news/2024-05-02-report-2/index.html", "news/page/2/index.html",
-                                "feed.xml", "sitemap.xml"}
+                                "feed.xml"}
     assert outcome.written == {"news/2024-05-02-report-2/index.html", "feed.xml"}
     page = (root / "output/news/2024-05-02-report-2/index.html").read_text(encoding="utf-8")
     assert "补充了一句" in page
