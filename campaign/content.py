@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import model as m
-from . import posters
+from . import parallel, posters
 from .errors import ContentError, Problems
 from .markup import split_front_matter, to_html, warm
 from .schema import (Choice, Date, Email, Ident, Integer, ListOf, Record, Text, Time, Url,
@@ -147,6 +147,11 @@ REMEMBER = False  # set by the live preview; a one-off build keeps no copies in 
 
 def _read_front(path: Path, root: Path, record: Record, problems: Problems, stat=None):
     name, text = _read_unless_unchanged(path, root, stat)
+    return _front_of(name, text, record, problems)
+
+
+def _front_of(name: str, text: str, record: Record, problems: Problems):
+    """(checked front matter, Markdown body, front matter node); remembered when clean."""
     key = (name, text)
     if key in _FRONT:
         return _FRONT[key]
@@ -158,6 +163,15 @@ def _read_front(path: Path, root: Path, record: Record, problems: Problems, stat
             _FRONT.clear()
         _FRONT[key] = page
     return page
+
+
+def _parse_news(name_text: tuple[str, str]):
+    """One news file's front matter, in a worker process: the page and the problems found."""
+    found = Problems()
+    try:
+        return _front_of(*name_text, NEWS, found), found.items
+    except ContentError as exc:
+        return None, exc.problems
 
 
 def _read_unless_unchanged(path: Path, root: Path, stat=None) -> tuple[str, str]:
@@ -197,9 +211,15 @@ def _read_news(root: Path, problems: Problems, nodes: list[Node]) -> list[m.News
             problems.add(name, 0, f"文件名「{path.name}」不能用作网址；请只用小写英文字母、数字和"
                          "连字符，如 2024-05-15-didi-tiyan.md")
             continue
-        page = _guarded(problems, lambda p=path, e=entry: _read_front(p, root, NEWS, problems, e.stat()))
-        if page is not None:
-            read.append((name, slug, page))
+        texts = _guarded(problems, lambda p=path, e=entry: _read_unless_unchanged(p, root, e.stat()))
+        if texts is not None:
+            read.append((slug, texts))
+    parsed = parallel.map_ordered(_parse_news, [texts for _, texts in read])  # all cores
+    for (slug, (name, text)), (page, found) in zip(read, parsed):
+        problems.items.extend(found)
+        if page is not None and not found and REMEMBER:
+            _FRONT[(name, text)] = page
+    read = [(name, slug, page) for (slug, (name, _)), (page, _) in zip(read, parsed) if page is not None]
     warm([body for _, _, (_, body, _) in read])  # all bodies at once, over all cores
     for name, slug, (front, body, node) in read:
         nodes.append(node)

@@ -72,12 +72,9 @@ def write_site(files: dict, target: Path, record: Path | None = None) -> frozens
 def _write_fresh(files: dict, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    os.chmod(staging, 0o755)
     try:
-        for path, data in files.items():
-            _write(staging / path, data)
-        for folder in [staging, *staging.rglob("*")]:
-            if folder.is_dir():
-                os.chmod(folder, 0o755)
+        _write_all(staging, files)
         if target.exists():
             target.rmdir()
         staging.rename(target)
@@ -90,8 +87,7 @@ def _update(files: dict, target: Path, known: dict) -> frozenset:
     changed = [path for path, data in files.items() if not _same(target / path, data, known.get(path))]
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
-        for path in changed:
-            _write(staging / path, files[path])
+        _write_all(staging, {path: files[path] for path in changed})
         for path in changed:
             destination = target / path
             destination.parent.mkdir(parents=True, exist_ok=True)
@@ -135,10 +131,20 @@ def _prune(target: Path, folder: Path) -> None:
         folder = folder.parent
 
 
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    os.chmod(path, 0o644)
+def _write_all(folder: Path, files: dict) -> None:
+    """Files readable by the web server (0644, folders 0755) whatever the user's umask."""
+    made = set()
+    old_mask = os.umask(0o022)
+    try:
+        for path, data in files.items():
+            parent = os.path.dirname(path)
+            if parent and parent not in made:
+                os.makedirs(folder / parent, exist_ok=True)
+                made.add(parent)
+            with open(folder / path, "wb") as stream:
+                stream.write(data)
+    finally:
+        os.umask(old_mask)
 
 
 def read_record(record: Path | None) -> dict:
@@ -172,8 +178,7 @@ def update_site(previous: dict[str, bytes], files: dict[str, bytes], target: Pat
     changed = [path for path, data in files.items() if previous.get(path) != data]
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.resolve().parent))
     try:
-        for path in changed:
-            _write(staging / path, files[path])
+        _write_all(staging, {path: files[path] for path in changed})
         for path in changed:
             (target / path).parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / path, target / path)

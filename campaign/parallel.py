@@ -12,6 +12,8 @@ import multiprocessing
 import os
 from typing import Callable, Sequence
 
+from . import cache
+
 MIN_ITEMS = 200
 _TASK: Callable | None = None
 
@@ -32,12 +34,23 @@ def map_ordered(task: Callable, items: Sequence, min_items: int = MIN_ITEMS) -> 
         return [task(item) for item in items]
     global _TASK
     _TASK = task
+    store = cache.active()
     try:
         with multiprocessing.get_context("fork").Pool(count) as pool:
-            return pool.map(_run, items, chunksize=max(1, len(items) // (count * 8)))
+            answers = pool.map(_run, items, chunksize=max(1, len(items) // (count * 8)))
     finally:
         _TASK = None
+    results = []
+    for result, entries in answers:
+        store.pending.update(entries)  # what the workers made goes into this process's cache
+        results.append(result)
+    return results
 
 
 def _run(item):
-    return _TASK(item)
+    store = cache.active()
+    store.pending.clear()  # only what this task makes travels back
+    result = _TASK(item)
+    entries = dict(store.pending)
+    store.pending.clear()
+    return result, entries

@@ -255,9 +255,6 @@ class _Job:
             if self.needed(path, plan.depends):
                 self.files[path] = b""  # claimed; filled below
                 todo.append(plan)
-        cfg = self.site.config
-        for plan in todo:  # codes drawn here are shared with the worker processes, and cached
-            qr.matrix(_page_address(cfg, plan), cfg.qr.error_correction)
         for plan, data in zip(todo, parallel.map_ordered(self.render_page, todo)):
             _add(self.files, output_file(plan.url), data)
 
