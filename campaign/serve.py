@@ -17,9 +17,12 @@ import warnings
 from pathlib import Path
 
 from .preview import Outcome, Preview
+from .watch import open_watch
 
 WATCHED = ("config.yaml", "content", "templates")
-POLL_MS = 100
+POLL_MS = 100  # without inotify
+SAFETY_POLL_MS = 2000  # with inotify: only for what it cannot see (e.g. network drives)
+SETTLE_S = 0.02
 
 
 def run(root: Path, out: Path, host: str, port: int, say=print) -> int:
@@ -118,8 +121,20 @@ class _Watcher:
         return stamps
 
     def start(self, callback) -> bool:
+        """Rebuild as soon as inotify reports a save; poll as well, slowly, as a safety net."""
         from tornado import ioloop
-        ioloop.PeriodicCallback(callback, POLL_MS).start()
+        loop = ioloop.IOLoop.current()
+        watch = open_watch(self.root, [self.root / "content", self.root / "templates"])
+        if watch is None:
+            ioloop.PeriodicCallback(callback, POLL_MS).start()
+            return True
+
+        def on_event(fd, events):
+            if watch.drain():
+                loop.call_later(SETTLE_S, callback)  # let the editor finish writing the file
+
+        loop.add_handler(watch.fileno(), on_event, ioloop.IOLoop.READ)
+        ioloop.PeriodicCallback(callback, SAFETY_POLL_MS).start()
         return True
 
     def watch(self, *args, **kwargs) -> None:

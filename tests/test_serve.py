@@ -29,11 +29,12 @@ def copy_project(folder):
 
 
 class Serving:
-    def __init__(self, root, port):
+    def __init__(self, root, port, env=None):
         self.root, self.port = root, port
         self.process = subprocess.Popen(
             [sys.executable, str(REPO / "build.py"), "serve", "--root", str(root), "--port", str(port)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8")
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
+            env={**os.environ, **(env or {})})
         self.lines: list[str] = []
         line = self.process.stdout.readline()
         self.lines.append(line)
@@ -46,10 +47,10 @@ class Serving:
         return "".join(self.lines) + rest
 
 
-@pytest.fixture
-def serving(tmp_path):
+@pytest.fixture(params=["inotify", "polling"])
+def serving(tmp_path, request):
     root = copy_project(tmp_path / "project")
-    server = Serving(root, free_port())
+    server = Serving(root, free_port(), {"JNXCZ_POLL": "1"} if request.param == "polling" else {})
     yield server
     if server.process.poll() is None:
         server.process.kill()
