@@ -214,12 +214,20 @@ def _read_news(root: Path, problems: Problems, nodes: list[Node]) -> list[m.News
         texts = _guarded(problems, lambda p=path, e=entry: _read_unless_unchanged(p, root, e.stat()))
         if texts is not None:
             read.append((slug, texts))
-    parsed = parallel.map_ordered(_parse_news, [texts for _, texts in read])  # all cores
-    for (slug, (name, text)), (page, found) in zip(read, parsed):
-        problems.items.extend(found)
-        if page is not None and not found and REMEMBER:
-            _FRONT[(name, text)] = page
-    read = [(name, slug, page) for (slug, (name, _)), (page, _) in zip(read, parsed) if page is not None]
+    fresh = [texts for _, texts in read if texts not in _FRONT]  # a preview: only what was saved
+    done = dict(zip(fresh, parallel.map_ordered(_parse_news, fresh)))  # over all cores
+    pages = []
+    for slug, texts in read:
+        if texts in done:
+            page, found = done[texts]
+            problems.items.extend(found)
+            if page is not None and not found and REMEMBER:
+                _FRONT[texts] = page
+        else:
+            page = _FRONT[texts]
+        if page is not None:
+            pages.append((texts[0], slug, page))
+    read = pages
     warm([body for _, _, (_, body, _) in read])  # all bodies at once, over all cores
     for name, slug, (front, body, node) in read:
         nodes.append(node)

@@ -98,6 +98,10 @@ class _Watcher:
         self.filepath = None
         self._tasks = {"content": True}  # livereload only checks that something is watched
         self._changes: list = []
+        self.heard = False  # inotify reported a save not yet rebuilt
+        self.stamps = self._scan()
+
+    def _restamp(self) -> None:
         self.stamps = self._scan()
 
     def _scan(self) -> dict:
@@ -130,7 +134,8 @@ class _Watcher:
             return True
 
         def on_event(fd, events):
-            if watch.drain():
+            if watch.drain() and not self.heard:
+                self.heard = True
                 loop.call_later(SETTLE_S, callback)  # let the editor finish writing the file
 
         loop.add_handler(watch.fileno(), on_event, ioloop.IOLoop.READ)
@@ -141,11 +146,24 @@ class _Watcher:
         pass
 
     def examine(self):
-        stamps = self._scan()
-        if stamps == self.stamps:
-            return None, None
-        self.stamps = stamps
-        _report(self.say, self.preview.rebuild())
+        """A save inotify reported rebuilds at once; otherwise compare every file's stamp."""
+        if self.heard:
+            self.heard = False
+            from tornado import ioloop
+            # the stamps are brought up to date after the browser has its reload
+            ioloop.IOLoop.current().call_later(0.5, self._restamp)
+        else:
+            stamps = self._scan()
+            if stamps == self.stamps:
+                return None, None
+            self.stamps = stamps
+        before = self.preview.error
+        outcome = self.preview.rebuild()
+        if not outcome.written and (outcome.error or before) is None:
+            return None, None  # an editor's second write of the same save: nothing to show
+        if outcome.error is not None and before is not None and outcome.error.problems == before.problems:
+            return None, None  # the same mistake, already on screen and in the terminal
+        _report(self.say, outcome)
         self.filepath = "*"
         return "*", None
 
