@@ -60,9 +60,13 @@ def test_parallel_and_single_process_builds_are_identical(tmp_path):
     assert len(single) > 280
 
 
-def _api_build(root):
+def _api_build(root, monkeypatch):
+    """A build in this process with nothing remembered from earlier ones but the disk cache."""
+    from campaign import markup, qr
     from campaign.build import build as api_build
     from campaign.timeline import parse_moment
+    monkeypatch.setattr(markup, "_DONE", {})
+    qr.matrix.cache_clear()
     return api_build(root, root / "output", pdf=False, as_of=parse_moment(AS_OF))
 
 
@@ -72,23 +76,17 @@ def _stats():
 
 
 def test_what_each_change_invalidates(tmp_path, monkeypatch):
-    from campaign import markup, qr
+    from campaign import markup
     root = project(tmp_path / "site", news=12)
-    monkeypatch.setattr(markup, "_DONE", {})  # nothing left over from other tests in this process
-    qr.matrix.cache_clear()
-    _api_build(root)
+    _api_build(root, monkeypatch)
     shutil.rmtree(root / "output")  # render everything again, from the cache
-    monkeypatch.setattr(markup, "_DONE", {})
-    qr.matrix.cache_clear()
-    _api_build(root)
+    _api_build(root, monkeypatch)
     assert _stats().misses["markdown"] == 0 and _stats().misses["qr"] == 0
 
     # a Markdown option: every Markdown entry again, no QR code
     monkeypatch.setattr(markup, "EXTENSIONS", markup.EXTENSIONS + ["abbr"])
     monkeypatch.setattr(markup, "_ENGINE", markup._markdown_engine())
-    monkeypatch.setattr(markup, "_DONE", {})
-    qr.matrix.cache_clear()
-    built = _api_build(root)
+    built = _api_build(root, monkeypatch)
     assert _stats().misses["markdown"] >= 13 and _stats().hits["markdown"] == 0
     assert _stats().misses["qr"] == 0
     assert built.written == set()  # abbr changes nothing in this text: same bytes, nothing written
@@ -97,9 +95,7 @@ def test_what_each_change_invalidates(tmp_path, monkeypatch):
     base = root / "templates/base.html"
     base.write_text(base.read_text(encoding="utf-8").replace("本站时间均为北京时间。", "本站时间均为北京时间（UTC+8）。"),
                     encoding="utf-8")
-    monkeypatch.setattr(markup, "_DONE", {})
-    qr.matrix.cache_clear()
-    built = _api_build(root)
+    built = _api_build(root, monkeypatch)
     assert _stats().misses["markdown"] == 0 and _stats().misses["qr"] == 0
     pages = {p for p in built.files if p.endswith(".html")}
     assert pages <= built.rendered
@@ -110,9 +106,7 @@ def test_what_each_change_invalidates(tmp_path, monkeypatch):
     config = root / "config.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace("error_correction: M", "error_correction: Q"),
                       encoding="utf-8")
-    monkeypatch.setattr(markup, "_DONE", {})
-    qr.matrix.cache_clear()
-    built = _api_build(root)
+    built = _api_build(root, monkeypatch)
     assert _stats().misses["qr"] >= len(pages - sheets) - 1 and _stats().misses["markdown"] == 0
     assert {p for p in built.written if p.endswith(".html")} == pages - sheets  # poster codes stay H
 
