@@ -93,5 +93,5 @@ def build(root: Path, out: Path, base_url: str | None = None, pdf: bool = True,
     progress(f"写入 {out.name}/")
     written = write_site(files, out, record)
     cache.active().flush()
-    incremental.save(store, out, key, site, files)
+    incremental.save(store, out, key, site, read_record(record))
     return Built(files, rendering.rendered, written)

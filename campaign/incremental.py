@@ -72,9 +72,9 @@ def load(cache: Path, out: Path, key: str, record: dict) -> State | None:
     return state
 
 
-def save(cache: Path, out: Path, key: str, site: Site, files: dict) -> None:
-    hashes = {path: data.sha256 if isinstance(data, Stored) else hashlib.sha256(data).hexdigest()
-              for path, data in files.items()}
+def save(cache: Path, out: Path, key: str, site: Site, record: dict) -> None:
+    """`record`: what `output.write_site` recorded of the files it left, hashes included."""
+    hashes = {path: entry[0] for path, entry in record.items()}
     path = state_file(cache, out)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
