@@ -23,7 +23,7 @@ import qrcode  # noqa: E402
 from qrcode.constants import (  # noqa: E402
     ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q)
 
-from campaign import qrfast  # noqa: E402
+from campaign.render import qrfast  # noqa: E402
 
 LEVELS = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}
 

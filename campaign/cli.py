@@ -8,15 +8,15 @@ import sys
 import time
 from pathlib import Path
 
-from . import build as builder
-from . import printing
-from .check import inspection_report, report, write_inspection_html
-from .errors import ContentError
-from .inspection import inspect
-from .output import UnsafeTarget
-from .publish import PublishError
-from .schema import Invalid, Url
-from .timeline import parse_moment
+from campaign import pipeline as builder
+from campaign.ship import printing
+from campaign.inspection.report import inspection_report, report, write_inspection_html
+from campaign.errors import ContentError
+from campaign.inspection.checks import inspect
+from campaign.ship.write import UnsafeTarget
+from campaign.ship.publish import PublishError
+from campaign.load.schema import Invalid, Url
+from campaign.model.timeline import parse_moment
 
 INSPECTION_FAILED = 5  # check found a 单项否决 or a link error
 
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     _utf8_console()
     try:
         if args.command == "serve":
-            from .serve import run
+            from campaign.preview.server import run
             out = Path(args.out) if args.out else root / "output"
             return run(root, out, args.host, args.port)
         if args.command in ("publish", "package"):
@@ -123,7 +123,7 @@ def _publish(root: Path, args) -> int:
     """publish / package: build into a temporary folder first, so output/ is never shipped stale."""
     from tempfile import TemporaryDirectory
 
-    from .publish import package, publish, rollback
+    from campaign.ship.publish import package, publish, rollback
     if not args.target:
         what = "发布到的服务器文件夹，如 /srv/jnxcz" if args.command == "publish" else "压缩包文件名，如 jnxcz.zip"
         print(f"请在 {args.command} 后面写上{what}", file=sys.stderr)

@@ -12,7 +12,7 @@ import multiprocessing
 import os
 from typing import Callable, Sequence
 
-from . import cache
+from campaign.incremental import cache
 
 MIN_ITEMS = 200
 _TASK: Callable | None = None

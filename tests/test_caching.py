@@ -62,21 +62,22 @@ def test_parallel_and_single_process_builds_are_identical(tmp_path):
 
 def _api_build(root, monkeypatch):
     """A build in this process with nothing remembered from earlier ones but the disk cache."""
-    from campaign import markup, qr
-    from campaign.build import build as api_build
-    from campaign.timeline import parse_moment
+    from campaign.load import markup
+    from campaign.render import qr
+    from campaign.pipeline import build as api_build
+    from campaign.model.timeline import parse_moment
     monkeypatch.setattr(markup, "_DONE", {})
     qr.matrix.cache_clear()
     return api_build(root, root / "output", pdf=False, as_of=parse_moment(AS_OF))
 
 
 def _stats():
-    from campaign import cache
+    from campaign.incremental import cache
     return cache.active()
 
 
 def test_what_each_change_invalidates(tmp_path, monkeypatch):
-    from campaign import markup
+    from campaign.load import markup
     root = project(tmp_path / "site", news=12)
     _api_build(root, monkeypatch)
     shutil.rmtree(root / "output")  # render everything again, from the cache

@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 
 from sitecopy import FIXED_EPOCH, REPO, copy_site, exact_line, key_line, run_build, snapshot
 
-from campaign.build import render  # noqa: E402  (sitecopy puts the project on sys.path)
-from campaign.content import load_site  # noqa: E402
+from campaign.pipeline import render  # noqa: E402  (sitecopy puts the project on sys.path)
+from campaign.load.content import load_site  # noqa: E402
 from campaign.errors import ContentError  # noqa: E402
 
 FUZZ = settings(max_examples=150, deadline=None,

@@ -21,7 +21,7 @@ import pytest
 
 from sitecopy import copy_site, insert_after, key_line, line_of, read, replace_line, run_build, write
 
-from campaign.publish import verify
+from campaign.ship.publish import verify
 
 AS_OF = "2024-05-14T09:00"
 RULES = "content/inspection.yaml"

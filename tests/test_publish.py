@@ -18,7 +18,7 @@ import pytest
 from nginxserver import get, running_nginx
 from sitecopy import copy_site, read, run_build, snapshot, write
 
-from campaign.publish import PublishError, publish, rollback
+from campaign.ship.publish import PublishError, publish, rollback
 
 MOMENT = "2024-05-13T12:00"
 PAGES = ["", "schedule/", "news/"]

@@ -13,7 +13,7 @@ from PIL import Image
 from qrcode import util
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
 
-from campaign import qrfast
+from campaign.render import qrfast
 
 REFERENCE_LEVELS = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q,
                     "H": ERROR_CORRECT_H}

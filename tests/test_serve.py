@@ -136,7 +136,7 @@ def test_a_port_in_use_gets_a_clear_message(serving):
 
 
 def test_editing_one_news_page_rerenders_only_what_shows_it(tmp_path, monkeypatch):
-    from campaign.preview import Preview
+    from campaign.preview.session import Preview
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1715738400")  # a fixed clock: only the edit changes
     root = copy_project(tmp_path / "project")
     news = root / "content" / "news"
@@ -168,8 +168,8 @@ def test_editing_one_news_page_rerenders_only_what_shows_it(tmp_path, monkeypatc
 def test_incremental_preview_matches_a_full_build(tmp_path, monkeypatch):
     """After a series of edits, the preview's output equals a clean build of the same content."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1715738400")  # one clock for both builds
-    from campaign.build import load, render
-    from campaign.preview import Preview
+    from campaign.pipeline import load, render
+    from campaign.preview.session import Preview
     root = copy_project(tmp_path / "project")
     url = "http://127.0.0.1:8000" + BASE
     preview = Preview(root, root / "output", url)

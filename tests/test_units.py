@@ -8,8 +8,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from campaign import dates, markup, qr
-from campaign.urls import Linker, is_safe, output_file
+from campaign.load import markup
+from campaign.render import dates, qr
+from campaign.render.urls import Linker, is_safe, output_file
 
 
 def test_chinese_dates():

@@ -16,8 +16,8 @@ import os
 import warnings
 from pathlib import Path
 
-from .preview import Outcome, Preview
-from .watch import open_watch
+from campaign.preview.session import Outcome, Preview
+from campaign.preview.watch import open_watch
 
 WATCHED = ("config.yaml", "content", "templates")
 POLL_MS = 100  # without inotify
@@ -69,8 +69,8 @@ def run(root: Path, out: Path, host: str, port: int, say=print) -> int:
 
 
 def _base_path(root: Path) -> str:
-    from .build import load
-    from .errors import ContentError
+    from campaign.pipeline import load
+    from campaign.errors import ContentError
     try:
         return load(root).config.base_path
     except ContentError:

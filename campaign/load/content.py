@@ -13,14 +13,15 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import model as m
-from . import parallel, posters
-from .errors import ContentError, Problems
-from .markup import split_front_matter, to_html, warm
-from .schema import (Choice, Date, Email, Ident, Integer, ListOf, Record, Text, Time, Url,
+from campaign.model import site as m
+from campaign import parallel
+from campaign.load import posters
+from campaign.errors import ContentError, Problems
+from campaign.load.markup import split_front_matter, to_html, warm
+from campaign.load.schema import (Choice, Date, Email, Ident, Integer, ListOf, Record, Text, Time, Url,
                      read_document)
-from .source import display_name, read_text
-from .yamltext import Node, parse_yaml
+from campaign.load.source import display_name, read_text
+from campaign.load.yamltext import Node, parse_yaml
 
 EVENT_KINDS = {"发布": "announcement", "直播": "livestream", "活动": "activity",
                "截止": "deadline", "竞赛": "quiz", "宣传": "publicity"}

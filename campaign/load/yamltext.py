@@ -13,7 +13,7 @@ from typing import Union
 
 import yaml
 
-from .errors import ContentError, Problems
+from campaign.errors import ContentError, Problems
 
 NULLS = {"", "~", "null", "Null", "NULL"}
 FULLWIDTH_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*：")

@@ -12,14 +12,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import build as builder
-from . import cache, content
-from .changes import changed_parts
-from .errors import ContentError
-from .model import Site
-from .output import check_target, update_site, write_site
-from .render import Rendering, render_changes
-from .theme import Theme, load_theme
+from campaign import pipeline as builder
+from campaign.incremental import cache
+from campaign.load import content
+from campaign.incremental.changes import changed_parts
+from campaign.errors import ContentError
+from campaign.model.site import Site
+from campaign.ship.write import check_target, update_site, write_site
+from campaign.render.pages import Rendering, render_changes
+from campaign.render.templates import Theme, load_theme
 
 
 @dataclass(frozen=True)

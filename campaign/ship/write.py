@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .urls import is_safe
+from campaign.render.urls import is_safe
 
 MANIFEST_FORMAT = 1
 

@@ -13,8 +13,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import Problems
-from .yamltext import Node
+from campaign.errors import Problems
+from campaign.load.yamltext import Node
 
 
 class Invalid(Exception):

@@ -9,15 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import cache, incremental, markup, printing
-from .changes import changed_parts
-from .content import load_site
-from .model import Site
-from .output import Stored, check_target, read_record, write_site
-from .render import render_changes, render_site
-from .theme import load_theme
-from .timeline import BEIJING
-from .timeline import now as timeline_now
+from campaign.incremental import cache
+from campaign.incremental import state as incremental
+from campaign.load import markup
+from campaign.ship import printing
+from campaign.incremental.changes import changed_parts
+from campaign.load.content import load_site
+from campaign.model.site import Site
+from campaign.ship.write import Stored, check_target, read_record, write_site
+from campaign.render.pages import render_changes, render_site
+from campaign.render.templates import load_theme
+from campaign.model.timeline import BEIJING
+from campaign.model.timeline import now as timeline_now
 
 
 def load(root: Path, base_url: str | None = None, as_of: dt.datetime | None = None,

@@ -6,7 +6,7 @@ re-rendered when the data it shows differs, whichever file the clerk saved.
 
 from __future__ import annotations
 
-from .model import Site
+from campaign.model.site import Site
 
 PARTS = {
     "campaign": lambda s: s.campaign,

@@ -16,16 +16,16 @@ from pathlib import Path
 
 import yaml
 
-from . import linkcheck
-from .dates import cn_date
-from .errors import Problems
-from .markup import split_front_matter
-from .model import PLACEHOLDER_PREFIX, Site
-from .render import plan_pages
-from .schema import Choice, Integer, ListOf, Record, Text, read_document
-from .source import read_text
-from .urls import output_file
-from .yamltext import Node, parse_yaml
+from campaign.inspection import links as linkcheck
+from campaign.render.dates import cn_date
+from campaign.errors import Problems
+from campaign.load.markup import split_front_matter
+from campaign.model.site import PLACEHOLDER_PREFIX, Site
+from campaign.render.pages import plan_pages
+from campaign.load.schema import Choice, Integer, ListOf, Record, Text, read_document
+from campaign.load.source import read_text
+from campaign.render.urls import output_file
+from campaign.load.yamltext import Node, parse_yaml
 
 RULES_FILE = "content/inspection.yaml"
 CATEGORIES = {"单项否决": "单项否决", "扣分": "扣分"}

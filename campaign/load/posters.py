@@ -8,10 +8,10 @@ tenth of the scanning distance (and 2 cm), and must fit on the paper chosen.
 
 from __future__ import annotations
 
-from . import qr
-from .errors import Problems
-from .model import PaperSize, Poster, Site, StableLink
-from .schema import Choice, Ident, ListOf, Record, Text
+from campaign.render import qr
+from campaign.errors import Problems
+from campaign.model.site import PaperSize, Poster, Site, StableLink
+from campaign.load.schema import Choice, Ident, ListOf, Record, Text
 
 PAPERS = {name: PaperSize(name, w, h) for name, w, h in
           (("A5", 148, 210), ("A4", 210, 297), ("A3", 297, 420))}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .model import Event
+from campaign.model.site import Event
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 PART_OF_DAY = {"上午": (dt.time(8), dt.time(12)), "中午": (dt.time(11), dt.time(14)),

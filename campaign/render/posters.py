@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from . import qr
-from .model import Poster, Site, StableLink
-from .posters import printed_width_mm
+from campaign.render import qr
+from campaign.model.site import Poster, Site, StableLink
+from campaign.load.posters import printed_width_mm
 
 PDF_NAME = "poster.pdf"
 

@@ -12,9 +12,9 @@ import datetime as dt
 import html
 from pathlib import Path
 
-from .dates import cn_date
-from .inspection import VETO, Inspection
-from .model import Site
+from campaign.render.dates import cn_date
+from campaign.inspection.checks import VETO, Inspection
+from campaign.model.site import Site
 
 
 def report(site: Site, moment: dt.datetime) -> str:

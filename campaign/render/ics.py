@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlsplit
 
-from .model import Event, Site
-from .timeline import BEIJING
+from campaign.model.site import Event, Site
+from campaign.model.timeline import BEIJING
 
 
 def event_file(site: Site, event: Event) -> bytes:

@@ -14,11 +14,11 @@ import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
-from .model import Site
-from .output import Stored
-from .render import Rendering
-from .theme import Theme
+from campaign import __version__
+from campaign.model.site import Site
+from campaign.ship.write import Stored
+from campaign.render.pages import Rendering
+from campaign.render.templates import Theme
 
 STATE_FORMAT = 1
 

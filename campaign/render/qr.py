@@ -13,7 +13,8 @@ from functools import lru_cache
 from html import escape
 from importlib.metadata import version
 
-from . import cache, qrfast
+from campaign.incremental import cache
+from campaign.render import qrfast
 
 QUIET_ZONE = 4
 _RUN = re.compile("1+")

@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 import jinja2
 from markupsafe import Markup, escape
 
-from . import calendar, dates, parallel, qr, timeline
-from .errors import ContentError
-from .model import PLACEHOLDER_PREFIX, Site
-from .poster_pages import poster_facts, print_files, print_files_names, redirect_target
-from .theme import Theme, ThemeLoader, template_error
-from .urls import Linker, is_safe, output_file
+from campaign.render import ics
+from campaign.render import dates
+from campaign import parallel
+from campaign.render import qr
+from campaign.model import timeline
+from campaign.errors import ContentError
+from campaign.model.site import PLACEHOLDER_PREFIX, Site
+from campaign.render.posters import poster_facts, print_files, print_files_names, redirect_target
+from campaign.render.templates import Theme, ThemeLoader, template_error
+from campaign.render.urls import Linker, is_safe, output_file
 
 NAV = (("首页", ""), ("活动日程", "schedule/"), ("直播收看", "livestreams/"),
        ("低碳日倡议", "pledges/"), ("知识竞赛", "quiz/"), ("活动动态", "news/"),
@@ -242,9 +246,9 @@ class _Job:
         for event in self.site.events:
             path = f"calendar/{event.id}.ics"
             if self.needed(path, CALENDAR_DEPENDS):
-                self.files[path] = calendar.event_file(self.site, event)
+                self.files[path] = ics.event_file(self.site, event)
         if self.needed("calendar/week.ics", CALENDAR_DEPENDS):
-            self.files["calendar/week.ics"] = calendar.week_file(self.site)
+            self.files["calendar/week.ics"] = ics.week_file(self.site)
 
     def add_pages(self, plans: list[PagePlan]) -> None:
         todo = []

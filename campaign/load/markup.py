@@ -12,9 +12,10 @@ from importlib.metadata import version
 import markdown
 import nh3
 
-from . import cache, parallel
-from .errors import ContentError
-from .yamltext import Node, parse_yaml
+from campaign.incremental import cache
+from campaign import parallel
+from campaign.errors import ContentError
+from campaign.load.yamltext import Node, parse_yaml
 
 EXTENSIONS = ["tables", "sane_lists", "fenced_code"]
 ALLOWED_TAGS = {

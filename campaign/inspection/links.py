@@ -20,8 +20,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-from .model import Site
-from .source import read_text
+from campaign.model.site import Site
+from campaign.load.source import read_text
 
 LINK_ATTRS = {("a", "href"), ("link", "href"), ("area", "href"), ("script", "src"),
               ("img", "src"), ("iframe", "src"), ("form", "action"), ("source", "src")}

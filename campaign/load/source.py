@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import ContentError
+from campaign.errors import ContentError
 
 BOM = "\ufeff"
 

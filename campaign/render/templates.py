@@ -13,8 +13,8 @@ from pathlib import Path
 
 import jinja2
 
-from .errors import ContentError
-from .source import decode_text
+from campaign.errors import ContentError
+from campaign.load.source import decode_text
 
 STATIC = "static"
 

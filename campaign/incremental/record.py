@@ -1,0 +1,129 @@
+"""What an output read while it rendered: parts of the site model, down to the item.
+
+Lektor's idea (`Context.record_dependency`), applied to our model: a page is rendered with a
+`RecordingSite` in place of the `Site`. Every top-level attribute it reads is noted as a key
+such as ``("contact",)``; a list of items (events, reports, livestreams...) is noted item by
+item, ``("events", 0)``, plus ``("events", LENGTH)`` when its length matters (a loop, `if`,
+`|length`, a slice). Nobody declares what a page shows: a template that starts showing
+another section's data starts depending on it, on its next rendering.
+
+`changed_keys` answers, for a rebuild, which of the recorded keys read differently in the new
+model than in the old one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LENGTH = "#length"
+MISSING = object()
+# The model's sequences of items, recorded item by item; any other attribute is one key.
+ITEM_LISTS = frozenset(("events", "livestreams", "downloads", "news", "links", "posters",
+                        "placeholders"))
+
+
+class RecordingSite:
+    """A read-only stand-in for a `Site` that notes every key read into `reads`."""
+
+    __slots__ = ("_site", "_reads")
+
+    def __init__(self, site, reads: set):
+        object.__setattr__(self, "_site", site)
+        object.__setattr__(self, "_reads", reads)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._site, name)
+        if name in ITEM_LISTS:
+            return RecordingItems(value, name, self._reads)
+        self._reads.add((name,))
+        return value
+
+    def __setattr__(self, name, value):
+        raise AttributeError("the site model is read-only while rendering")
+
+
+class RecordingItems:
+    """A tuple of model items whose reads are noted per item (and its length when it matters)."""
+
+    __slots__ = ("_items", "_name", "_reads")
+
+    def __init__(self, items: tuple, name: str, reads: set):
+        self._items, self._name, self._reads = items, name, reads
+
+    def _length(self) -> int:
+        self._reads.add((self._name, LENGTH))
+        return len(self._items)
+
+    def __len__(self) -> int:
+        return self._length()
+
+    def __bool__(self) -> bool:
+        return self._length() > 0
+
+    def __iter__(self):
+        for index in range(self._length()):
+            self._reads.add((self._name, index))
+            yield self._items[index]
+
+    def __reversed__(self):
+        for index in reversed(range(self._length())):
+            self._reads.add((self._name, index))
+            yield self._items[index]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(self._length())))
+        if not isinstance(index, int):
+            raise TypeError(f"{self._name} is indexed by position, not by {index!r}")
+        if not -len(self._items) <= index < len(self._items):
+            self._length()  # the error depends on how many there are
+            raise IndexError(index)
+        self._reads.add((self._name, index))
+        return self._items[index]
+
+    def _whole(self) -> tuple:
+        return tuple(self)
+
+    def __contains__(self, item) -> bool:
+        return item in self._whole()
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, RecordingItems):
+            other = other._whole()
+        return self._whole() == other
+
+    def __hash__(self) -> int:
+        return hash(self._whole())
+
+    def __add__(self, other) -> tuple:
+        return self._whole() + tuple(other)
+
+    def __radd__(self, other) -> tuple:
+        return tuple(other) + self._whole()
+
+    def index(self, item) -> int:
+        return self._whole().index(item)
+
+    def count(self, item) -> int:
+        return self._whole().count(item)
+
+    def __repr__(self) -> str:
+        return f"RecordingItems({self._name})"
+
+
+def read_key(site, key: tuple) -> Any:
+    """The value `key` stands for in `site` (MISSING for an item that is not there)."""
+    value = getattr(site, key[0], MISSING)
+    if len(key) == 1 or value is MISSING:
+        return value
+    if key[1] == LENGTH:
+        return len(value)
+    try:
+        return value[key[1]]
+    except IndexError:
+        return MISSING
+
+
+def changed_keys(old_site, new_site, keys) -> frozenset:
+    """Those of `keys` that read differently in `new_site` than in `old_site`."""
+    return frozenset(key for key in keys if read_key(old_site, key) != read_key(new_site, key))
