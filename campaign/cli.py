@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from campaign import pipeline as builder
+from campaign import pipeline
+from campaign.context import make_context
 from campaign.ship import printing
 from campaign.inspection.report import inspection_report, report, write_inspection_html
 from campaign.errors import ContentError
@@ -59,11 +60,13 @@ def _check(root: Path, args) -> int:
     """Exit 5 when a 单项否决 or a link error is found; 待填写 alone only gets reported.
 
     Placeholders are expected for weeks before launch (the footer numbers come late), so they
-    must not turn every check red; they are listed to be filled in before going live.
+    must not turn every check red; they are listed to be filled in before going live. The site
+    inspected is rendered exactly as `build` would write it, poster PDFs included.
     """
-    site = builder.load(root, args.base_url, args.as_of)
-    result = inspect(root, site, builder.render(root, site), online=args.online)
-    print(report(site, site.as_of))
+    ctx = make_context(root, args.as_of, say=_advice)
+    built = pipeline.make_site(ctx, args.base_url, pdf=not args.no_pdf)
+    result = inspect(ctx, built.site, built.files, online=args.online)
+    print(report(built.site, built.site.as_of))
     print()
     print(inspection_report(result))
     try:
@@ -74,13 +77,12 @@ def _check(root: Path, args) -> int:
     return INSPECTION_FAILED if result.fails_check else 0
 
 
-def _inspection_gate(root: Path, args) -> str:
+def _inspection_gate(ctx, built, args) -> str:
     """Refuse to ship what would fail the inspection; with --ignore-inspection, say so in writing.
 
     Returns the note for the release manifest ("" when nothing was overridden).
     """
-    site = builder.load(root, args.base_url, args.as_of)
-    blocking = inspect(root, site, builder.render(root, site)).blocking
+    blocking = inspect(ctx, built.site, built.files).blocking
     if not blocking:
         return ""
     listed = "\n".join(f"  - {f}" for f in blocking)
@@ -98,14 +100,18 @@ def _build(root: Path, args) -> int:
     started = time.perf_counter()
     default = "output-offline" if args.offline else "output"
     out = Path(args.out) if args.out else root / default
-    built = builder.build(root, out, args.base_url, pdf=not args.no_pdf, as_of=args.as_of,
-                          offline=args.offline, progress=_Progress(started))
+    ctx = make_context(root, args.as_of, progress=_Progress(started), say=_advice)
+    built = pipeline.build(ctx, out, args.base_url, pdf=not args.no_pdf, offline=args.offline)
     seconds = time.perf_counter() - started
     if sys.stdout.isatty():
         print("\r\033[K", end="")
     print(f"已生成 {out}：共 {len(built.files)} 个文件，本次生成 {len(built.rendered)} 个，"
           f"有变化并写入 {len(built.written)} 个（用时 {seconds:.2f} 秒）")
     return 0
+
+
+def _advice(message: str) -> None:
+    print(message)
 
 
 class _Progress:
@@ -120,9 +126,7 @@ class _Progress:
 
 
 def _publish(root: Path, args) -> int:
-    """publish / package: build into a temporary folder first, so output/ is never shipped stale."""
-    from tempfile import TemporaryDirectory
-
+    """publish / package: the site rendered in memory, inspected, then shipped as those bytes."""
     from campaign.ship.publish import package, publish, rollback
     if not args.target:
         what = "发布到的服务器文件夹，如 /srv/jnxcz" if args.command == "publish" else "压缩包文件名，如 jnxcz.zip"
@@ -133,16 +137,15 @@ def _publish(root: Path, args) -> int:
         release = rollback(target)
         print(f"已退回到上一个版本 {release}（{target}）")
         return 0
-    note = _inspection_gate(root, args)
-    with TemporaryDirectory(prefix="jnxcz-publish-") as temporary:
-        out = Path(temporary) / "output"
-        files = builder.build(root, out, args.base_url, pdf=not args.no_pdf, as_of=args.as_of).files
-        if args.command == "package":
-            package(out, target, note=note)
-            print(f"已生成 {len(files)} 个文件并打包为 {target}")
-        else:
-            release = publish(out, target, keep=args.keep, note=note)
-            print(f"已发布 {len(files)} 个文件到 {target}（版本 {release}，当前网站已切换）")
+    ctx = make_context(root, args.as_of, say=_advice)
+    built = pipeline.make_site(ctx, args.base_url, pdf=not args.no_pdf)
+    note = _inspection_gate(ctx, built, args)
+    if args.command == "package":
+        package(built.files, target, note=note)
+        print(f"已生成 {len(built.files)} 个文件并打包为 {target}")
+    else:
+        release = publish(built.files, target, keep=args.keep, note=note)
+        print(f"已发布 {len(built.files)} 个文件到 {target}（版本 {release}，当前网站已切换）")
     return 0
 
 

@@ -2,7 +2,7 @@
 
 Each test works on one private copy of the real project. Every example rewrites one thing in
 real content (a scalar in content/schedule.yaml or content/quiz.yaml, a news file's front
-matter, name or Markdown body), calls the Python API (`load_site`, then `render`) and puts the
+matter, name or Markdown body), calls the Python API (`pipeline.make_site`: load, then render) and puts the
 file back. Whatever the text:
 
 * loading raises nothing but `ContentError` (and so does rendering);
@@ -27,10 +27,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sitecopy import FIXED_EPOCH, REPO, copy_site, exact_line, key_line, run_build, snapshot
+from sitecopy import (FIXED_EPOCH, copy_site, exact_line, key_line, run_build, shipped_copy,
+                      snapshot)
 
-from campaign.pipeline import render  # noqa: E402  (sitecopy puts the project on sys.path)
-from campaign.load.content import load_site  # noqa: E402
+from campaign.context import make_context  # noqa: E402  (sitecopy puts the project on sys.path)
+from campaign.pipeline import make_site  # noqa: E402
 from campaign.errors import ContentError  # noqa: E402
 
 FUZZ = settings(max_examples=150, deadline=None,
@@ -199,25 +200,12 @@ def check_files(files: dict[str, bytes]) -> None:
 MOMENT = dt.datetime.fromtimestamp(int(FIXED_EPOCH), dt.timezone(dt.timedelta(hours=8)))
 
 
-def at_moment(site, moment: dt.datetime | None):
-    """Pages show event status as of a moment; `load_site` leaves it for the caller to set."""
-    if "as_of" in getattr(site, "__dataclass_fields__", {}):
-        return dataclasses.replace(site, as_of=moment or MOMENT)
-    return site
-
-
 def build_or_refuse(root: Path, moment: dt.datetime | None = None) -> dict[str, bytes] | None:
     """Load and render; a ContentError is a fine answer, any other exception fails the test."""
     try:
-        site = load_site(root)
+        files = make_site(make_context(root, moment or MOMENT, disk_cache=False), pdf=False).files
     except ContentError as exc:
         assert exc.problems and all(p.file and p.message for p in exc.problems)
-        return None
-    site = at_moment(site, moment)
-    try:
-        files = render(root, site)
-    except ContentError as exc:
-        assert exc.problems
         return None
     check_files(files)
     return files
@@ -489,7 +477,7 @@ def test_each_dangerous_snippet_in_a_news_body(project: Path, snippet: str) -> N
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
     for out in (first, second):
-        result = run_build(REPO, "--out", str(out), cwd=tmp_path)
+        result = run_build(shipped_copy(), "--out", str(out), cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stdout + result.stderr
     a, b = snapshot(first), snapshot(second)

@@ -8,8 +8,13 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from campaign.load import markup
-from campaign.render import dates, qr
+from campaign.incremental.cache import Cache
+from campaign.load.markup import Markdown
+from campaign.render import dates
+from campaign.render.qr import QrCodes
+from campaign.workers import Workers
+
+NO_CACHE = Cache(None, "unit tests")
 from campaign.render.urls import Linker, is_safe, output_file
 
 
@@ -56,7 +61,7 @@ def _raster(rows, scale=4) -> Image.Image:
 @pytest.mark.parametrize("level", ["M", "Q", "H"])
 def test_qr_matrix_decodes_with_quiet_zone(level):
     text = "https://www.example.gov.cn/jnxcz/2024/events/低碳日/"
-    rows = qr.matrix(text, level)
+    rows = QrCodes(NO_CACHE).matrix(text, level)
     assert not any(rows[0]) and not any(rows[3]) and not any(row[3] for row in rows)
     assert any(rows[4])
     results = zxingcpp.read_barcodes(_raster(rows))
@@ -65,7 +70,7 @@ def test_qr_matrix_decodes_with_quiet_zone(level):
 
 
 def test_qr_svg_scales_and_has_no_ids():
-    svg = qr.svg("https://a.gov.cn/", 'x" onload="alert(1)')
+    svg = QrCodes(NO_CACHE).svg("https://a.gov.cn/", 'x" onload="alert(1)')
     opening = svg.split(">")[0]
     assert "viewBox" in opening and "width=" not in opening
     assert " id=" not in svg
@@ -73,6 +78,6 @@ def test_qr_svg_scales_and_has_no_ids():
 
 
 def test_markdown_raw_html_is_shown_as_text():
-    html = markup.to_html('<script>alert(1)</script>\n\n[x](javascript:alert(1))')
+    html = Markdown(NO_CACHE, Workers(1, NO_CACHE)).to_html('<script>alert(1)</script>\n\n[x](javascript:alert(1))')
     assert "<script" not in html and "javascript:" not in html
     assert "&lt;script&gt;" in html

@@ -2,8 +2,8 @@
 
 Entries live in one SQLite file in `.cache/` beside `output/` (safe to delete, ignored by
 git): one file instead of thousands keeps a cold build from spending its time opening files.
-A key is the SHA-256 of everything that shapes the result (the input bytes, the options, the
-versions of the libraries and of this code), so a stale entry cannot be found. Each entry
+A key is the SHA-256 of everything that shapes the result (the input bytes, the options, and the
+fingerprint of this code and its libraries), so a stale entry cannot be found. Each entry
 carries a checksum of its own bytes: a corrupt or truncated entry is ignored and made again,
 and a database that cannot be read is set aside and started afresh.
 """
@@ -21,8 +21,9 @@ FILE = "cache.sqlite3"
 
 
 class Cache:
-    def __init__(self, folder: Path | None = None):
+    def __init__(self, folder: Path | None, fingerprint: str):
         self.folder = folder
+        self.fingerprint = fingerprint.encode()
         self.hits: Counter = Counter()
         self.misses: Counter = Counter()
         self.pending: dict[tuple[str, str], bytes] = {}
@@ -31,7 +32,7 @@ class Cache:
         self._broken = False
 
     def key(self, kind: str, *parts: bytes | str) -> str:
-        digest = hashlib.sha256(FORMAT + kind.encode())
+        digest = hashlib.sha256(FORMAT + self.fingerprint + kind.encode())
         for part in parts:
             data = part.encode() if isinstance(part, str) else part
             digest.update(len(data).to_bytes(8, "big") + data)
@@ -98,17 +99,3 @@ class Cache:
                 break
         self._broken = True
         return None
-
-
-ACTIVE = Cache(None)
-
-
-def use(folder: Path | None) -> Cache:
-    """Make `folder` the cache for this process (None: no disk cache); returns it."""
-    global ACTIVE
-    ACTIVE = Cache(folder)
-    return ACTIVE
-
-
-def active() -> Cache:
-    return ACTIVE

@@ -21,6 +21,7 @@ from campaign.render.dates import cn_date
 from campaign.errors import Problems
 from campaign.load.markup import split_front_matter
 from campaign.model.site import PLACEHOLDER_PREFIX, Site
+from campaign.model.sections import shown
 from campaign.render.pages import plan_pages
 from campaign.load.schema import Choice, Integer, ListOf, Record, Text, read_document
 from campaign.load.source import read_text
@@ -140,13 +141,14 @@ def _check_rule(rule: dict, seen: dict, problems: Problems) -> None:
 
 # --- running it ------------------------------------------------------------------------------
 
-def inspect(root: Path, site: Site, files: dict[str, bytes], online: bool = False) -> Inspection:
-    """Every check on the loaded site and its rendering in memory; nothing is written."""
+def inspect(ctx, site: Site, files: dict[str, bytes], online: bool = False) -> Inspection:
+    """Every check on the loaded site and the very bytes that ship; nothing is written."""
+    root = ctx.root
     rules = load_rules(root)
     result = Inspection(rules, site.as_of)
     texts = visible_text(root)
     for rule_id in rules.rules:
-        result.findings.extend(CHECKS[rule_id](root, site, files, rules, texts))
+        result.findings.extend(CHECKS[rule_id](ctx, site, files, rules, texts))
     sources = linkcheck.source_lines(root, _text_files(root))
     broken, result.outside = linkcheck.check_links(site, files, sources)
     if "links" in rules.rules:
@@ -227,7 +229,7 @@ def _strip_template(line: str) -> str:
 
 # --- the checks, one per rule id -------------------------------------------------------------
 
-def _wording(root, site, files, rules: Rules, texts) -> list[Finding]:
+def _wording(ctx, site, files, rules: Rules, texts) -> list[Finding]:
     """Known wrong forms, longest first, so 全国低炭日 is one finding and not two."""
     findings = []
     for file, line, text in texts:
@@ -242,16 +244,16 @@ def _wording(root, site, files, rules: Rules, texts) -> list[Finding]:
     return findings
 
 
-def _punctuation(root, site, files, rules, texts) -> list[Finding]:
+def _punctuation(ctx, site, files, rules, texts) -> list[Finding]:
     return [Finding("punctuation", file, line, f"「{m.group()}」应为全角「{HALF_WIDTH[m.group()]}」")
             for file, line, text in texts for m in BETWEEN_CJK.finditer(text)]
 
 
-def _dates(root, site: Site, files, rules: Rules, texts) -> list[Finding]:
+def _dates(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
     """Every page shows 发布时间 with its own date; a news list shows each item's date too."""
     exempt = rules.rules["dates"].exempt
     findings = []
-    for plan in plan_pages(site):
+    for plan in plan_pages(site, ctx.qr):
         if not plan.sitemap or any(plan.url.startswith(prefix) for prefix in exempt if prefix):
             continue
         page = re.sub(r"<[^>]+>", "", files[output_file(plan.url)].decode("utf-8"))
@@ -262,25 +264,28 @@ def _dates(root, site: Site, files, rules: Rules, texts) -> list[Finding]:
     return findings
 
 
-def _empty_sections(root, site: Site, files, rules: Rules, texts) -> list[Finding]:
+def _empty_sections(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
     rule = rules.rules["empty-sections"]
-    notice_file, notice_text = read_text(root / "content/notice.md", root)
-    sections = [("活动日程", "content/schedule.yaml", 0, site.events),
-                ("直播收看", "content/livestreams.yaml", 0, site.livestreams + site.downloads),
-                ("低碳日倡议", "content/pledges.yaml", 0, site.pledge_day.pledges),
-                ("活动动态", "content/news/", 0, site.news),
-                ("活动通知", notice_file, split_front_matter(notice_text, notice_file)[2],
-                 re.sub(r"<[^>]+>|\s", "", site.notice.body_html))]
-    empty = [s for s in sections if not s[3] and not (s[0] == "活动动态" and site.news_hidden)]
+    empty = [section for section in shown(site) if section.is_empty(site)]
     reached = f"共 {len(empty)} 个空白栏目，" + (f"已达到 {rule.threshold} 个，网站将被直接判定为不合格"
                                               if len(empty) >= rule.threshold else
                                               f"达到 {rule.threshold} 个即单项否决")
-    return [Finding("empty-sections", file, line, f"「{title}」栏目没有任何内容（{reached}）；"
-                    "请补上内容后再发布") for title, file, line, _ in empty]
+    return [Finding("empty-sections", section.source, _body_line(ctx.root, section.source),
+                    f"「{section.menu}」栏目没有任何内容（{reached}）；请补上内容后再发布")
+            for section in empty]
 
 
-def _freshness(root, site: Site, files, rules: Rules, texts) -> list[Finding]:
+def _body_line(root: Path, name: str) -> int:
+    """Where a Markdown file's body starts (0 for other sources): the line to write at."""
+    if not name.endswith(".md"):
+        return 0
+    _, text = read_text(root / name, root)
+    return split_front_matter(text, name)[2]
+
+
+def _freshness(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
     """During the campaign, the home page and the news section must not go quiet too long."""
+    root = ctx.root
     rule = rules.rules["freshness"]
     today = site.as_of.date()
     first = min(t.start for t in site.campaign.themes)
@@ -314,7 +319,8 @@ def _front_line(root: Path, name: str, key: str) -> int:
     return front.value[key].line if key in front.value else 0
 
 
-def _metadata(root, site: Site, files, rules: Rules, texts) -> list[Finding]:
+def _metadata(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
+    root = ctx.root
     notice = _front(root, "content/notice.md")
     footer = parse_yaml(read_text(root / "config.yaml", root)[1], "config.yaml").value["footer"]
     findings = [_notice_finding(*problem) for problem in _notice_problems(site, notice)]
@@ -369,7 +375,7 @@ def _footer_formats(rules: Rules) -> list[tuple[str, str, str, str]]:
              f"{rules.province}公网安备 {rules.division_code}02000123号")]
 
 
-def _links(root, site, files, rules, texts) -> list[Finding]:
+def _links(ctx, site, files, rules, texts) -> list[Finding]:
     return []  # links need the whole rendering and the sources; `inspect` runs them itself
 
 

@@ -14,10 +14,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from campaign.model import site as m
-from campaign import parallel
 from campaign.load import posters
 from campaign.errors import ContentError, Problems
-from campaign.load.markup import split_front_matter, to_html, warm
+from campaign.load.markup import split_front_matter
 from campaign.load.schema import (Choice, Date, Email, Ident, Integer, ListOf, Record, Text, Time, Url,
                      read_document)
 from campaign.load.source import display_name, read_text
@@ -85,8 +84,9 @@ NEWS = Record({"title": Text(max_length=80), "date": Date(), "source": Text(),
                "summary": Text(required=False, default="")})
 
 
-def load_site(root: Path) -> m.Site:
-    """Read and check everything under `root`; raises ContentError listing every problem."""
+def load_site(ctx) -> m.Site:
+    """Read and check everything under `ctx.root`; raises ContentError listing every problem."""
+    root = ctx.root
     problems = Problems()
     docs = {}
     yaml_files = {"config": ("config.yaml", CONFIG), "campaign": ("content/campaign.yaml", CAMPAIGN),
@@ -96,20 +96,20 @@ def load_site(root: Path) -> m.Site:
                   "posters": ("content/posters.yaml", posters.POSTERS)}
     nodes: list[Node] = []
     for name, (path, record) in yaml_files.items():
-        node = _guarded(problems, lambda p=path: _read_yaml(root / p, root))
+        node = _guarded(problems, lambda p=path: _read_yaml(ctx, root / p))
         if node is not None:
             nodes.append(node)
             docs[name] = read_document(node, record, problems)
     pages = {}
     for name, path, record in (("notice", "content/notice.md", NOTICE),
                                ("contact", "content/contact.md", CONTACT)):
-        page = _guarded(problems, lambda p=path, r=record: _read_page(root / p, root, r, problems))
+        page = _guarded(problems, lambda p=path, r=record: _read_page(ctx, root / p, r, problems))
         if page is not None:
             nodes.append(page[2])
             pages[name] = page
-    news = _read_news(root, problems, nodes)
+    news = _read_news(ctx, problems, nodes)
     problems.raise_if_any()
-    return _assemble(docs, pages, news, nodes)
+    return _assemble(ctx, docs, pages, news, nodes)
 
 
 def _guarded(problems: Problems, read):
@@ -120,78 +120,60 @@ def _guarded(problems: Problems, read):
         return None
 
 
-_YAML: dict = {}  # (file name, text) -> parsed node, for the live preview
-
-
-def _read_yaml(path: Path, root: Path) -> Node:
-    name, text = _read_unless_unchanged(path, root)
-    if (name, text) in _YAML:
-        return _YAML[(name, text)]
-    node = parse_yaml(text, name)
-    if REMEMBER:
-        _YAML[(name, text)] = node
+def _read_yaml(ctx, path: Path) -> Node:
+    name_text = _read_unless_unchanged(ctx, path)
+    node = ctx.memo.yaml.get(name_text)
+    if node is None:
+        node = parse_yaml(name_text[1], name_text[0])
+        ctx.memo.remember(ctx.memo.yaml, name_text, node)
     return node
 
 
-_FRONT: dict = {}  # (file name, text) -> checked front matter; a preview re-reads only edits
-
-
-def _read_page(path: Path, root: Path, record: Record, problems: Problems):
+def _read_page(ctx, path: Path, record: Record, problems: Problems):
     """(checked front matter, sanitised body HTML, front matter node) of a Markdown file."""
-    front, body, node = _read_front(path, root, record, problems)
-    return front, to_html(body), node
+    name_text = _read_unless_unchanged(ctx, path)
+    page = ctx.memo.front.get(name_text)
+    if page is None:
+        page, found = _front_of(name_text, record)
+        problems.items.extend(found)
+        if not found:
+            ctx.memo.remember(ctx.memo.front, name_text, page)
+    front, body, node = page
+    return front, ctx.markdown.to_html(body), node
 
 
-_STAMPS: dict = {}  # path -> ((size, mtime), text): unchanged files are not read again
-REMEMBER = False  # set by the live preview; a one-off build keeps no copies in memory
-
-
-def _read_front(path: Path, root: Path, record: Record, problems: Problems, stat=None):
-    name, text = _read_unless_unchanged(path, root, stat)
-    return _front_of(name, text, record, problems)
-
-
-def _front_of(name: str, text: str, record: Record, problems: Problems):
-    """(checked front matter, Markdown body, front matter node); remembered when clean."""
-    key = (name, text)
-    if key in _FRONT:
-        return _FRONT[key]
-    before = len(problems.items)
-    front, body, _ = split_front_matter(text, name)
-    page = read_document(front, record, problems), body, front
-    if len(problems.items) == before and REMEMBER:
-        if len(_FRONT) > 50000:
-            _FRONT.clear()
-        _FRONT[key] = page
-    return page
+def _front_of(name_text: tuple[str, str], record: Record):
+    """((checked front matter, Markdown body, front matter node), problems found)."""
+    found = Problems()
+    front, body, _ = split_front_matter(name_text[1], name_text[0])
+    return (read_document(front, record, found), body, front), found.items
 
 
 def _parse_news(name_text: tuple[str, str]):
     """One news file's front matter, in a worker process: the page and the problems found."""
-    found = Problems()
     try:
-        return _front_of(*name_text, NEWS, found), found.items
+        return _front_of(name_text, NEWS)
     except ContentError as exc:
         return None, exc.problems
 
 
-def _read_unless_unchanged(path: Path, root: Path, stat=None) -> tuple[str, str]:
-    """A live preview's rebuild reads only the files saved since the last one."""
+def _read_unless_unchanged(ctx, path: Path, stat=None) -> tuple[str, str]:
+    """(name, text); a live preview's rebuild reads only the files saved since the last one."""
     try:
         stat = stat or path.stat()
         stamp = (stat.st_size, stat.st_mtime_ns)
     except OSError:
-        return read_text(path, root)
-    known = _STAMPS.get(path)
+        return read_text(path, ctx.root)
+    known = ctx.memo.stamps.get(path)
     if known is not None and known[0] == stamp:
         return known[1]
-    name_text = read_text(path, root)
-    if REMEMBER:
-        _STAMPS[path] = (stamp, name_text)
+    name_text = read_text(path, ctx.root)
+    ctx.memo.remember(ctx.memo.stamps, path, (stamp, name_text))
     return name_text
 
 
-def _read_news(root: Path, problems: Problems, nodes: list[Node]) -> list[m.NewsItem]:
+def _read_news(ctx, problems: Problems, nodes: list[Node]) -> list[m.NewsItem]:
+    root = ctx.root
     folder = root / "content" / "news"
     items, read = [], []
     if not folder.is_dir():
@@ -212,27 +194,27 @@ def _read_news(root: Path, problems: Problems, nodes: list[Node]) -> list[m.News
             problems.add(name, 0, f"文件名「{path.name}」不能用作网址；请只用小写英文字母、数字和"
                          "连字符，如 2024-05-15-didi-tiyan.md")
             continue
-        texts = _guarded(problems, lambda p=path, e=entry: _read_unless_unchanged(p, root, e.stat()))
+        texts = _guarded(problems, lambda p=path, e=entry: _read_unless_unchanged(ctx, p, e.stat()))
         if texts is not None:
             read.append((slug, texts))
-    fresh = [texts for _, texts in read if texts not in _FRONT]  # a preview: only what was saved
-    done = dict(zip(fresh, parallel.map_ordered(_parse_news, fresh)))  # over all cores
+    known = ctx.memo.front
+    fresh = [texts for _, texts in read if texts not in known]  # a preview: only what was saved
+    done = dict(zip(fresh, ctx.workers.map(_parse_news, fresh)))  # over all cores
     pages = []
     for slug, texts in read:
         if texts in done:
             page, found = done[texts]
             problems.items.extend(found)
-            if page is not None and not found and REMEMBER:
-                _FRONT[texts] = page
+            if page is not None and not found:
+                ctx.memo.remember(known, texts, page)
         else:
-            page = _FRONT[texts]
+            page = known[texts]
         if page is not None:
             pages.append((texts[0], slug, page))
-    read = pages
-    warm([body for _, _, (_, body, _) in read])  # all bodies at once, over all cores
-    for name, slug, (front, body, node) in read:
+    ctx.markdown.warm([body for _, _, (_, body, _) in pages])  # all at once, over all cores
+    for name, slug, (front, body, node) in pages:
         nodes.append(node)
-        html = to_html(body)
+        html = ctx.markdown.to_html(body)
         if not html.strip():
             problems.add(name, 0, "这篇活动动态没有正文；请在第二个「---」下面写内容")
         items.append(m.NewsItem(slug=slug, title=front["title"], date=front["date"],
@@ -241,7 +223,7 @@ def _read_news(root: Path, problems: Problems, nodes: list[Node]) -> list[m.News
     return items
 
 
-def _assemble(docs: dict, pages: dict, news: list[m.NewsItem], nodes: list[Node]) -> m.Site:
+def _assemble(ctx, docs: dict, pages: dict, news: list[m.NewsItem], nodes: list[Node]) -> m.Site:
     problems = Problems()
     config = _config(docs["config"])
     livestreams = tuple(_announced(r, "livestream") for r in docs["livestreams"]["livestreams"])
@@ -250,21 +232,22 @@ def _assemble(docs: dict, pages: dict, news: list[m.NewsItem], nodes: list[Node]
                        *(docs["livestreams"]["downloads"] or ())], "直播或下载")
     _unique(problems, docs["schedule"]["events"], "日程")
     by_id = {item.id: item for item in livestreams + downloads}
-    events = tuple(sorted((_event(r, by_id, problems) for r in docs["schedule"]["events"]),
+    events = tuple(sorted((_event(r, by_id, problems, ctx.markdown.to_html) for r in docs["schedule"]["events"]),
                           key=lambda e: (e.date, e.start or dt.time(0), e.id)))
-    campaign = _campaign(docs["campaign"], problems)
+    to_html = ctx.markdown.to_html
+    campaign = _campaign(docs["campaign"], problems, to_html)
     placeholders = tuple(_placeholders(nodes, config))
     problems.raise_if_any()
     notice, notice_html, _ = pages["notice"]
     contact, contact_html, _ = pages["contact"]
     site = m.Site(
         config=config, campaign=campaign, events=events, livestreams=livestreams,
-        downloads=downloads, pledge_day=_pledge_day(docs["pledges"]), quiz=_quiz(docs["quiz"]),
+        downloads=downloads, pledge_day=_pledge_day(docs["pledges"], to_html), quiz=_quiz(docs["quiz"], to_html),
         notice=m.Notice(**_fields(notice, m.Notice, body_html=notice_html)),
         contact=m.Contact(**_fields(contact, m.Contact, body_html=contact_html)),
         news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
         placeholders=placeholders)
-    links, poster_list = posters.resolve(docs["posters"], site, problems)
+    links, poster_list = posters.resolve(docs["posters"], site, problems, ctx.qr)
     problems.raise_if_any()
     return dataclasses.replace(site, links=links, posters=poster_list)
 
@@ -290,7 +273,7 @@ def _config(r: dict) -> m.Config:
         news_per_page=r["news_per_page"], hide_empty_sections=r["hide_empty_sections"])
 
 
-def _campaign(r: dict, problems: Problems) -> m.Campaign:
+def _campaign(r: dict, problems: Problems, to_html) -> m.Campaign:
     themes = []
     for t in r["themes"]:
         if t["end"] < t["start"]:
@@ -305,7 +288,7 @@ def _announced(r: dict, kind: str) -> m.Announced:
     return m.Announced(kind=kind, **_fields(r, m.Announced))
 
 
-def _event(r: dict, by_id: dict, problems: Problems) -> m.Event:
+def _event(r: dict, by_id: dict, problems: Problems, to_html) -> m.Event:
     where = (r["_file"], r["_line"])
     if r["end_date"] and r["end_date"] < r["date"]:
         problems.add(*where, f"日程「{r['title']}」的结束日期 end_date（{r['end_date']}）早于开始日期 date（{r['date']}）")
@@ -339,12 +322,12 @@ def _unique(problems: Problems, records: list[dict], what: str) -> None:
             seen[r["id"]] = r
 
 
-def _pledge_day(r: dict) -> m.PledgeDay:
+def _pledge_day(r: dict, to_html) -> m.PledgeDay:
     return m.PledgeDay(title=r["title"], date=r["date"], intro_html=to_html(r["intro"]),
                        pledges=tuple(m.Pledge(title=p["title"], text=p["text"]) for p in r["pledges"]))
 
 
-def _quiz(r: dict) -> m.Quiz:
+def _quiz(r: dict, to_html) -> m.Quiz:
     return m.Quiz(**_fields(r, m.Quiz, body_html=to_html(r["description"])))
 
 

@@ -7,13 +7,9 @@ cleaned by nh3 (an allow-list sanitiser), so neither a `<script>` nor a `javascr
 
 from __future__ import annotations
 
-from importlib.metadata import version
-
 import markdown
 import nh3
 
-from campaign.incremental import cache
-from campaign import parallel
 from campaign.errors import ContentError
 from campaign.load.yamltext import Node, parse_yaml
 
@@ -57,51 +53,49 @@ def _markdown_engine() -> markdown.Markdown:
 _ENGINE = _markdown_engine()
 
 
-CODE_VERSION = "markdown-html-1"
-_DONE: dict[str, str] = {}  # this process's results: a live preview converts each text once
-
-
 def _options() -> str:
-    """Everything besides the text that shapes the HTML: part of every cache key."""
-    return repr((CODE_VERSION, version("markdown"), version("nh3"), EXTENSIONS,
-                 sorted(ALLOWED_TAGS), sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items()),
+    """Everything besides the text and our code that shapes the HTML: part of every cache key."""
+    return repr((EXTENSIONS, sorted(ALLOWED_TAGS), sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items()),
                  sorted(URL_SCHEMES)))
 
 
-def to_html(text: str) -> str:
-    """Markdown to sanitised HTML; headings start at h2 because the page title is the h1."""
-    if text in _DONE:
-        return _DONE[text]
-    warm([text])
-    return _DONE[text]
+class Markdown:
+    """A build's Markdown conversions: from the disk cache where it has them, else over all cores.
 
+    `keep` (a live preview) remembers each text's HTML between rebuilds; otherwise `forget`
+    drops them once the model holds the HTML.
+    """
 
-def warm(texts: list[str]) -> None:
-    """Convert many texts at once: from the cache where it has them, the rest over all cores."""
-    store = cache.active()
-    options = _options()
-    wanted = [t for t in dict.fromkeys(texts) if t not in _DONE]
-    keys = {t: store.key("markdown", options, t) for t in wanted}
-    missing = []
-    for text in wanted:
-        found = store.get("markdown", keys[text])
-        if found is None:
-            missing.append(text)
-        else:
-            _remember(text, found.decode("utf-8"))
-    for text, html in zip(missing, parallel.map_ordered(_convert, missing)):
-        store.put("markdown", keys[text], html.encode("utf-8"))
-        _remember(text, html)
+    def __init__(self, cache, workers, keep: bool = False):
+        self.cache, self.workers, self.keep = cache, workers, keep
+        self.done: dict[str, str] = {}
 
+    def to_html(self, text: str) -> str:
+        """Markdown to sanitised HTML; headings start at h2 because the page title is the h1."""
+        if text not in self.done:
+            self.warm([text])
+        return self.done[text]
 
-def forget() -> None:
-    _DONE.clear()
+    def warm(self, texts: list[str]) -> None:
+        """Convert many texts at once, so the ones not in the cache go over all cores."""
+        options = _options()
+        wanted = [t for t in dict.fromkeys(texts) if t not in self.done]
+        keys = {t: self.cache.key("markdown", options, t) for t in wanted}
+        missing = []
+        for text in wanted:
+            found = self.cache.get("markdown", keys[text])
+            if found is None:
+                missing.append(text)
+            else:
+                self.done[text] = found.decode("utf-8")
+        for text, html in zip(missing, self.workers.map(_convert, missing)):
+            self.cache.put("markdown", keys[text], html.encode("utf-8"))
+            self.done[text] = html
 
-
-def _remember(text: str, html: str) -> None:
-    if len(_DONE) > 50000:
-        _DONE.clear()
-    _DONE[text] = html
+    def forget(self) -> None:
+        """Drop the converted texts unless they are kept for the next rebuild."""
+        if not self.keep or len(self.done) > 50000:
+            self.done.clear()
 
 
 def _convert(text: str) -> str:

@@ -8,16 +8,15 @@ tenth of the scanning distance (and 2 cm), and must fit on the paper chosen.
 
 from __future__ import annotations
 
-from campaign.render import qr
 from campaign.errors import Problems
 from campaign.model.site import PaperSize, Poster, Site, StableLink
 from campaign.load.schema import Choice, Ident, ListOf, Record, Text
+from campaign.render.qr import QUIET_ZONE
 
 PAPERS = {name: PaperSize(name, w, h) for name, w, h in
           (("A5", 148, 210), ("A4", 210, 297), ("A3", 297, 420))}
 PLACEMENTS = {"桌牌": 0.5, "电梯门": 1.0, "宣传栏": 1.5, "走廊墙面": 2.0}
 MARGIN_MM = 12
-QUIET_ZONE = 4
 MIN_QR_MM = 20
 PAGES = {"home": ("", "网站首页"), "schedule": ("schedule/", "活动日程"),
          "livestreams": ("livestreams/", "直播收看与资料下载"), "pledges": ("pledges/", "低碳日倡议"),
@@ -33,7 +32,7 @@ POSTER = Record({
 POSTERS = Record({"links": ListOf(LINK), "posters": ListOf(POSTER, required=False)})
 
 
-def resolve(doc: dict, site: Site, problems: Problems) -> tuple[tuple[StableLink, ...], tuple[Poster, ...]]:
+def resolve(doc: dict, site: Site, problems: Problems, qr) -> tuple[tuple[StableLink, ...], tuple[Poster, ...]]:
     """Turn the declared links and posters into model objects, checking every reference."""
     links: dict[str, StableLink] = {}
     first_line: dict[str, int] = {}

@@ -1,9 +1,9 @@
-"""The state of a live preview: the last good site, the current error, and incremental rebuilds.
+"""The state of a live preview: the last good site in memory, the current error, rebuilds.
 
-Kept apart from the web server so it can be driven and tested without one. A rebuild reloads
-the content (files whose text did not change are not parsed again), compares the new model
-with the last good one, re-renders only the pages that show what changed, and writes only
-the files whose bytes differ.
+Kept apart from the web server so it can be driven and tested without one. The preview never
+writes to disk: `output/` is what the last `build` made, for publishing, and a preview must not
+put its local addresses (http://127.0.0.1:8000/...) there. Each rebuild goes through the same
+pipeline as a build, given the previous rendering, so only what changed is rendered again.
 """
 
 from __future__ import annotations
@@ -12,15 +12,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from campaign import pipeline as builder
-from campaign.incremental import cache
-from campaign.load import content
-from campaign.incremental.changes import changed_parts
+from campaign import pipeline
+from campaign.context import default_moment, make_context
 from campaign.errors import ContentError
 from campaign.model.site import Site
-from campaign.ship.write import check_target, update_site, write_site
-from campaign.render.pages import Rendering, render_changes
-from campaign.render.templates import Theme, load_theme
+from campaign.render.site import Rendering
 
 
 @dataclass(frozen=True)
@@ -28,39 +24,44 @@ class Outcome:
     """What one rebuild did, for the terminal and for tests."""
 
     rendered: frozenset  # output paths rendered again
-    written: frozenset  # output paths whose bytes changed on disk (or were removed)
+    written: frozenset  # output paths whose bytes changed (or that vanished) since the last good site
     seconds: float
     error: ContentError | None = None
 
 
 class Preview:
-    def __init__(self, root: Path, out: Path, site_url: str):
-        self.root, self.out, self.site_url = root, out, site_url
+    """`origin` is where the preview is served, e.g. http://127.0.0.1:8000 (no path)."""
+
+    def __init__(self, root: Path, origin: str):
+        self.root, self.origin = root, origin.rstrip("/")
+        self.ctx = make_context(root, keep=True)  # parsed files are kept between saves
         self.site: Site | None = None
-        self.theme: Theme | None = None
         self.rendering: Rendering | None = None
         self.error: ContentError | None = None
-        cache.use(root / ".cache")
-        content.REMEMBER = True  # keep parsed files between saves
+
+    @property
+    def files(self) -> dict:
+        """The last good site: output path -> bytes (empty until a build succeeds)."""
+        return self.rendering.files if self.rendering is not None else {}
+
+    @property
+    def base_path(self) -> str:
+        """The site's sub-path, e.g. /jnxcz/2024/ ("/" until config.yaml has loaded once)."""
+        return self.site.config.base_path if self.site is not None else "/"
 
     def rebuild(self) -> Outcome:
         started = time.perf_counter()
+        self.ctx.clock = default_moment()
         try:
-            site = builder.load(self.root, self.site_url)
-            theme = load_theme(self.root / "templates")
-            changed = None
-            if self.site is not None and theme == self.theme:
-                changed = changed_parts(self.site, site)
-            rendering = render_changes(site, theme, False, self.rendering, changed)
+            site = pipeline.load(self.ctx)
+            site = pipeline.with_address(site, self.origin + site.config.base_path)
+            previous = (self.site, self.rendering) if self.rendering is not None else None
+            rendering = pipeline.rerender(self.ctx, site, previous)
         except ContentError as exc:
             self.error = exc
             return Outcome(frozenset(), frozenset(), time.perf_counter() - started, exc)
-        if self.rendering is None:
-            check_target(self.out, self.root)
-            write_site(rendering.files, self.out)
-            written = frozenset(rendering.files)
-        else:
-            written = update_site(self.rendering.files, rendering.files, self.out)
-        cache.active().flush()
-        self.site, self.theme, self.rendering, self.error = site, theme, rendering, None
+        before = self.files
+        written = frozenset(path for path, data in rendering.files.items() if before.get(path) != data)
+        written |= frozenset(before.keys() - rendering.files.keys())
+        self.site, self.rendering, self.error = site, rendering, None
         return Outcome(rendering.rendered, written, time.perf_counter() - started)

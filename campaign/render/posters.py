@@ -29,12 +29,12 @@ def redirect_target(site: Site, link: StableLink) -> str | None:
     return None
 
 
-def poster_facts(site: Site, poster: Poster) -> dict:
+def poster_facts(site: Site, poster: Poster, codes) -> dict:
     """Everything a poster page or the poster list shows, computed once."""
     cfg = site.config
     address = cfg.base_url + poster.link.path
     level = cfg.qr.poster_error_correction
-    modules = len(qr.matrix(address, level))
+    modules = len(codes.matrix(address, level))
     width = printed_width_mm(poster, modules)
     folder = f"posters/{poster.id}/"
     return {
@@ -42,21 +42,17 @@ def poster_facts(site: Site, poster: Poster) -> dict:
         "width_mm": width, "modules": modules - 2 * qr.QUIET_ZONE, "level": level,
         "folder": folder, "svg_file": folder + "qr.svg", "png_file": folder + "qr-300dpi.png",
         "pdf_file": folder + PDF_NAME,
-        "qr": Markup(qr.svg(address, f"二维码：扫码打开 {address}", level, width)),
+        "qr": Markup(codes.svg(address, f"二维码：扫码打开 {address}", level, width)),
     }
 
 
-def print_files_names(site: Site) -> list[str]:
-    return [f"posters/{poster.id}/{name}" for poster in site.posters
-            for name in ("qr.svg", "qr-300dpi.png")]
+PRINT_FILES = ("qr.svg", "qr-300dpi.png")
 
 
-def print_files(site: Site) -> dict[str, bytes]:
-    """The code of each poster as a sized SVG and a 300 dpi PNG, for print shops."""
-    files = {}
-    for poster in site.posters:
-        facts = poster_facts(site, poster)
-        svg = qr.svg(facts["address"], f"二维码：{facts['address']}", facts["level"], facts["width_mm"])
-        files[facts["svg_file"]] = ('<?xml version="1.0" encoding="UTF-8"?>\n' + svg + "\n").encode()
-        files[facts["png_file"]] = qr.png(facts["address"], facts["level"], facts["width_mm"])
-    return files
+def print_file(site: Site, poster: Poster, name: str, codes) -> bytes:
+    """The code of a poster for print shops: a sized SVG or a 300 dpi PNG (`name` in PRINT_FILES)."""
+    facts = poster_facts(site, poster, codes)
+    if name == "qr.svg":
+        svg = codes.svg(facts["address"], f"二维码：{facts['address']}", facts["level"], facts["width_mm"])
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n' + svg + "\n").encode()
+    return codes.png(facts["address"], facts["level"], facts["width_mm"])

@@ -9,32 +9,62 @@ from __future__ import annotations
 
 import io
 import re
-from functools import lru_cache
 from html import escape
-from importlib.metadata import version
 
-from campaign.incremental import cache
 from campaign.render import qrfast
 
 QUIET_ZONE = 4
 _RUN = re.compile("1+")
-CODE_VERSION = "qr-matrix-1"
-qrcode_version = version("qrcode")
 
 
-@lru_cache(maxsize=8192)
-def matrix(data: str, level: str = "M") -> tuple[tuple[bool, ...], ...]:
-    """Module matrix including the quiet zone; True is a dark module. Cached on disk."""
-    store = cache.active()
-    key = store.key("qr", CODE_VERSION, qrcode_version, level, data)
-    packed = store.get("qr", key)
-    if packed is not None:
-        rows = _unpack(packed)
-        if rows is not None:
-            return rows
-    rows = qrfast.encode(data, level)  # exactly qrcode's modules, ~40x faster
-    store.put("qr", key, _pack(rows))
-    return rows
+class QrCodes:
+    """A build's QR codes: matrices from the disk cache or encoded anew, each drawn once."""
+
+    def __init__(self, cache):
+        self.cache = cache
+        self.matrices: dict = {}
+        self.svgs: dict = {}
+
+    def matrix(self, data: str, level: str = "M") -> tuple[tuple[bool, ...], ...]:
+        """Module matrix including the quiet zone; True is a dark module."""
+        found = self.matrices.get((data, level))
+        if found is not None:
+            return found
+        key = self.cache.key("qr", level, data)
+        packed = self.cache.get("qr", key)
+        rows = _unpack(packed) if packed is not None else None
+        if rows is None:
+            rows = qrfast.encode(data, level)  # exactly qrcode's modules, ~40x faster
+            self.cache.put("qr", key, _pack(rows))
+        if len(self.matrices) > 20000:
+            self.matrices.clear()
+        self.matrices[(data, level)] = rows
+        return rows
+
+    def svg(self, data: str, label: str, level: str = "M", width_mm: float = 0) -> str:
+        """Inline SVG of a code for `data`; `label` says in words where it leads.
+
+        Without `width_mm` it has no size of its own, so CSS scales it; with it, it prints at
+        exactly that width, quiet zone included.
+        """
+        key = (data, label, level, width_mm)
+        found = self.svgs.get(key)
+        if found is None:
+            found = draw_svg(self.matrix(data, level), label, width_mm)
+            if len(self.svgs) > 20000:
+                self.svgs.clear()
+            self.svgs[key] = found
+        return found
+
+    def png(self, data: str, level: str, width_mm: float, dpi: int = 300) -> bytes:
+        """A PNG for print shops: whole pixels per module, at least `width_mm` wide at `dpi`."""
+        key = self.cache.key("png", level, data, f"{width_mm:.4f}", str(dpi))
+        found = self.cache.get("png", key)
+        if found is not None and found.startswith(b"\x89PNG"):
+            return found
+        data_png = draw_png(self.matrix(data, level), width_mm, dpi)
+        self.cache.put("png", key, data_png)
+        return data_png
 
 
 _BITS = bytes.maketrans(b"\x00\x01", b"01")
@@ -69,14 +99,7 @@ def svg_path(rows: tuple[tuple[bool, ...], ...]) -> str:
     return "".join(parts)
 
 
-@lru_cache(maxsize=4096)
-def svg(data: str, label: str, level: str = "M", width_mm: float = 0) -> str:
-    """Inline SVG of a code for `data`; `label` says in words where it leads.
-
-    Without `width_mm` it has no size of its own, so CSS scales it; with it, it prints at
-    exactly that width, quiet zone included.
-    """
-    rows = matrix(data, level)
+def draw_svg(rows: tuple[tuple[bool, ...], ...], label: str, width_mm: float = 0) -> str:
     size = len(rows)
     sized = f'width="{width_mm:.2f}mm" height="{width_mm:.2f}mm" ' if width_mm else ""
     return (
@@ -87,17 +110,9 @@ def svg(data: str, label: str, level: str = "M", width_mm: float = 0) -> str:
     )
 
 
-def png(data: str, level: str, width_mm: float, dpi: int = 300) -> bytes:
-    """A PNG for print shops: whole pixels per module, at least `width_mm` wide at `dpi`."""
+def draw_png(rows: tuple[tuple[bool, ...], ...], width_mm: float, dpi: int) -> bytes:
     from PIL import Image  # only posters need Pillow
 
-    store = cache.active()
-    key = store.key("png", CODE_VERSION, qrcode_version, version("pillow"), level, data,
-                    f"{width_mm:.4f}", str(dpi))
-    found = store.get("png", key)
-    if found is not None and found.startswith(b"\x89PNG"):
-        return found
-    rows = matrix(data, level)
     target_px = width_mm / 25.4 * dpi
     scale = max(1, -(-int(target_px) // len(rows)))
     small = Image.new("1", (len(rows), len(rows)), 1)
@@ -105,5 +120,4 @@ def png(data: str, level: str, width_mm: float, dpi: int = 300) -> bytes:
     image = small.resize((len(rows) * scale, len(rows) * scale), Image.NEAREST)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", dpi=(dpi, dpi), optimize=False)
-    store.put("png", key, buffer.getvalue())
     return buffer.getvalue()

@@ -1,7 +1,9 @@
-"""The look of the site, read from `templates/`: Jinja templates and static files.
+"""The look of the site, read from `templates/`: Jinja templates, static files, the environment.
 
 Read once into memory, so rendering touches no disk, and static files get a content hash in
-their name, so a republished stylesheet is never served stale from a browser's cache.
+their name, so a republished stylesheet is never served stale from a browser's cache. The
+environment is strict (autoescape, undefined variables an error) and notes every template a
+rendering loads, so a page depends on exactly the templates it used.
 """
 
 from __future__ import annotations
@@ -20,13 +22,20 @@ STATIC = "static"
 
 
 @dataclass(frozen=True)
-class Theme:
-    templates: dict  # template name -> source text
+class Templates:
+    sources: dict  # template name -> source text
     static: dict  # output path (hashed) -> bytes
     assets: dict  # plain name ("style.css") -> hashed output path ("assets/style.1a2b3c4d.css")
 
+    def digests(self) -> dict:
+        """What a rendering can use, each with what identifies its content."""
+        found = {("template", name): hashlib.sha256(text.encode()).hexdigest()
+                 for name, text in self.sources.items()}
+        found.update({("asset", name): hashed for name, hashed in self.assets.items()})
+        return found
 
-def load_theme(folder: Path) -> Theme:
+
+def load_templates(folder: Path) -> Templates:
     templates, static, assets = {}, {}, {}
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or any(p.startswith(".") for p in path.relative_to(folder).parts):
@@ -41,10 +50,31 @@ def load_theme(folder: Path) -> Theme:
             assets[plain] = hashed
         else:
             templates[name] = decode_text(data, f"templates/{name}")
-    return Theme(templates, static, assets)
+    return Templates(templates, static, assets)
 
 
-class ThemeLoader(jinja2.BaseLoader):
+class RecordingEnvironment(jinja2.Environment):
+    """Notes in `uses` every template a rendering loads (extends, include and import too)."""
+
+    uses: set | None = None
+
+    def _load_template(self, name, globals):
+        if self.uses is not None:
+            self.uses.add(("template", name))
+        return super()._load_template(name, globals)
+
+
+def make_environment(templates: Templates, filters: dict) -> RecordingEnvironment:
+    env = RecordingEnvironment(
+        loader=MemoryLoader(templates.sources),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+    env.filters.update(filters)
+    return env
+
+
+class MemoryLoader(jinja2.BaseLoader):
     """Serves templates from memory under their real file names, so errors point at them."""
 
     def __init__(self, templates: dict):

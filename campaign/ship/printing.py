@@ -24,7 +24,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw"]
 PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \((D:[^)]*)\)")
-FORMAT = b"poster-pdf-1"
+FORMAT = b"poster-pdf\n"  # a namespace; what shapes a PDF is in its key
 INSTALL_HINT = ("未找到 Chromium 浏览器，海报 PDF 没有生成（其余文件已正常生成）。"
                 "安装方法（Debian/统信/麒麟等）：sudo apt-get install chromium")
 
@@ -46,9 +46,10 @@ def chromium_version(chromium: str) -> str:
     return result.stdout.strip()
 
 
-def print_posters(site: Site, files: dict[str, bytes], chromium: str, cache: Path) -> dict[str, bytes]:
+def print_posters(site: Site, files: dict[str, bytes], chromium: str, cache: Path,
+                  fingerprint: str) -> dict[str, bytes]:
     """Return {posters/<id>/poster.pdf: bytes} for every poster, printing only what changed."""
-    version = chromium_version(chromium).encode()
+    version = chromium_version(chromium).encode() + fingerprint.encode()
     stamp = site.notice.published.strftime("D:%Y%m%d000000+08'00'").encode()
     jobs = {}
     for poster in site.posters:

@@ -63,16 +63,25 @@ def _site_files(folder: Path) -> list[str]:
     return sorted(paths)
 
 
-def manifest_text(folder: Path, note: str = "") -> str:
-    """sha256sum-format lines for every file under `folder` (the manifest itself excluded).
+def site_files(source) -> dict[str, bytes]:
+    """The files to ship: a rendered site (path -> bytes) as it is, or a built folder read in."""
+    if isinstance(source, dict):
+        if "index.html" not in source:
+            raise PublishError("要发布的网站里没有 index.html，看起来不是生成好的网站")
+        return dict(sorted(source.items()))
+    folder = Path(source)
+    return {relative: (folder / relative).read_bytes() for relative in _site_files(folder)}
+
+
+def manifest_text(source, note: str = "") -> str:
+    """sha256sum-format lines for every file of `source` (the manifest itself excluded).
 
     `note` (e.g. an overridden inspection) goes first as `# ` comment lines: they travel with
     the release it concerns, and `sha256sum -c` as well as `verify` skip them.
     """
     lines = [f"# {line}\n" for line in note.replace("\r", "").split("\n") if line.strip()]
-    for relative in _site_files(folder):
-        digest = hashlib.sha256((folder / relative).read_bytes()).hexdigest()
-        lines.append(f"{digest}  {relative}\n")
+    for relative, data in site_files(source).items():
+        lines.append(f"{hashlib.sha256(data).hexdigest()}  {relative}\n")
     return "".join(lines)
 
 
@@ -159,35 +168,35 @@ def _new_id(dest: Path, manifest: str) -> str:
             return release_id
 
 
-def _copy_tree(source: Path, target: Path, files: list[str]) -> None:
+def _write_tree(files: dict[str, bytes], target: Path) -> None:
     target.mkdir(mode=0o755)
-    for relative in files:
+    for relative, data in files.items():
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source / relative, destination)
+        destination.write_bytes(data)
         os.chmod(destination, 0o644)
     for folder in [target, *target.rglob("*")]:
         if folder.is_dir():
             os.chmod(folder, 0o755)
 
 
-def publish(files_dir: Path, dest: Path, keep: int = 5, note: str = "") -> str:
-    """Install the built site in `files_dir` as a new release of `dest` and switch to it.
+def publish(source, dest: Path, keep: int = 5, note: str = "") -> str:
+    """Install a site (path -> bytes, or a built folder) as a new release of `dest`, switch to it.
 
     `note` is recorded at the top of the release's manifest (see `manifest_text`).
     """
     if keep < 1:
         raise PublishError("--keep 至少为 1")
-    files_dir, dest = Path(files_dir), Path(dest)
-    files = _site_files(files_dir)
-    manifest = manifest_text(files_dir, note)
+    dest = Path(dest)
+    files = site_files(source)
+    manifest = manifest_text(files, note)
     try:
         current_id(dest)  # refuse early if `current` is a real folder
         (dest / RELEASES).mkdir(parents=True, exist_ok=True)
         release_id = _new_id(dest, manifest)
         incoming = dest / RELEASES / f".incoming-{release_id}"
         try:
-            _copy_tree(files_dir, incoming, files)
+            _write_tree(files, incoming)
             (incoming / MANIFEST).write_text(manifest, encoding="utf-8", newline="\n")
             os.chmod(incoming / MANIFEST, 0o644)
             verify(incoming)
@@ -240,16 +249,16 @@ def rollback(dest: Path) -> str:
 
 # --- package --------------------------------------------------------------------------------
 
-def package(files_dir: Path, zip_path: Path, note: str = "") -> None:
+def package(source, zip_path: Path, note: str = "") -> None:
     """A zip of the site for upload through a CMS; the same build always gives the same bytes.
 
     Why deterministic: two people can compare a zip with one checksum, and re-uploading an
     unchanged site is visibly a no-op.
     """
-    files_dir, zip_path = Path(files_dir), Path(zip_path)
-    files = _site_files(files_dir)
-    manifest = manifest_text(files_dir, note).encode("utf-8")
-    entries = sorted([(path, None) for path in files] + [(MANIFEST, manifest)])
+    zip_path = Path(zip_path)
+    files = site_files(source)
+    manifest = manifest_text(files, note).encode("utf-8")
+    entries = sorted([*files.items(), (MANIFEST, manifest)])
     try:
         zip_path.parent.mkdir(parents=True, exist_ok=True)
         temporary = zip_path.with_name(f".{zip_path.name}.tmp-{secrets.token_hex(4)}")
@@ -260,8 +269,7 @@ def package(files_dir: Path, zip_path: Path, note: str = "") -> None:
                     info.compress_type = zipfile.ZIP_DEFLATED
                     info.create_system = 3
                     info.external_attr = 0o100644 << 16
-                    archive.writestr(info, data if data is not None
-                                     else (files_dir / name).read_bytes())
+                    archive.writestr(info, data)
             os.replace(temporary, zip_path)
         except BaseException:
             temporary.unlink(missing_ok=True)

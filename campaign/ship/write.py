@@ -19,7 +19,7 @@ from pathlib import Path
 
 from campaign.render.urls import is_safe
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 
 
 class UnsafeTarget(Exception):
@@ -28,7 +28,7 @@ class UnsafeTarget(Exception):
 
 @dataclass(frozen=True)
 class Stored:
-    """A file the previous build wrote and this one leaves as it is (see `incremental`)."""
+    """A file the previous build wrote and this one leaves as it is (see `incremental.state`)."""
 
     sha256: str
 
@@ -106,7 +106,7 @@ def _same(path: Path, data, known) -> bool:
         stat = path.stat()
     except OSError:
         return False
-    if known and known[1:] == [stat.st_size, stat.st_mtime_ns] and known[0] == digest(data):
+    if known and known[1:] == _stamp(stat) and known[0] == digest(data):
         return True
     if stat.st_size != len(data):
         return False
@@ -147,6 +147,23 @@ def _write_all(folder: Path, files: dict) -> None:
         os.umask(old_mask)
 
 
+def _stamp(stat: os.stat_result) -> list[int]:
+    """Size and dates of a file: a hand edit changes the change time even when the size and
+    the modification time are put back (`os.utime` cannot set it)."""
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+
+
+def on_disk_as_recorded(target: Path, record: dict) -> bool:
+    """Whether every file in `record` is still on disk with the size and dates it was left with."""
+    for path, entry in record.items():
+        try:
+            if _stamp((target / path).stat()) != entry[1:]:
+                return False
+        except OSError:
+            return False
+    return True
+
+
 def read_record(record: Path | None) -> dict:
     if record is None:
         return {}
@@ -162,7 +179,7 @@ def _write_record(record: Path, target: Path, files: dict) -> None:
     for path, data in files.items():
         stat = (target / path).stat()
         sha = data.sha256 if isinstance(data, Stored) else digest(data)
-        entries[path] = [sha, stat.st_size, stat.st_mtime_ns]
+        entries[path] = [sha, *_stamp(stat)]
     try:
         record.parent.mkdir(parents=True, exist_ok=True)
         temporary = record.with_name(record.name + ".tmp")
@@ -170,18 +187,3 @@ def _write_record(record: Path, target: Path, files: dict) -> None:
         temporary.replace(record)
     except OSError:
         pass
-
-
-def update_site(previous: dict[str, bytes], files: dict[str, bytes], target: Path) -> frozenset:
-    """The live preview's write: like a rebuild, but the previous bytes are still in memory."""
-    known = dict.fromkeys(previous, [])  # only which files there were, to remove vanished ones
-    changed = [path for path, data in files.items() if previous.get(path) != data]
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.resolve().parent))
-    try:
-        _write_all(staging, {path: files[path] for path in changed})
-        for path in changed:
-            (target / path).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / path, target / path)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return frozenset(changed) | _remove_vanished(files, target, known)

@@ -1,0 +1,78 @@
+"""The build context: everything a build carries besides its sources, passed down explicitly.
+
+A command makes one `BuildContext` and hands it to the pipeline; the loaders, the renderer and
+the writers take what they need from it (the cache, the worker processes, the clock, what a
+live preview keeps between saves). Nothing of this lives in module globals, so two builds in
+one process (a test, the preview) never see each other's state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from campaign.incremental.cache import Cache
+from campaign.incremental.fingerprint import code_fingerprint
+from campaign.load.markup import Markdown
+from campaign.model.timeline import BEIJING, now
+from campaign.render.qr import QrCodes
+from campaign.workers import Workers, count_cores
+
+
+@dataclass
+class Memo:
+    """What a live preview keeps between saves so that an unchanged file is not read again.
+
+    `keep` is False for a one-off build: then nothing is kept beyond the moment it is used.
+    """
+
+    keep: bool = False
+    stamps: dict = field(default_factory=dict)  # path -> ((size, mtime), (name, text))
+    yaml: dict = field(default_factory=dict)  # (name, text) -> parsed node
+    front: dict = field(default_factory=dict)  # (name, text) -> checked front matter
+
+    def remember(self, table: dict, key, value) -> None:
+        if self.keep:
+            if len(table) > 50000:
+                table.clear()
+            table[key] = value
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+@dataclass
+class BuildContext:
+    root: Path
+    clock: dt.datetime  # the moment schedules and checks are shown for (Beijing time)
+    cache: Cache
+    workers: Workers
+    markdown: Markdown
+    qr: QrCodes
+    memo: Memo
+    fingerprint: str  # of the generator's own code and libraries: part of every key
+    progress: Callable[[str], None] = _quiet  # stage names, for a terminal
+    say: Callable[[str], None] = print  # advice for the user (e.g. how to get Chromium)
+
+
+def default_moment() -> dt.datetime:
+    """Now, or SOURCE_DATE_EPOCH when set: the reproducible-builds convention for a fixed clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), BEIJING)
+    return now()
+
+
+def make_context(root: Path, as_of: dt.datetime | None = None, *, disk_cache: bool = True,
+                 keep: bool = False, progress=_quiet, say=print) -> BuildContext:
+    """A context for one command; `keep` for a live preview that rebuilds many times."""
+    fingerprint = code_fingerprint()
+    cache = Cache(root / ".cache" if disk_cache else None, fingerprint)
+    workers = Workers(count_cores(), cache)
+    return BuildContext(root=root, clock=as_of or default_moment(), cache=cache, workers=workers,
+                        markdown=Markdown(cache, workers, keep), qr=QrCodes(cache),
+                        memo=Memo(keep), fingerprint=fingerprint, progress=progress, say=say)

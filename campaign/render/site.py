@@ -1,0 +1,230 @@
+"""The rendering pass: every file of the site from the model, in memory, each with what it read.
+
+`outputs` lists every file the site has (pages, feeds, calendars, print files) with its plan;
+`render` fills them in through the strict Jinja environment, over all cores. Each file is
+rendered against a `RecordingSite`, so the pass returns, beside the bytes, what every file
+read from the model and which templates and static files it used. Given the previous
+rendering, a file is rendered again only when its plan, something it read, something it used,
+or the generator's own code changed; otherwise its previous bytes stand (see `incremental`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import jinja2
+from markupsafe import Markup, escape
+
+from campaign.errors import ContentError
+from campaign.incremental.record import RecordingSite, changed_keys
+from campaign.model.sections import shown
+from campaign.model.site import PLACEHOLDER_PREFIX, Site
+from campaign.render import dates, ics
+from campaign.render.pages import PagePlan, plan_pages
+from campaign.render.posters import PRINT_FILES, print_file
+from campaign.render.templates import Templates, make_environment, template_error
+from campaign.render.urls import Linker, is_safe, output_file
+
+FEED_SIZE = 50  # feed readers want the latest reports, not the archive of every year
+FEEDS = ("feed.xml", "sitemap.xml", "robots.txt")
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the site and everything specific to it that its renderer is given."""
+
+    path: str
+    kind: str  # "page", "feed", "calendar" or "print"
+    plan: object  # compared whole with the previous build's plan for the same path
+
+
+@dataclass(frozen=True)
+class Record:
+    """What rendering one file read from the model and which templates and assets it used."""
+
+    reads: frozenset  # keys of `incremental.record`, e.g. ("contact",), ("events", 0)
+    uses: frozenset  # ("template", name) and ("asset", name)
+
+
+@dataclass
+class Rendering:
+    """The whole site: bytes (or `Stored` for a file left on disk as it was) and its records."""
+
+    files: dict  # output path -> bytes | Stored
+    outputs: dict  # output path -> Output
+    records: dict  # output path -> Record
+    uses: dict  # ("template" | "asset", name) -> digest, of the templates rendered with
+    rendered: frozenset  # output paths rendered this time
+
+
+def outputs(site: Site, codes) -> list[Output]:
+    """Every file the site has besides static assets, in a stable order."""
+    plans = plan_pages(site, codes)
+    found = [Output(output_file(plan.url), "page", plan) for plan in plans]
+    for event in site.events:
+        found.append(Output(f"calendar/{event.id}.ics", "calendar", event))
+    found.append(Output("calendar/week.ics", "calendar", None))
+    for poster in site.posters:
+        found += [Output(f"posters/{poster.id}/{name}", "print", (poster, name)) for name in PRINT_FILES]
+    for name in FEEDS:
+        if name == "feed.xml" and site.news_hidden:
+            continue
+        found.append(Output(name, "feed", tuple(plans) if name == "sitemap.xml" else None))
+    return found
+
+
+def render(site: Site, templates: Templates, ctx, with_pdf: bool,
+           previous: tuple[Site, Rendering] | None = None) -> Rendering:
+    """Render the site; given the previous (site, rendering), only what changed.
+
+    `with_pdf` says whether poster PDFs will be printed, so pages link to them or not.
+    """
+    job = _Job(site, templates, with_pdf, ctx.qr,
+               make_environment(templates, filters()))
+    files: dict = dict(templates.static)
+    records: dict = {}
+    listed: dict = {}
+    for output in outputs(site, ctx.qr):
+        if not is_safe(output.path):
+            raise ContentError.at("content", 0, f"生成的文件路径「{output.path}」不安全，已拒绝写出")
+        if output.path in listed or output.path in files:
+            raise ContentError.at("content", 0, f"两个页面要写到同一个文件「{output.path}」；"
+                                  "请修改其中一个的 id 或文件名")
+        listed[output.path] = output
+    uses = templates.digests()
+    todo = list(listed.values())
+    if previous is not None:
+        old_site, old = previous
+        todo = _stale(todo, old, old_site, site, uses)
+        for path in listed.keys() - {output.path for output in todo}:
+            files[path], records[path] = old.files[path], old.records[path]
+    interned: dict = {}
+    for output, (data, record) in zip(todo, ctx.workers.map(job.render, todo)):
+        files[output.path] = data
+        records[output.path] = interned.setdefault(record, record)  # 4,000 pages, a few shapes
+    return Rendering(dict(sorted(files.items())), listed, records, uses,
+                     frozenset(output.path for output in todo))
+
+
+def _stale(todo: list[Output], previous: Rendering, old_site: Site, new_site: Site,
+           uses: dict) -> list[Output]:
+    """The outputs whose plan, reads or uses differ from the previous rendering's."""
+    changed_uses = {key for key in uses.keys() | previous.uses.keys()
+                    if uses.get(key) != previous.uses.get(key)}
+    keys = set()
+    for record in set(previous.records.values()):
+        keys |= record.reads
+    changed_reads = changed_keys(old_site, new_site, keys)
+    stale = []
+    for output in todo:
+        record = previous.records.get(output.path)
+        old = previous.outputs.get(output.path)
+        if record is None or old is None or output.path not in previous.files or old != output \
+                or record.reads & changed_reads or record.uses & changed_uses:
+            stale.append(output)
+    return stale
+
+
+@dataclass
+class _Job:
+    """What every file's renderer shares; forked into the worker processes as it is."""
+
+    site: Site
+    templates: Templates
+    with_pdf: bool
+    codes: object  # render.qr.QrCodes
+    env: jinja2.Environment
+
+    def render(self, output: Output) -> tuple[bytes, Record]:
+        reads, uses = set(), set()
+        site = RecordingSite(self.site, reads)
+        self.env.uses = uses
+        try:
+            if output.kind == "page":
+                data = self.page(site, output.plan, uses).encode()
+            elif output.kind == "feed":
+                data = self.feed(site, output.path, output.plan).encode()
+            elif output.kind == "calendar":
+                data = ics.event_file(site, output.plan) if output.plan else ics.week_file(site)
+            else:
+                data = print_file(site, *output.plan, self.codes)
+        except jinja2.TemplateError as exc:
+            raise template_error(exc) from None
+        finally:
+            self.env.uses = None
+        return data, Record(frozenset(reads), frozenset(uses))
+
+    def page(self, site, plan: PagePlan, uses: set) -> str:
+        cfg = site.config
+        link = Linker(plan.url, cfg.base_path, cfg.base_url, absolute=plan.url == "404.html",
+                      offline=cfg.offline)
+        full_url = page_address(cfg, plan)
+        page = {
+            "title": plan.title, "url": plan.url, "full_url": full_url, "updated": plan.updated,
+            "qr": Markup(self.codes.svg(full_url, f"二维码：用手机扫码打开本页 {full_url}",
+                                        cfg.qr.error_correction)),
+            "with_pdf": self.with_pdf,
+        }
+        nav = [{"label": section.menu, "href": link(section.url), "current": section.url == plan.section}
+               for section in shown(site)]
+        assets = {variable: AssetLink(name, self.templates.assets, link, uses)
+                  for variable, name in (("css", "style.css"), ("poster_css", "poster.css"),
+                                         ("status_js", "status.js"), ("reader_js", "reader.js"),
+                                         ("large_css", "large.css"))}
+        html = self.env.get_template(plan.template).render(
+            site=site, cfg=cfg, page=page, nav=nav, url=link, qr_for=self.qr_for(cfg),
+            **assets, **plan.data)
+        return offline_links(html) if cfg.offline else html
+
+    def feed(self, site, name: str, pages) -> str:
+        return self.env.get_template(name).render(
+            site=site, pages=pages or (), cfg=site.config, feed_items=site.news[:FEED_SIZE])
+
+    def qr_for(self, cfg):
+        level = cfg.qr.error_correction
+
+        def qr_for(address: str, label: str) -> Markup:
+            return Markup(self.codes.svg(address, label, level))
+        return qr_for
+
+
+class AssetLink:
+    """A static file's address as seen from a page, noted as used only when a template shows it."""
+
+    __slots__ = ("name", "assets", "link", "uses")
+
+    def __init__(self, name: str, assets: dict, link: Linker, uses: set):
+        self.name, self.assets, self.link, self.uses = name, assets, link, uses
+
+    def __str__(self) -> str:
+        self.uses.add(("asset", self.name))
+        return self.link(self.assets[self.name])
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def page_address(cfg, plan: PagePlan) -> str:
+    """The production address a page's own QR code leads to (the 404 page: the home page)."""
+    return cfg.base_url + (plan.url if plan.url != "404.html" else "")
+
+
+def placeholder(value: str) -> Markup:
+    """Show a value the office has not filled in yet as a visible, labelled gap."""
+    if value.startswith(PLACEHOLDER_PREFIX):
+        return Markup('<span class="placeholder">{}</span>').format(value)
+    return escape(value)
+
+
+def filters() -> dict:
+    return dict(cn_date=dates.cn_date, cn_span=dates.cn_span, cn_time=dates.cn_time,
+                cn_datetime=dates.cn_datetime, month_day=dates.cn_month_day, placeholder=placeholder)
+
+
+def offline_links(html: str) -> str:
+    """Opened from disk a folder does not open its index.html, so links must name it."""
+    return RELATIVE_FOLDER_LINK.sub(r'\1="\2index.html"', html)
+
+
+RELATIVE_FOLDER_LINK = re.compile(r'(href|src)="((?![a-z][a-z0-9+.-]*:|/|#)[^"]*/)"')
