@@ -18,7 +18,7 @@ import yaml
 
 from campaign.inspection import links as linkcheck
 from campaign.render.dates import cn_date
-from campaign.errors import Problems
+from campaign.errors import ContentProblem, Problems
 from campaign.load.markup import split_front_matter
 from campaign.model.site import PLACEHOLDER_PREFIX, Site
 from campaign.model.sections import shown
@@ -67,17 +67,30 @@ class Rules:
 
 @dataclass(frozen=True, order=True)
 class Finding:
-    """One thing an inspector would mark; `todo` ones (待填写) never fail a check."""
+    """One thing an inspector would mark, under a rule; `todo` ones (待填写) never fail a check."""
 
     rule: str
-    file: str
-    line: int
-    message: str
+    problem: ContentProblem  # where to fix it and what to do, like any content mistake
     todo: bool = False
 
+    @classmethod
+    def at(cls, rule: str, file: str, line: int, message: str, todo: bool = False) -> "Finding":
+        return cls(rule, ContentProblem(file, line, message), todo)
+
+    @property
+    def file(self) -> str:
+        return self.problem.file
+
+    @property
+    def line(self) -> int:
+        return self.problem.line
+
+    @property
+    def message(self) -> str:
+        return self.problem.message
+
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.message}"
+        return str(self.problem)
 
 
 @dataclass
@@ -152,11 +165,11 @@ def inspect(ctx, site: Site, files: dict[str, bytes], online: bool = False) -> I
     sources = linkcheck.source_lines(root, _text_files(root))
     broken, result.outside = linkcheck.check_links(site, files, sources)
     if "links" in rules.rules:
-        result.findings.extend(Finding("links", b.file, b.line, b.message) for b in broken)
+        result.findings.extend(Finding("links", problem) for problem in broken)
         if online:
             urls = [url for urls in result.outside.values() for url in urls]
             result.probes = linkcheck.probe_all(urls, rules.timeout)
-            result.findings.extend(Finding("links", "外部网址", 0, f"「{p.url}」打不开（HTTP {p.status}）")
+            result.findings.extend(Finding.at("links", "外部网址", 0, f"「{p.url}」打不开（HTTP {p.status}）")
                                    for p in result.probes if p.status >= 400)
     result.findings.sort()
     return result
@@ -237,7 +250,7 @@ def _wording(ctx, site, files, rules: Rules, texts) -> list[Finding]:
         while position < len(text):
             for wrong, right in rules.wrong_forms:
                 if text.startswith(wrong, position):
-                    findings.append(Finding("wording", file, line, f"「{wrong}」应为「{right}」"))
+                    findings.append(Finding.at("wording", file, line, f"「{wrong}」应为「{right}」"))
                     position += len(wrong) - 1
                     break
             position += 1
@@ -245,7 +258,7 @@ def _wording(ctx, site, files, rules: Rules, texts) -> list[Finding]:
 
 
 def _punctuation(ctx, site, files, rules, texts) -> list[Finding]:
-    return [Finding("punctuation", file, line, f"「{m.group()}」应为全角「{HALF_WIDTH[m.group()]}」")
+    return [Finding.at("punctuation", file, line, f"「{m.group()}」应为全角「{HALF_WIDTH[m.group()]}」")
             for file, line, text in texts for m in BETWEEN_CJK.finditer(text)]
 
 
@@ -259,7 +272,7 @@ def _dates(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
         page = re.sub(r"<[^>]+>", "", files[output_file(plan.url)].decode("utf-8"))
         wanted = [plan.updated] + [item.date for item in plan.data.get("items", ())]
         if any(day is None or f"发布时间：{cn_date(day, weekday=False)}" not in page for day in wanted):
-            findings.append(Finding("dates", f"templates/{plan.template}", 0,
+            findings.append(Finding.at("dates", f"templates/{plan.template}", 0,
                                     f"页面「{plan.title}」（{plan.url or '首页'}）没有显示发布时间"))
     return findings
 
@@ -270,7 +283,7 @@ def _empty_sections(ctx, site: Site, files, rules: Rules, texts) -> list[Finding
     reached = f"共 {len(empty)} 个空白栏目，" + (f"已达到 {rule.threshold} 个，网站将被直接判定为不合格"
                                               if len(empty) >= rule.threshold else
                                               f"达到 {rule.threshold} 个即单项否决")
-    return [Finding("empty-sections", section.source, _body_line(ctx.root, section.source),
+    return [Finding.at("empty-sections", section.source, _body_line(ctx.root, section.source),
                     f"「{section.menu}」栏目没有任何内容（{reached}）；请补上内容后再发布")
             for section in empty]
 
@@ -307,7 +320,7 @@ def _freshness(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
         file, line, day = max(items, key=lambda item: item[2])
         age = (today - day).days
         if age > rule.threshold:
-            findings.append(Finding("freshness", file, line,
+            findings.append(Finding.at("freshness", file, line,
                                     f"「{section}」最新一条信息发布于 {cn_date(day, False)}，到检查日 "
                                     f"{cn_date(today, False)} 已 {age} 天，超过 {rule.threshold} 天未更新"))
     return findings
@@ -328,10 +341,10 @@ def _metadata(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
         node = footer.value[key]
         value = (node.value or "").strip()
         if value.startswith(PLACEHOLDER_PREFIX):
-            findings.append(Finding("metadata", "config.yaml", node.line,
+            findings.append(Finding.at("metadata", "config.yaml", node.line,
                                     f"{label}尚未填写（{value}），正式上线前须填写", todo=True))
         elif not re.fullmatch(pattern, value):
-            findings.append(Finding("metadata", "config.yaml", node.line,
+            findings.append(Finding.at("metadata", "config.yaml", node.line,
                                     f"{label}「{value}」格式不对，应写成「{example}」这样"))
     return findings
 
@@ -342,7 +355,7 @@ def _front(root: Path, name: str) -> Node:
 
 
 def _notice_finding(line: int, message: str) -> Finding:
-    return Finding("metadata", "content/notice.md", line, message)
+    return Finding.at("metadata", "content/notice.md", line, message)
 
 
 DOC_NO = re.compile(r".+〔\d{4}〕\d+号")

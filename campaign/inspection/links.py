@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from campaign.model.site import Site
+from campaign.errors import ContentProblem
 from campaign.load.source import read_text
 
 LINK_ATTRS = {("a", "href"), ("link", "href"), ("area", "href"), ("script", "src"),
@@ -28,15 +29,6 @@ LINK_ATTRS = {("a", "href"), ("link", "href"), ("area", "href"), ("script", "src
 IGNORED_SCHEMES = ("mailto:", "tel:", "data:", "javascript:")
 XML_LINK = re.compile(r'<loc>([^<]+)</loc>|href="([^"]+)"')
 REFRESH_URL = re.compile(r"url=(.+)$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class BrokenLink:
-    """An internal link that lands nowhere, with where it was written (or the page, if unknown)."""
-
-    file: str
-    line: int
-    message: str
 
 
 class _PageLinks(HTMLParser):
@@ -123,7 +115,7 @@ def _problem(target: tuple[str, str], files: dict, ids: dict) -> str:
     return ""
 
 
-def _trace(href: str, path: str, problem: str, pages: list[str], sources: list) -> BrokenLink:
+def _trace(href: str, path: str, problem: str, pages: list[str], sources: list) -> ContentProblem:
     """Find the source line that wrote `href`: content first, then templates, else the page."""
     where = "、".join(_page_name(p) for p in pages[:3]) + (f" 等 {len(pages)} 个页面" if len(pages) > 3 else "")
     message = f"链接「{href}」{problem}（出现在 {where}）"
@@ -131,10 +123,10 @@ def _trace(href: str, path: str, problem: str, pages: list[str], sources: list) 
     for file, line, text in sources:
         if file.startswith("templates/"):
             if f'"{href}"' in text or (wanted and (f"'{wanted}'" in text or f'"{wanted}"' in text)):
-                return BrokenLink(file, line, message)
+                return ContentProblem(file, line, message)
         elif href in text:
-            return BrokenLink(file, line, message)
-    return BrokenLink(f"output:{pages[0]}", 0, message)
+            return ContentProblem(file, line, message)
+    return ContentProblem(f"output:{pages[0]}", 0, message)
 
 
 def _page_name(path: str) -> str:

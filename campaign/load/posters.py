@@ -9,6 +9,7 @@ tenth of the scanning distance (and 2 cm), and must fit on the paper chosen.
 from __future__ import annotations
 
 from campaign.errors import Problems
+from campaign.model.sections import BY_KEY
 from campaign.model.site import PaperSize, Poster, Site, StableLink
 from campaign.load.schema import Choice, Ident, ListOf, Record, Text
 from campaign.render.qr import QUIET_ZONE
@@ -18,11 +19,6 @@ PAPERS = {name: PaperSize(name, w, h) for name, w, h in
 PLACEMENTS = {"桌牌": 0.5, "电梯门": 1.0, "宣传栏": 1.5, "走廊墙面": 2.0}
 MARGIN_MM = 12
 MIN_QR_MM = 20
-PAGES = {"home": ("", "网站首页"), "schedule": ("schedule/", "活动日程"),
-         "livestreams": ("livestreams/", "直播收看与资料下载"), "pledges": ("pledges/", "低碳日倡议"),
-         "quiz": ("quiz/", "节能知识竞赛"), "notice": ("notice/", "活动通知"),
-         "contact": ("contact/", "联系与报送"), "news": ("news/", "活动动态")}
-
 LINK = Record({"id": Ident(), "target": Text()})
 POSTER = Record({
     "id": Ident(), "headline": Text(max_length=40), "text": Text(max_length=200),
@@ -82,13 +78,12 @@ def _link(record: dict, site: Site, problems: Problems) -> StableLink | None:
         problems.add(record["_file"], record["_line"], "target「page:news」指向的“活动动态”栏目现在是空的，"
                      "并按 config.yaml 的 hide_empty_sections 不在网站上出现；请先添加活动动态，或换一个目标")
         return None
-    if kind == "page" and ref in PAGES:
-        path, label = PAGES[ref]
-        return StableLink(record["id"], label, None, path, None)
+    if kind == "page" and ref in BY_KEY:
+        return StableLink(record["id"], BY_KEY[ref].title, None, BY_KEY[ref].url, None)
     if kind == "event" and ref in {e.id for e in site.events}:
         event = next(e for e in site.events if e.id == ref)
         return StableLink(record["id"], event.title, None, f"events/{ref}/", None)
-    pages = "、".join(f"page:{name}" for name in PAGES)
+    pages = "、".join(f"page:{name}" for name in BY_KEY)
     problems.add(record["_file"], record["_line"], f"target「{record['target']}」看不懂；应写成 "
                  f"livestream:直播id、download:下载id、event:日程id，或 {pages} 之一")
     return None
