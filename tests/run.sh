@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # 安装测试所需的一切（Debian 软件包和 Python 包），然后运行全部测试。
 # Installs what the tests need (Debian packages when run as root, Python packages in .venv),
-# then runs every test. Extra arguments go to pytest.
+# checks the code with ruff, then runs every test. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,4 +37,7 @@ fi
 
 python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+# Lint and format first: a lint error fails the run before any test.
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 exec .venv/bin/python -m pytest "$@"
