@@ -87,7 +87,6 @@ def test_what_each_change_invalidates(tmp_path, monkeypatch):
 
     # a Markdown option: every Markdown entry again, no QR code
     monkeypatch.setattr(markup, "EXTENSIONS", markup.EXTENSIONS + ["abbr"])
-    monkeypatch.setattr(markup, "_ENGINE", markup._markdown_engine())
     built = _api_build(root, monkeypatch)
     assert _stats().misses["markdown"] >= 13 and _stats().hits["markdown"] == 0
     assert _stats().misses["qr"] == 0
