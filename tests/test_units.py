@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import zxingcpp
 from PIL import Image
 
@@ -81,3 +83,19 @@ def test_markdown_raw_html_is_shown_as_text():
     html = Markdown(NO_CACHE, Workers(1, NO_CACHE)).to_html('<script>alert(1)</script>\n\n[x](javascript:alert(1))')
     assert "<script" not in html and "javascript:" not in html
     assert "&lt;script&gt;" in html
+
+
+MARKDOWN_PIECES = ["节能", "word", " ", "  \n", "\n", "\n\n", "\t", "*", "**", "_", "__", "`", "```\n",
+                   "[", "]", "(", ")", "![", "<", ">", "&", "&amp;", ";", "\\", "#", "- ", "1. ", "|",
+                   "---", "http://a.b/", "a@b.cn", ":", "\"", "'", "~~~\n", "    "]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(MARKDOWN_PIECES), max_size=40).map("".join))
+def test_markdown_engines_without_unused_patterns_give_the_same_html(text):
+    from campaign.load import markup
+    full = markup._markdown_engine()
+    lean = markup._engine_for(text)
+    full.reset()
+    lean.reset()
+    assert lean.convert(text) == full.convert(text)
