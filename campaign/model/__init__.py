@@ -1,0 +1,1 @@
+"""The site as plain frozen data, the campaign's time, and the table of sections."""

@@ -1,0 +1,1 @@
+"""The live preview: the pipeline rerun on every save, served from memory with live reload."""

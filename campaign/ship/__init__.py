@@ -1,0 +1,1 @@
+"""Stage 4: putting the site on disk, printing poster PDFs, releasing to a server or a zip."""
