@@ -1,4 +1,8 @@
-"""Shared fixtures: a real build of the shipped site, a local web server, headless Chromium."""
+"""Shared fixtures: a real build of the shipped site, a local web server, headless Chromium.
+
+Tests never write into the repository: builds and checks run on a throw-away copy of the
+project (`sitecopy.shipped_copy`), and Hypothesis keeps its example database outside it.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +11,52 @@ import http.server
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
+from sitecopy import shipped_copy
 
 REPO = Path(__file__).resolve().parent.parent
+# Hypothesis would keep `.hypothesis/` in the current folder, the repository; failing examples
+# are still remembered between runs (and replayed first), just not in the project.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "jnxcz-tests-hypothesis")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def run_build(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run the real command line, as a user would."""
-    return subprocess.run([sys.executable, str(REPO / "build.py"), *args], cwd=cwd or REPO,
-                          capture_output=True, text=True, encoding="utf-8")
+    """Run the real command line, as a user would.
+
+    Without a `--root`, on the session's copy of the shipped project, never on the repository
+    (a build writes `.cache/`, a check `reports/`, into the project it works on).
+    """
+    if "--root" not in args:
+        args = (*args, "--root", str(shipped_copy()))
+    return subprocess.run(
+        [sys.executable, str(REPO / "build.py"), *args],
+        cwd=cwd or shipped_copy().parent,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+    )
 
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
+    """The shipped project built (poster PDFs included) from a copy, into a temporary folder."""
     out = tmp_path_factory.mktemp("site") / "output"
-    result = run_build("--root", str(REPO), "--out", str(out))
+    result = run_build("--root", str(shipped_copy()), "--out", str(out))
     assert result.returncode == 0, result.stderr
     return out
 

@@ -2,14 +2,20 @@
 
 The copy holds the real `config.yaml`, `content/` and `templates/`, so a test breaks exactly one
 thing in real content and sees what a clerk would see.
+
+No test builds or checks the repository itself: a build writes `.cache/` (and `output/`,
+`reports/`) into the project it is given, so tests that only need the shipped project as it is
+build `shipped_copy()`, one throw-away copy per test session.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -17,6 +23,8 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 SITE_PARTS = ("config.yaml", "content", "templates")
+# The whole project, the generator's own code included: for tests that change the code.
+PROJECT_PARTS = ("build.py", "campaign") + SITE_PARTS
 
 # Pages show event status "as of" the build moment; a fixed clock (the reproducible-builds
 # SOURCE_DATE_EPOCH convention the build honours) makes two builds comparable byte for byte.
@@ -24,39 +32,72 @@ SITE_PARTS = ("config.yaml", "content", "templates")
 FIXED_EPOCH = "1715738400"
 
 
-def copy_site(dest: Path) -> Path:
-    """Copy the project's content and templates into `dest` (created if needed)."""
+def copy_site(dest: Path, source: Path = REPO, parts: tuple[str, ...] = SITE_PARTS) -> Path:
+    """Copy the project's content and templates into `dest` (created if needed).
+
+    `source` is another project folder to copy from (default: the repository); `parts` may be
+    `PROJECT_PARTS` to copy the generator's code as well.
+    """
     dest.mkdir(parents=True, exist_ok=True)
-    for part in SITE_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, dest / part)
+    for part in parts:
+        origin = source / part
+        if origin.is_dir():
+            shutil.copytree(origin, dest / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         else:
-            shutil.copy2(source, dest / part)
+            shutil.copy2(origin, dest / part)
     return dest
 
 
-def run_build(root: Path, *args: str, cwd: Path | None = None,
-              epoch: str | None = FIXED_EPOCH) -> subprocess.CompletedProcess:
+_SHIPPED: Path | None = None
+
+
+def shipped_copy() -> Path:
+    """A copy of the shipped project, made once per test session and removed when it ends.
+
+    For tests that build or check the project as it is shipped, instead of the repository
+    (whose `.cache/`, `output/` and `reports/` a build would write). Never edit its sources:
+    other tests build it too. Its `.cache/` is shared, so poster PDFs are printed only once.
+    """
+    global _SHIPPED
+    if _SHIPPED is None:
+        holder = Path(tempfile.mkdtemp(prefix="jnxcz-shipped-"))
+        atexit.register(shutil.rmtree, holder, ignore_errors=True)
+        _SHIPPED = copy_site(holder / "site")
+    return _SHIPPED
+
+
+def run_build(
+    root: Path, *args: str, cwd: Path | None = None, epoch: str | None = FIXED_EPOCH, program: Path | None = None
+) -> subprocess.CompletedProcess:
     """Run the real command line, `python build.py --root <root>`, as a clerk would.
 
-    The clock is fixed with SOURCE_DATE_EPOCH unless `epoch` is None.
+    The clock is fixed with SOURCE_DATE_EPOCH unless `epoch` is None. `program` is another
+    `build.py` to run (a copy of the project with changed code); by default the repository's.
     """
     env = dict(os.environ)
+    if program is not None:
+        env.pop("PYTHONPATH", None)  # the `campaign` package must be the one beside `program`
     if epoch is None:
         env.pop("SOURCE_DATE_EPOCH", None)
     else:
         env["SOURCE_DATE_EPOCH"] = epoch
     return subprocess.run(
-        [sys.executable, str(REPO / "build.py"), "--root", str(root), *args],
-        cwd=str(cwd or root.parent), capture_output=True, text=True, encoding="utf-8",
-        errors="replace", timeout=300, env=env)
+        [sys.executable, str(program or REPO / "build.py"), "--root", str(root), *args],
+        cwd=str(cwd or root.parent),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=300,
+        env=env,
+    )
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` as relative posix path -> bytes."""
-    return {path.relative_to(folder).as_posix(): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()
+    }
 
 
 def read(root: Path, name: str) -> str:

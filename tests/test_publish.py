@@ -14,9 +14,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from nginxserver import get, running_nginx
-from sitecopy import copy_site, read, run_build, snapshot, write
+from sitecopy import copy_site, read, run_build, shipped_copy, snapshot, write
 
 from campaign.ship.publish import PublishError, publish, rollback
 
@@ -37,8 +36,9 @@ def check_manifest(release: Path) -> None:
     lines = (release / "MANIFEST.sha256").read_text(encoding="utf-8").splitlines()
     listed = [line.split("  ", 1) for line in lines]
     assert [path for _, path in listed] == sorted(path for _, path in listed)
-    files = sorted(p.relative_to(release).as_posix() for p in release.rglob("*")
-                   if p.is_file() and p.name != "MANIFEST.sha256")
+    files = sorted(
+        p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file() and p.name != "MANIFEST.sha256"
+    )
     assert [path for _, path in listed] == files
     for digest, path in listed:
         assert hashlib.sha256((release / path).read_bytes()).hexdigest() == digest, path
@@ -62,8 +62,7 @@ def second_project(tmp_path) -> Path:
 
 def test_publish_under_load_then_rollback(server, second_project):
     dest = server.dest
-    result = run_build(Path(__file__).resolve().parents[1], "publish", str(dest), "--no-pdf",
-                       "--as-of", MOMENT)
+    result = run_build(shipped_copy(), "publish", str(dest), "--no-pdf", "--as-of", MOMENT)
     assert result.returncode == 0, result.stderr
     old = {page: get(server.url4 + page)[2] for page in PAGES}
     assert all(old.values())
@@ -124,7 +123,7 @@ def test_publish_under_load_then_rollback(server, second_project):
 
 def test_rollback_without_an_earlier_release_is_explained(tmp_path):
     dest = tmp_path / "srv"
-    result = run_build(Path(__file__).resolve().parents[1], "publish", str(dest), "--rollback")
+    result = run_build(shipped_copy(), "publish", str(dest), "--rollback")
     assert result.returncode == 4
     assert "还没有发布过网站" in result.stderr and "Traceback" not in result.stderr
     site = tmp_path / "site"
@@ -177,29 +176,29 @@ def test_user_mistakes_are_explained_without_a_traceback(tmp_path):
         publish(tmp_path / "output", tmp_path / "srv")
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
-    result = run_build(Path(__file__).resolve().parents[1], "publish", str(not_a_folder), "--no-pdf")
+    result = run_build(shipped_copy(), "publish", str(not_a_folder), "--no-pdf")
     assert result.returncode == 4, result.stderr
     assert "发布失败：无法写入发布文件夹" in result.stderr and "Traceback" not in result.stderr
-    result = run_build(Path(__file__).resolve().parents[1], "publish")
+    result = run_build(shipped_copy(), "publish")
     assert result.returncode == 2 and "请在 publish 后面写上" in result.stderr
-    result = run_build(Path(__file__).resolve().parents[1], "package")
+    result = run_build(shipped_copy(), "package")
     assert result.returncode == 2 and "请在 package 后面写上" in result.stderr
     real_folder = tmp_path / "srv2"
     (real_folder / "current").mkdir(parents=True)
-    result = run_build(Path(__file__).resolve().parents[1], "publish", str(real_folder), "--no-pdf")
+    result = run_build(shipped_copy(), "publish", str(real_folder), "--no-pdf")
     assert result.returncode == 4 and "是普通文件夹" in result.stderr
     assert list((real_folder / "current").iterdir()) == []
 
 
 def test_package_holds_the_build_and_is_byte_identical(tmp_path):
-    repo = Path(__file__).resolve().parents[1]
+    project = shipped_copy()
     for name in ("one.zip", "two.zip"):
-        result = run_build(repo, "package", str(tmp_path / name), "--as-of", MOMENT)
+        result = run_build(project, "package", str(tmp_path / name), "--as-of", MOMENT)
         assert result.returncode == 0, result.stderr
         assert "打包为" in result.stdout
     first, second = (tmp_path / "one.zip").read_bytes(), (tmp_path / "two.zip").read_bytes()
     assert first == second
-    result = run_build(repo, "--out", str(tmp_path / "output"), "--as-of", MOMENT)
+    result = run_build(project, "--out", str(tmp_path / "output"), "--as-of", MOMENT)
     assert result.returncode == 0, result.stderr
     files = snapshot(tmp_path / "output")
     assert any(name.endswith(".pdf") for name in files)

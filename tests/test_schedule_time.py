@@ -11,35 +11,71 @@ import sys
 
 import icalendar
 import pytest
-
 from conftest import REPO
-from sitecopy import copy_site
+from sitecopy import copy_site, shipped_copy
 
-EVENTS = ["address-announcement", "chongqing-publications", "energy-quiz", "chuanyu-launch-ceremony",
-          "low-carbon-day", "national-special-event", "report-deadline"]
+EVENTS = [
+    "address-announcement",
+    "chongqing-publications",
+    "energy-quiz",
+    "chuanyu-launch-ceremony",
+    "low-carbon-day",
+    "national-special-event",
+    "report-deadline",
+]
 # What a reader should see at each moment (Beijing time), worked out from the notice's dates.
 EXPECTED = {
     "2024-05-10": dict.fromkeys(EVENTS, "未开始"),
-    "2024-05-14T09:00": {"address-announcement": "已结束", "chongqing-publications": "今天",
-                         "energy-quiz": "今天", "chuanyu-launch-ceremony": "今天",
-                         "low-carbon-day": "未开始", "national-special-event": "未开始",
-                         "report-deadline": "未开始"},
-    "2024-05-15": {"address-announcement": "已结束", "chongqing-publications": "今天",
-                   "energy-quiz": "今天", "chuanyu-launch-ceremony": "已结束",
-                   "low-carbon-day": "今天", "national-special-event": "未开始",
-                   "report-deadline": "未开始"},
-    "2024-05-16T10:00": {"address-announcement": "已结束", "chongqing-publications": "今天",
-                         "energy-quiz": "今天", "chuanyu-launch-ceremony": "已结束",
-                         "low-carbon-day": "已结束", "national-special-event": "正在进行",
-                         "report-deadline": "未开始"},
+    "2024-05-14T09:00": {
+        "address-announcement": "已结束",
+        "chongqing-publications": "今天",
+        "energy-quiz": "今天",
+        "chuanyu-launch-ceremony": "今天",
+        "low-carbon-day": "未开始",
+        "national-special-event": "未开始",
+        "report-deadline": "未开始",
+    },
+    "2024-05-15": {
+        "address-announcement": "已结束",
+        "chongqing-publications": "今天",
+        "energy-quiz": "今天",
+        "chuanyu-launch-ceremony": "已结束",
+        "low-carbon-day": "今天",
+        "national-special-event": "未开始",
+        "report-deadline": "未开始",
+    },
+    "2024-05-16T10:00": {
+        "address-announcement": "已结束",
+        "chongqing-publications": "今天",
+        "energy-quiz": "今天",
+        "chuanyu-launch-ceremony": "已结束",
+        "low-carbon-day": "已结束",
+        "national-special-event": "正在进行",
+        "report-deadline": "未开始",
+    },
     "2024-05-20": dict.fromkeys(EVENTS, "已结束"),
 }
 
 
 def build_as_of(out, moment, tz):
     env = {**os.environ, "TZ": tz}
-    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--no-pdf", "--out", str(out),
-                             "--as-of", moment], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "build.py"),
+            "--root",
+            str(shipped_copy()),
+            "--no-pdf",
+            "--out",
+            str(out),
+            "--as-of",
+            moment,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=out.parent,
+    )
     assert result.returncode == 0, result.stderr
     return out
 
@@ -55,8 +91,11 @@ def statuses(html: str) -> dict:
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
     root = tmp_path_factory.mktemp("asof")
-    return {(moment, tz): build_as_of(root / f"{moment}-{tz.replace('/', '_')}", moment, tz)
-            for moment in EXPECTED for tz in ("UTC", "America/New_York")}
+    return {
+        (moment, tz): build_as_of(root / f"{moment}-{tz.replace('/', '_')}", moment, tz)
+        for moment in EXPECTED
+        for tz in ("UTC", "America/New_York")
+    }
 
 
 @pytest.mark.parametrize("moment", EXPECTED)
@@ -100,6 +139,7 @@ def test_page_script_moves_statuses_with_the_readers_clock(builds, browser):
     import functools
     import http.server
     import threading
+
     out = builds[("2024-05-10", "UTC")]
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
     handler.log_message = lambda *a: None
@@ -148,21 +188,38 @@ def test_calendar_times_are_the_right_instants(tmp_path):
     root = copy_site(tmp_path / "project")
     schedule = root / "content/schedule.yaml"
     text = schedule.read_text(encoding="utf-8")
-    schedule.write_text(text.replace("    date: 2024-05-14\n", "    date: 2024-05-14\n    start: 09:30\n    end: 11:00\n", 1),
-                        encoding="utf-8")
-    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root), "--no-pdf",
-                             "--as-of", "2024-05-14T10:00"], capture_output=True, text=True,
-                            env={**os.environ, "TZ": "America/New_York"})
+    schedule.write_text(
+        text.replace("    date: 2024-05-14\n", "    date: 2024-05-14\n    start: 09:30\n    end: 11:00\n", 1),
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "--root", str(root), "--no-pdf", "--as-of", "2024-05-14T10:00"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TZ": "America/New_York"},
+    )
     assert result.returncode == 0, result.stderr
     [launch] = _calendar(root / "output/calendar/chuanyu-launch-ceremony.ics").walk("VEVENT")
-    assert launch.decoded("DTSTART") == dt.datetime(2024, 5, 14, 1, 30, tzinfo=dt.timezone.utc)
-    assert launch.decoded("DTEND") == dt.datetime(2024, 5, 14, 3, 0, tzinfo=dt.timezone.utc)
+    assert launch.decoded("DTSTART") == dt.datetime(2024, 5, 14, 1, 30, tzinfo=dt.UTC)
+    assert launch.decoded("DTEND") == dt.datetime(2024, 5, 14, 3, 0, tzinfo=dt.UTC)
     schedule_page = (root / "output/schedule/index.html").read_text(encoding="utf-8")
     assert statuses(schedule_page)["chuanyu-launch-ceremony"] == "正在进行"
     assert "2024年5月14日 星期二 09:30–11:00" in schedule_page
 
 
 def test_check_reports_what_is_due(tmp_path):
-    result = subprocess.run([sys.executable, str(REPO / "build.py"), "check", "--as-of",
-                             "2024-05-15T12:00"], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "build.py"),
+            "check",
+            "--as-of",
+            "2024-05-15T12:00",
+            "--root",
+            str(copy_site(tmp_path / "project")),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert "近期截止：报送活动总结材料截止（2024年5月17日 星期五）" in result.stdout
