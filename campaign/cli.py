@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 import time
@@ -10,14 +11,14 @@ from pathlib import Path
 
 from campaign import pipeline
 from campaign.context import make_context
-from campaign.ship import printing
-from campaign.inspection.report import inspection_report, report, write_inspection_html
 from campaign.errors import ContentError
 from campaign.inspection.checks import inspect
-from campaign.ship.write import UnsafeTarget
-from campaign.ship.publish import PublishError
+from campaign.inspection.report import inspection_report, report, write_inspection_html
 from campaign.load.schema import Invalid, Url
 from campaign.model.timeline import parse_moment
+from campaign.ship import printing
+from campaign.ship.publish import PublishError
+from campaign.ship.write import UnsafeTarget
 
 INSPECTION_FAILED = 5  # check found a 单项否决 or a link error
 
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     try:
         if args.command == "serve":
             from campaign.preview.server import run
+
             out = Path(args.out) if args.out else root / "output"
             return run(root, out, args.host, args.port)
         if args.command in ("publish", "package"):
@@ -87,13 +89,17 @@ def _inspection_gate(ctx, built, args) -> str:
         return ""
     listed = "\n".join(f"  - {f}" for f in blocking)
     if not args.ignore_inspection:
-        raise PublishError(f"政府网站检查发现 {len(blocking)} 处必须先改正的问题（错别字、空白栏目或站内断链），"
-                           f"没有发布：\n{listed}\n改正后重新运行；确需先发布的，加 --ignore-inspection，"
-                           "这一决定会记入发布清单 MANIFEST.sha256")
-    print(f"注意：已按 --ignore-inspection 忽略 {len(blocking)} 处检查问题，并记入发布清单：\n{listed}",
-          file=sys.stderr)
-    return "\n".join([f"inspection overridden (--ignore-inspection): {len(blocking)} 处问题"]
-                      + [str(f) for f in blocking])
+        raise PublishError(
+            f"政府网站检查发现 {len(blocking)} 处必须先改正的问题（错别字、空白栏目或站内断链），"
+            f"没有发布：\n{listed}\n改正后重新运行；确需先发布的，加 --ignore-inspection，"
+            "这一决定会记入发布清单 MANIFEST.sha256"
+        )
+    print(
+        f"注意：已按 --ignore-inspection 忽略 {len(blocking)} 处检查问题，并记入发布清单：\n{listed}", file=sys.stderr
+    )
+    return "\n".join(
+        [f"inspection overridden (--ignore-inspection): {len(blocking)} 处问题"] + [str(f) for f in blocking]
+    )
 
 
 def _build(root: Path, args) -> int:
@@ -105,8 +111,10 @@ def _build(root: Path, args) -> int:
     seconds = time.perf_counter() - started
     if sys.stdout.isatty():
         print("\r\033[K", end="")
-    print(f"已生成 {out}：共 {len(built.files)} 个文件，本次生成 {len(built.rendered)} 个，"
-          f"有变化并写入 {len(built.written)} 个（用时 {seconds:.2f} 秒）")
+    print(
+        f"已生成 {out}：共 {len(built.files)} 个文件，本次生成 {len(built.rendered)} 个，"
+        f"有变化并写入 {len(built.written)} 个（用时 {seconds:.2f} 秒）"
+    )
     return 0
 
 
@@ -128,6 +136,7 @@ class _Progress:
 def _publish(root: Path, args) -> int:
     """publish / package: the site rendered in memory, inspected, then shipped as those bytes."""
     from campaign.ship.publish import package, publish, rollback
+
     if not args.target:
         what = "发布到的服务器文件夹，如 /srv/jnxcz" if args.command == "publish" else "压缩包文件名，如 jnxcz.zip"
         print(f"请在 {args.command} 后面写上{what}", file=sys.stderr)
@@ -166,19 +175,23 @@ def _moment_arg(text: str) -> dt.datetime:
     try:
         return parse_moment(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--as-of 应写成 2024-05-13 或 2024-05-13T12:00（北京时间），"
-                                         f"这里是「{text}」") from None
+        raise argparse.ArgumentTypeError(
+            f"--as-of 应写成 2024-05-13 或 2024-05-13T12:00（北京时间），这里是「{text}」"
+        ) from None
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="build.py", description="生成节能宣传周活动网站")
-    parser.add_argument("command", nargs="?", default="build",
-                        choices=["build", "check", "serve", "publish", "package"],
-                        help="build：生成网站（默认）；check：只检查内容并列出待补充的信息；"
-                             "serve：本机预览，保存文件后浏览器自动刷新；"
-                             "publish：生成并发布到服务器文件夹；package：生成并打包为 zip")
-    parser.add_argument("target", nargs="?",
-                        help="publish 发布到的服务器文件夹，或 package 生成的压缩包文件名")
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="build",
+        choices=["build", "check", "serve", "publish", "package"],
+        help="build：生成网站（默认）；check：只检查内容并列出待补充的信息；"
+        "serve：本机预览，保存文件后浏览器自动刷新；"
+        "publish：生成并发布到服务器文件夹；package：生成并打包为 zip",
+    )
+    parser.add_argument("target", nargs="?", help="publish 发布到的服务器文件夹，或 package 生成的压缩包文件名")
     parser.add_argument("--keep", type=_keep, default=5, help="publish 时保留最近几个版本（默认 5）")
     parser.add_argument("--rollback", action="store_true", help="publish 时退回到上一个版本")
     parser.add_argument("--root", help="网站项目所在的文件夹（默认：当前文件夹）")
@@ -186,24 +199,28 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--base-url", type=_base_url, help="临时改用另一个网址（如测试服务器）")
     parser.add_argument("--host", default="127.0.0.1", help="预览绑定的地址（默认 127.0.0.1，只有本机能访问）")
     parser.add_argument("--port", type=int, default=8000, help="预览端口（默认 8000）")
-    parser.add_argument("--offline", action="store_true",
-                        help="生成可直接从硬盘、U 盘打开的离线版（默认输出到 output-offline/）")
-    parser.add_argument("--online", action="store_true",
-                        help="check 时逐个试打开外部网址（每个最多等几秒，见 content/inspection.yaml）")
-    parser.add_argument("--ignore-inspection", action="store_true",
-                        help="publish/package 时忽略政府网站检查发现的问题照样发布（会记入发布清单）")
+    parser.add_argument(
+        "--offline", action="store_true", help="生成可直接从硬盘、U 盘打开的离线版（默认输出到 output-offline/）"
+    )
+    parser.add_argument(
+        "--online", action="store_true", help="check 时逐个试打开外部网址（每个最多等几秒，见 content/inspection.yaml）"
+    )
+    parser.add_argument(
+        "--ignore-inspection",
+        action="store_true",
+        help="publish/package 时忽略政府网站检查发现的问题照样发布（会记入发布清单）",
+    )
     parser.add_argument("--no-pdf", action="store_true", help="不打印海报 PDF（预览时更快）")
-    parser.add_argument("--as-of", type=_moment_arg,
-                        help="按哪个时刻显示日程状态、检查到期事项（默认现在），如 2024-05-13T12:00")
+    parser.add_argument(
+        "--as-of", type=_moment_arg, help="按哪个时刻显示日程状态、检查到期事项（默认现在），如 2024-05-13T12:00"
+    )
     return parser
 
 
 def _utf8_console() -> None:
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(AttributeError, ValueError):  # not a real console: leave it
             stream.reconfigure(encoding="utf-8", line_buffering=True)
-        except (AttributeError, ValueError):
-            pass
 
 
 if __name__ == "__main__":

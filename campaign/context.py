@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from campaign.incremental.cache import Cache
 from campaign.incremental.fingerprint import code_fingerprint
@@ -67,12 +67,28 @@ def default_moment() -> dt.datetime:
     return now()
 
 
-def make_context(root: Path, as_of: dt.datetime | None = None, *, disk_cache: bool = True,
-                 keep: bool = False, progress=_quiet, say=print) -> BuildContext:
+def make_context(
+    root: Path,
+    as_of: dt.datetime | None = None,
+    *,
+    disk_cache: bool = True,
+    keep: bool = False,
+    progress=_quiet,
+    say=print,
+) -> BuildContext:
     """A context for one command; `keep` for a live preview that rebuilds many times."""
     fingerprint = code_fingerprint()
     cache = Cache(root / ".cache" if disk_cache else None, fingerprint)
     workers = Workers(count_cores(), cache)
-    return BuildContext(root=root, clock=as_of or default_moment(), cache=cache, workers=workers,
-                        markdown=Markdown(cache, workers, keep), qr=QrCodes(cache),
-                        memo=Memo(keep), fingerprint=fingerprint, progress=progress, say=say)
+    return BuildContext(
+        root=root,
+        clock=as_of or default_moment(),
+        cache=cache,
+        workers=workers,
+        markdown=Markdown(cache, workers, keep),
+        qr=QrCodes(cache),
+        memo=Memo(keep),
+        fingerprint=fingerprint,
+        progress=progress,
+        say=say,
+    )

@@ -37,7 +37,7 @@ class ContentError(Exception):
         return (ContentError, (self.problems,))
 
     @classmethod
-    def at(cls, file: str, line: int, message: str) -> "ContentError":
+    def at(cls, file: str, line: int, message: str) -> ContentError:
         return cls(ContentProblem(file, line, message))
 
 

@@ -65,14 +65,16 @@ def _with_pdfs(ctx: BuildContext, site: Site, files: dict, chromium: str | None,
     if chromium is None:
         return files
     ctx.progress(f"打印海报 PDF（{len(site.posters)} 张）")
-    printable = {path: (out / path).read_bytes() if isinstance(data, Stored) else data
-                 for path, data in files.items() if path.startswith(("posters/", "assets/"))}
+    printable = {
+        path: (out / path).read_bytes() if isinstance(data, Stored) else data
+        for path, data in files.items()
+        if path.startswith(("posters/", "assets/"))
+    }
     printed = printing.print_posters(site, printable, chromium, ctx.root / ".cache", ctx.fingerprint)
     return dict(sorted({**files, **printed}.items()))
 
 
-def build(ctx: BuildContext, out: Path, base_url: str | None = None, pdf: bool = True,
-          offline: bool = False) -> Built:
+def build(ctx: BuildContext, out: Path, base_url: str | None = None, pdf: bool = True, offline: bool = False) -> Built:
     """Build the site into `out`, rendering only what changed since the last build there.
 
     On any ContentError `out` is left as it was. Poster PDFs need Chromium: without it
@@ -97,8 +99,7 @@ def build(ctx: BuildContext, out: Path, base_url: str | None = None, pdf: bool =
     return Built(site, files, rendering.rendered, written)
 
 
-def make_site(ctx: BuildContext, base_url: str | None = None, pdf: bool = True,
-              offline: bool = False) -> Built:
+def make_site(ctx: BuildContext, base_url: str | None = None, pdf: bool = True, offline: bool = False) -> Built:
     """The whole site in memory, PDFs included, for commands that inspect and ship it."""
     site = load(ctx, base_url, offline)
     chromium = _chromium(ctx, site, pdf)

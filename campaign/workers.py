@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 MIN_ITEMS = 200
 
@@ -36,8 +36,7 @@ class Workers:
 
     def map(self, task: Callable, items: Sequence, min_items: int = MIN_ITEMS) -> list:
         """[task(item) for item in items], over several processes when there are enough items."""
-        if self.count < 2 or len(items) < min_items or \
-                "fork" not in multiprocessing.get_all_start_methods():
+        if self.count < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
             return [task(item) for item in items]
         context = multiprocessing.get_context("fork")
         # With fork, a worker's initializer arguments are inherited, never pickled.

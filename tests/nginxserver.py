@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 
 NGINX = "/usr/sbin/nginx"
@@ -117,13 +116,17 @@ def running_nginx():
     conf = work / "nginx.conf"
     conf.write_text(main_conf(work, site), encoding="utf-8")
     directives = f"daemon off; pid {work}/nginx.pid; error_log {work}/error.log warn;"
-    check = subprocess.run([NGINX, "-t", "-q", "-e", str(work / "error.log"), "-c", str(conf),
-                            "-g", directives],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [NGINX, "-t", "-q", "-e", str(work / "error.log"), "-c", str(conf), "-g", directives],
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0, check.stderr
-    process = subprocess.Popen([NGINX, "-e", str(work / "error.log"), "-c", str(conf),
-                                "-g", directives],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [NGINX, "-e", str(work / "error.log"), "-c", str(conf), "-g", directives],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     server = Nginx(port, dest)
     try:
         deadline = time.monotonic() + 10

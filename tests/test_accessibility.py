@@ -4,7 +4,6 @@ mode remembered, everything reachable by keyboard with a visible focus, and read
 from __future__ import annotations
 
 import pytest
-
 from conftest import REPO
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
@@ -14,9 +13,11 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 def pages(out):
     """Pages a reader stays on. 404.html links from the production path, so it is checked
     where it is served that way (test_nginx.py)."""
-    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html")
-                  if 'http-equiv="refresh"' not in p.read_text(encoding="utf-8")
-                  and p.name != "404.html")
+    return sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*.html")
+        if 'http-equiv="refresh"' not in p.read_text(encoding="utf-8") and p.name != "404.html"
+    )
 
 
 def _axe(tab) -> list:
@@ -24,7 +25,8 @@ def _axe(tab) -> list:
     return tab.evaluate(
         "async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
         ".violations.map(v => v.id + ': ' + v.help + ' @ ' + v.nodes.map(n => n.target.join(' ')).join(', '))",
-        AXE_TAGS)
+        AXE_TAGS,
+    )
 
 
 @pytest.mark.parametrize("large", [False, True], ids=["normal", "large-text"])
@@ -147,8 +149,10 @@ def test_read_aloud_speaks_the_main_content_in_chinese(site_server, browser):
 
 def test_read_aloud_is_hidden_without_speech_synthesis(site_server, browser):
     context = browser.new_context()
-    context.add_init_script("delete window.speechSynthesis; delete window.SpeechSynthesisUtterance;"
-                            "Object.defineProperty(window, 'speechSynthesis', {value: undefined});")
+    context.add_init_script(
+        "delete window.speechSynthesis; delete window.SpeechSynthesisUtterance;"
+        "Object.defineProperty(window, 'speechSynthesis', {value: undefined});"
+    )
     tab = context.new_page()
     tab.goto(site_server + "pledges/")
     assert not tab.locator("#read-aloud").is_visible()

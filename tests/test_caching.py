@@ -8,7 +8,6 @@ import sqlite3
 import subprocess
 import sys
 
-
 from conftest import REPO
 from sitecopy import copy_site, snapshot
 
@@ -21,15 +20,20 @@ def project(folder, news: int = 0):
         (folder / "content/news" / f"2024-04-{1 + n % 28:02d}-report-{n:04d}.md").write_text(
             f"---\ntitle: 第{n}篇报道\ndate: 2024-04-{1 + n % 28:02d}\nsource: 单位{n % 7}\n---\n"
             f"## 小标题\n\n正文{n}，节能降碳。\n\n- 要点一\n- 要点二\n\n| 项目 | 数值 |\n|---|---|\n| 用电 | {n} |\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     return folder
 
 
 def build(root, out=None, workers: str | None = None):
     env = {**os.environ, "JNXCZ_WORKERS": workers} if workers else dict(os.environ)
-    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root), "--no-pdf",
-                             "--as-of", AS_OF] + (["--out", str(out)] if out else []),
-                            capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "--root", str(root), "--no-pdf", "--as-of", AS_OF]
+        + (["--out", str(out)] if out else []),
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     return out or root / "output"
 
@@ -68,6 +72,7 @@ def _api_build(root, monkeypatch):
     from campaign.context import make_context
     from campaign.model.timeline import parse_moment
     from campaign.pipeline import build as api_build
+
     ctx = make_context(root, parse_moment(AS_OF))
     _LAST["cache"] = ctx.cache
     return api_build(ctx, root / "output", pdf=False)
@@ -79,6 +84,7 @@ def _stats():
 
 def test_what_each_change_invalidates(tmp_path, monkeypatch):
     from campaign.load import markup
+
     root = project(tmp_path / "site", news=12)
     _api_build(root, monkeypatch)
     shutil.rmtree(root / "output")  # render everything again, from the cache
@@ -94,8 +100,10 @@ def test_what_each_change_invalidates(tmp_path, monkeypatch):
 
     # base.html: every page that extends it rendered again, nothing from the Markdown or QR caches
     base = root / "templates/base.html"
-    base.write_text(base.read_text(encoding="utf-8").replace("本站时间均为北京时间。", "本站时间均为北京时间（UTC+8）。"),
-                    encoding="utf-8")
+    base.write_text(
+        base.read_text(encoding="utf-8").replace("本站时间均为北京时间。", "本站时间均为北京时间（UTC+8）。"),
+        encoding="utf-8",
+    )
     built = _api_build(root, monkeypatch)
     assert _stats().misses["markdown"] == 0 and _stats().misses["qr"] == 0
     pages = {p for p in built.files if p.endswith(".html")}
@@ -105,8 +113,9 @@ def test_what_each_change_invalidates(tmp_path, monkeypatch):
 
     # the QR settings: new codes (and the pages that carry them), Markdown untouched
     config = root / "config.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace("error_correction: M", "error_correction: Q"),
-                      encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("error_correction: M", "error_correction: Q"), encoding="utf-8"
+    )
     built = _api_build(root, monkeypatch)
     assert _stats().misses["qr"] >= len(pages - sheets) - 1 and _stats().misses["markdown"] == 0
     assert {p for p in built.written if p.endswith(".html")} == pages - sheets  # poster codes stay H

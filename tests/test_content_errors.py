@@ -19,9 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from sitecopy import (copy_site, delete_line, exact_line, insert_after, key_line, line_of, read,
-                      replace_line, run_build, snapshot, write)
+from sitecopy import (
+    copy_site,
+    delete_line,
+    exact_line,
+    insert_after,
+    key_line,
+    line_of,
+    read,
+    replace_line,
+    run_build,
+    snapshot,
+    write,
+)
 
 SCHEDULE = "content/schedule.yaml"
 LIVESTREAMS = "content/livestreams.yaml"
@@ -86,7 +96,8 @@ def assert_fails(site: Site, *expected: tuple[str, int, str]) -> str:
         matching = [text for text in lines if text.startswith(where)]
         assert matching, f"nothing reported at {where!r}; stderr was:\n{result.stderr}"
         assert any(fragment in text for text in matching), (
-            f"{where!r} reported, but without {fragment!r}:\n{result.stderr}")
+            f"{where!r} reported, but without {fragment!r}:\n{result.stderr}"
+        )
     assert snapshot(site.root / "output") == site.good, "output/ changed after a failed build"
     return result.stderr
 
@@ -135,10 +146,13 @@ def test_yaml_unclosed_quote_points_at_the_quote(site: Site) -> None:
     assert_fails(site, (QUIZ, number, "引号没有配对"))
 
 
-@pytest.mark.parametrize("file, find, indent", [
-    (CONFIG, "  organiser: ", "\t"),
-    (SCHEDULE, "    kind: 直播", "    \t"),
-])
+@pytest.mark.parametrize(
+    "file, find, indent",
+    [
+        (CONFIG, "  organiser: ", "\t"),
+        (SCHEDULE, "    kind: 直播", "    \t"),
+    ],
+)
 def test_tab_indentation(site: Site, file: str, find: str, indent: str) -> None:
     text = site.text(file)
     number = key_line(text, find)
@@ -146,16 +160,18 @@ def test_tab_indentation(site: Site, file: str, find: str, indent: str) -> None:
     assert_fails(site, (file, number, "Tab"))
 
 
-@pytest.mark.parametrize("file, key", [
-    (CONFIG, "short_title"),
-    (QUIZ, "organiser"),
-])
+@pytest.mark.parametrize(
+    "file, key",
+    [
+        (CONFIG, "short_title"),
+        (QUIZ, "organiser"),
+    ],
+)
 def test_fullwidth_colon_after_key(site: Site, file: str, key: str) -> None:
     text = site.text(file)
     number = key_line(text, f"{key}: ")
     assert text.split("\n")[number - 1].startswith(f"{key}: ")
-    site.write(file, replace_line(text, number, text.split("\n")[number - 1].replace(
-        f"{key}: ", f"{key}：", 1)))
+    site.write(file, replace_line(text, number, text.split("\n")[number - 1].replace(f"{key}: ", f"{key}：", 1)))
     assert_fails(site, (file, number, f"「{key}」后面的冒号是中文全角「：」"))
 
 
@@ -181,16 +197,19 @@ def test_fullwidth_colon_on_only_key_of_nested_mapping(site: Site) -> None:
 # --------------------------------------------------------------------------- schema
 
 
-@pytest.mark.parametrize("file, find, new, key, guess", [
-    (QUIZ, "title: ", "titel: ", "titel", "title"),
-    (CONFIG, "news_per_page: ", "news_per_pge: ", "news_per_pge", "news_per_page"),
-])
+@pytest.mark.parametrize(
+    "file, find, new, key, guess",
+    [
+        (QUIZ, "title: ", "titel: ", "titel", "title"),
+        (CONFIG, "news_per_page: ", "news_per_pge: ", "news_per_pge", "news_per_page"),
+    ],
+)
 def test_unknown_key_suggests_nearest(site: Site, file, find, new, key, guess) -> None:
     text = site.text(file)
     number = line_of(text, find)
     line = text.split("\n")[number - 1]
     assert line.startswith(find)
-    site.write(file, replace_line(text, number, new + line[len(find):]))
+    site.write(file, replace_line(text, number, new + line[len(find) :]))
     assert_fails(site, (file, number, f"不认识的键「{key}」。是不是想写「{guess}」？"))
 
 
@@ -260,8 +279,10 @@ def test_end_date_before_date(site: Site) -> None:
     text = site.text(SCHEDULE)
     number = key_line_in_event(text, "energy-quiz", "end_date")
     site.write(SCHEDULE, replace_line(text, number, "    end_date: 2024-05-10"))
-    assert_fails(site, (SCHEDULE, event_line(text, "energy-quiz"),
-                        "结束日期 end_date（2024-05-10）早于开始日期 date（2024-05-13）"))
+    assert_fails(
+        site,
+        (SCHEDULE, event_line(text, "energy-quiz"), "结束日期 end_date（2024-05-10）早于开始日期 date（2024-05-13）"),
+    )
 
 
 @pytest.mark.parametrize("start, end", [("10:00", "09:30"), ("14:30", "14:30")])
@@ -269,8 +290,9 @@ def test_end_time_not_after_start(site: Site, start: str, end: str) -> None:
     text = site.text(SCHEDULE)
     date = key_line_in_event(text, "low-carbon-day", "date")
     site.write(SCHEDULE, insert_after(text, date, f"    start: {start}\n    end: {end}"))
-    assert_fails(site, (SCHEDULE, event_line(text, "low-carbon-day"),
-                        f"结束时间 end（{end}）不晚于开始时间 start（{start}）"))
+    assert_fails(
+        site, (SCHEDULE, event_line(text, "low-carbon-day"), f"结束时间 end（{end}）不晚于开始时间 start（{start}）")
+    )
 
 
 def test_end_time_without_start(site: Site) -> None:
@@ -288,9 +310,16 @@ def test_impossible_time(site: Site, value: str) -> None:
     assert_fails(site, (SCHEDULE, date + 1, f"时间「{value}」不存在"))
 
 
-@pytest.mark.parametrize("value", ["javascript:alert(1)", "JavaScript:alert(document.cookie)",
-                                   "ftp://ftp.example.com/live", "www.example.com/live",
-                                   "data:text/html,hello"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(document.cookie)",
+        "ftp://ftp.example.com/live",
+        "www.example.com/live",
+        "data:text/html,hello",
+    ],
+)
 def test_non_http_address(site: Site, value: str) -> None:
     text = site.text(LIVESTREAMS)
     number = key_line(text, "    url:")
@@ -301,7 +330,7 @@ def test_non_http_address(site: Site, value: str) -> None:
 def test_quiz_address_with_quote_is_refused(site: Site) -> None:
     text = site.text(QUIZ)
     number = key_line(text, "url:")
-    site.write(QUIZ, replace_line(text, number, "url: https://example.com/\" onmouseover=alert(1)"))
+    site.write(QUIZ, replace_line(text, number, 'url: https://example.com/" onmouseover=alert(1)'))
     assert_fails(site, (QUIZ, number, "不能出现在网址中的字符"))
 
 
@@ -342,8 +371,14 @@ def test_event_names_unknown_livestream(site: Site) -> None:
     text = site.text(SCHEDULE)
     number = key_line_in_event(text, "chuanyu-launch-ceremony", "livestream")
     site.write(SCHEDULE, replace_line(text, number, "    livestream: no-such-live"))
-    assert_fails(site, (SCHEDULE, event_line(text, "chuanyu-launch-ceremony"),
-                        "livestream 写的是「no-such-live」，但 content/livestreams.yaml 里没有这个 id"))
+    assert_fails(
+        site,
+        (
+            SCHEDULE,
+            event_line(text, "chuanyu-launch-ceremony"),
+            "livestream 写的是「no-such-live」，但 content/livestreams.yaml 里没有这个 id",
+        ),
+    )
 
 
 def test_duplicate_event_ids(site: Site) -> None:
@@ -351,8 +386,7 @@ def test_duplicate_event_ids(site: Site) -> None:
     first = event_line(text, "low-carbon-day")
     second = event_line(text, "report-deadline")
     site.write(SCHEDULE, replace_line(text, second, "  - id: low-carbon-day"))
-    assert_fails(site, (SCHEDULE, second,
-                        f"日程的 id「low-carbon-day」重复了（{SCHEDULE} 第 {first} 行已用过）"))
+    assert_fails(site, (SCHEDULE, second, f"日程的 id「low-carbon-day」重复了（{SCHEDULE} 第 {first} 行已用过）"))
 
 
 def test_duplicate_livestream_ids(site: Site) -> None:
@@ -360,15 +394,13 @@ def test_duplicate_livestream_ids(site: Site) -> None:
     first = exact_line(text, "  - id: chuanyu-launch")
     second = exact_line(text, "  - id: xinhua-live")
     site.write(LIVESTREAMS, replace_line(text, second, "  - id: chuanyu-launch"))
-    assert_fails(site, (LIVESTREAMS, second,
-                        f"id「chuanyu-launch」重复了（{LIVESTREAMS} 第 {first} 行已用过）"))
+    assert_fails(site, (LIVESTREAMS, second, f"id「chuanyu-launch」重复了（{LIVESTREAMS} 第 {first} 行已用过）"))
 
 
 # --------------------------------------------------------------------------- news files
 
 
-@pytest.mark.parametrize("filename", ["Bad Name.md", "中文.md", "UPPER-case.md", "a_b.md",
-                                      "-leading-hyphen.md"])
+@pytest.mark.parametrize("filename", ["Bad Name.md", "中文.md", "UPPER-case.md", "a_b.md", "-leading-hyphen.md"])
 def test_news_file_with_unsafe_name(site: Site, filename: str) -> None:
     site.write(f"{NEWS_DIR}/{filename}", site.text(site.news_file))
     assert_fails(site, (f"{NEWS_DIR}/{filename}", 0, f"文件名「{filename}」不能用作网址"))
@@ -379,13 +411,15 @@ def test_news_file_not_markdown(site: Site) -> None:
     assert_fails(site, (f"{NEWS_DIR}/notes.txt", 0, "只能放以 .md 结尾的文章文件"))
 
 
-@pytest.mark.parametrize("body, line, fragment", [
-    ("这篇文章忘了写标题和日期。\n", 1, "文件开头缺少「---」"),
-    ("title: 标题\ndate: 2024-05-10\nsource: 区机关事务局\n---\n正文\n", 1, "文件开头缺少「---」"),
-    ("---\ntitle: 标题\ndate: 2024-05-10\nsource: 区机关事务局\n正文没有和信息分开\n", 1,
-     "开头的「---」没有配对"),
-    ("---\ntitle: 标题\ndate: 2024-05-10\nsource: 区机关事务局\n---\n\n", 0, "没有正文"),
-])
+@pytest.mark.parametrize(
+    "body, line, fragment",
+    [
+        ("这篇文章忘了写标题和日期。\n", 1, "文件开头缺少「---」"),
+        ("title: 标题\ndate: 2024-05-10\nsource: 区机关事务局\n---\n正文\n", 1, "文件开头缺少「---」"),
+        ("---\ntitle: 标题\ndate: 2024-05-10\nsource: 区机关事务局\n正文没有和信息分开\n", 1, "开头的「---」没有配对"),
+        ("---\ntitle: 标题\ndate: 2024-05-10\nsource: 区机关事务局\n---\n\n", 0, "没有正文"),
+    ],
+)
 def test_news_file_without_front_matter(site: Site, body: str, line: int, fragment: str) -> None:
     name = f"{NEWS_DIR}/2024-05-10-ceshi.md"
     site.write(name, body)
@@ -403,11 +437,14 @@ def test_news_front_matter_line_numbers_are_file_lines(site: Site) -> None:
 # --------------------------------------------------------------------------- templates
 
 
-@pytest.mark.parametrize("template, find, new", [
-    ("index.html", "hero-organiser", "{% endfor %}"),
-    ("index.html", "hero-organiser", "  <p>{{ site.campaign.organiser + }}</p>"),
-    ("news_item.html", "breadcrumb", "{% if %}"),
-])
+@pytest.mark.parametrize(
+    "template, find, new",
+    [
+        ("index.html", "hero-organiser", "{% endfor %}"),
+        ("index.html", "hero-organiser", "  <p>{{ site.campaign.organiser + }}</p>"),
+        ("news_item.html", "breadcrumb", "{% if %}"),
+    ],
+)
 def test_template_syntax_error(site: Site, template: str, find: str, new: str) -> None:
     name = f"templates/{template}"
     text = site.text(name)
@@ -416,11 +453,14 @@ def test_template_syntax_error(site: Site, template: str, find: str, new: str) -
     assert_fails(site, (name, number, "模板语法有误"))
 
 
-@pytest.mark.parametrize("template, find, old, new", [
-    ("index.html", "hero-organiser", "site.campaign.organiser", "site.campaign.organizer"),
-    ("base.html", "site-name", "cfg.title", "no_such_name"),
-    ("macros.html", "{{ event.title }}", "event.title", "event.titel"),
-])
+@pytest.mark.parametrize(
+    "template, find, old, new",
+    [
+        ("index.html", "hero-organiser", "site.campaign.organiser", "site.campaign.organizer"),
+        ("base.html", "site-name", "cfg.title", "no_such_name"),
+        ("macros.html", "{{ event.title }}", "event.title", "event.titel"),
+    ],
+)
 def test_template_undefined_variable(site: Site, template, find, old, new) -> None:
     name = f"templates/{template}"
     text = site.text(name)
@@ -434,9 +474,10 @@ def test_template_undefined_variable(site: Site, template, find, old, new) -> No
 # --------------------------------------------------------------------------- Notepad files
 
 
-@pytest.mark.parametrize("patterns", [("config.yaml", "content/*.yaml"),
-                                      ("config.yaml", "content/*.yaml", "content/*.md",
-                                       "content/news/*.md")])
+@pytest.mark.parametrize(
+    "patterns",
+    [("config.yaml", "content/*.yaml"), ("config.yaml", "content/*.yaml", "content/*.md", "content/news/*.md")],
+)
 def test_bom_and_crlf_build_the_same_site(tmp_path: Path, patterns) -> None:
     plain = copy_site(tmp_path / "plain")
     notepad = copy_site(tmp_path / "notepad")
@@ -475,8 +516,9 @@ def test_two_problems_in_two_files_are_both_reported(site: Site) -> None:
     streams = site.text(LIVESTREAMS)
     url = key_line(streams, "    url:")
     site.write(LIVESTREAMS, replace_line(streams, url, "    url: ftp://example.com/x"))
-    stderr = assert_fails(site, (SCHEDULE, date, "日期「2024-02-30」不存在"),
-                          (LIVESTREAMS, url, "以 http:// 或 https:// 开头"))
+    stderr = assert_fails(
+        site, (SCHEDULE, date, "日期「2024-02-30」不存在"), (LIVESTREAMS, url, "以 http:// 或 https:// 开头")
+    )
     assert "发现 2 处问题" in stderr
 
 
@@ -488,8 +530,12 @@ def test_syntax_error_and_news_error_are_both_reported(site: Site) -> None:
     site.write(name, "没有开头的信息\n")
     config = site.text(CONFIG)
     (site.root / CONFIG).write_bytes(config.encode("gbk"))
-    assert_fails(site, (QUIZ, prize, "冒号位置不对"), (name, 1, "文件开头缺少「---」"),
-                 (CONFIG, first_non_ascii_line(config), "GBK"))
+    assert_fails(
+        site,
+        (QUIZ, prize, "冒号位置不对"),
+        (name, 1, "文件开头缺少「---」"),
+        (CONFIG, first_non_ascii_line(config), "GBK"),
+    )
 
 
 def test_problems_in_one_file_are_all_reported(site: Site) -> None:
@@ -499,16 +545,14 @@ def test_problems_in_one_file_are_all_reported(site: Site) -> None:
     text = replace_line(text, date, "    date: 2024/05/15")
     text = replace_line(text, kind, "    kind: 会议")
     site.write(SCHEDULE, text)
-    assert_fails(site, (SCHEDULE, date, "这里写的是「2024/05/15」"),
-                 (SCHEDULE, kind, "这里写的是「会议」"))
+    assert_fails(site, (SCHEDULE, date, "这里写的是「2024/05/15」"), (SCHEDULE, kind, "这里写的是「会议」"))
 
 
 # --------------------------------------------------------------------------- odd addresses
 # (these used to crash with a traceback: urlsplit's ValueError and a QR code too big to draw)
 
 
-@pytest.mark.parametrize("value", ["https://www.example.com／live", "http://[::1",
-                                   "https://example.com:99999/"])
+@pytest.mark.parametrize("value", ["https://www.example.com／live", "http://[::1", "https://example.com:99999/"])
 def test_malformed_address_is_reported_not_crashed(site: Site, value: str) -> None:
     text = site.text(QUIZ)
     number = key_line(text, "url:")

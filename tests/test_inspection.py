@@ -18,7 +18,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from sitecopy import copy_site, insert_after, key_line, line_of, read, replace_line, run_build, write
 
 from campaign.ship.publish import verify
@@ -66,6 +65,7 @@ def section(stdout: str, title: str) -> str:
 
 # --- the shipped site --------------------------------------------------------------------------
 
+
 def test_shipped_content_passes_and_lists_footer_placeholders(pristine):
     result = check(pristine)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -95,6 +95,7 @@ def test_html_report_is_kept_outside_the_site_deterministic_and_escaped(root):
 
 # --- wording -----------------------------------------------------------------------------------
 
+
 def test_wrong_form_in_markdown_is_a_veto(root):
     line = append_to_news(root, "各单位积极参与全国低炭日活动。")
     result = check(root)
@@ -114,7 +115,7 @@ def test_wrong_forms_in_yaml_values_and_templates_but_not_comments_or_keys(root)
     write(root, name, text)
     template = "templates/quiz.html"
     page = read(root, template)
-    facts = line_of(page, "<dl class=\"facts\">")
+    facts = line_of(page, '<dl class="facts">')
     write(root, template, insert_after(page, facts, "  <p>碳中合知识问答</p>"))
     out = check(root).stdout
     edited = read(root, name)
@@ -174,6 +175,7 @@ def test_a_mistake_in_the_rules_file_points_at_its_line(root):
 
 # --- links -------------------------------------------------------------------------------------
 
+
 def test_broken_markdown_link_and_anchor_point_at_their_lines(root):
     page = "news/2024-05-09-huodong-anpai/"
     bad = append_to_news(root, "[查看日程](../../schedul/)")
@@ -182,8 +184,9 @@ def test_broken_markdown_link_and_anchor_point_at_their_lines(root):
     result = check(root)
     assert result.returncode == VETO_EXIT
     assert f"{NEWS}:{bad}: 链接「../../schedul/」指向的页面不存在（出现在 {page}）" in result.stdout
-    assert (f"{NEWS}:{anchor}: 链接「../../livestreams/#h-nope」指向的页面上没有「#h-nope」"
-            f"这个位置（出现在 {page}）") in result.stdout
+    assert (
+        f"{NEWS}:{anchor}: 链接「../../livestreams/#h-nope」指向的页面上没有「#h-nope」这个位置（出现在 {page}）"
+    ) in result.stdout
     assert f"{NEWS}:{good}:" not in result.stdout
 
 
@@ -209,6 +212,7 @@ def test_broken_template_link_points_at_the_template_line(root):
 
 # --- dates, empty sections, freshness ------------------------------------------------------------
 
+
 def test_page_without_publication_date(root):
     template = "templates/pledges.html"
     page = read(root, template)
@@ -223,8 +227,9 @@ def test_empty_news_section_is_an_error(root):
     (root / NEWS).unlink()
     result = check(root)
     assert result.returncode == VETO_EXIT
-    assert ("content/news/: 「活动动态」栏目没有任何内容（共 1 个空白栏目，达到 5 个即单项否决）；"
-            "请补上内容后再发布") in result.stdout
+    assert (
+        "content/news/: 「活动动态」栏目没有任何内容（共 1 个空白栏目，达到 5 个即单项否决）；请补上内容后再发布"
+    ) in result.stdout
 
 
 def test_empty_section_threshold_comes_from_content(root):
@@ -241,8 +246,9 @@ def test_stale_news_during_the_campaign(root):
     write(root, NEWS, replace_line(text, line, "date: 2024-05-01"))
     result = check(root, as_of="2024-05-19T09:00")
     assert result.returncode == VETO_EXIT
-    assert (f"{NEWS}:{line}: 「活动动态」最新一条信息发布于 2024年5月1日，到检查日 2024年5月19日 已 18 天，"
-            "超过 14 天未更新") in result.stdout
+    assert (
+        f"{NEWS}:{line}: 「活动动态」最新一条信息发布于 2024年5月1日，到检查日 2024年5月19日 已 18 天，超过 14 天未更新"
+    ) in result.stdout
     assert "「首页」最新一条" not in result.stdout  # the notice of 5月9日 is newer than 14 days
     assert "首页栏目信息超过 2 周未更新" in section(result.stdout, "首页栏目长期未更新")
     after = check(root, as_of="2024-06-30")
@@ -256,14 +262,18 @@ def test_freshness_title_and_threshold_come_from_content(root):
     result = check(root)
     notice_line = key_line(read(root, "content/notice.md"), "published:")
     assert "【单项否决】首页更新（测试）：发现 2 处问题" in result.stdout
-    assert (f"content/notice.md:{notice_line}: 「首页」最新一条信息发布于 2024年5月9日，到检查日 "
-            "2024年5月14日 已 5 天，超过 3 天未更新") in result.stdout
+    assert (
+        f"content/notice.md:{notice_line}: 「首页」最新一条信息发布于 2024年5月9日，到检查日 "
+        "2024年5月14日 已 5 天，超过 3 天未更新"
+    ) in result.stdout
 
 
 # --- document metadata and footer ------------------------------------------------------------------
 
-@pytest.mark.parametrize("doc_no", ["工作通知[2024]11号", "工作通知(2024)11号", "工作通知【2024】11号",
-                                    "工作通知〔24〕11号"])
+
+@pytest.mark.parametrize(
+    "doc_no", ["工作通知[2024]11号", "工作通知(2024)11号", "工作通知【2024】11号", "工作通知〔24〕11号"]
+)
 def test_document_number_needs_hexagonal_brackets_and_full_year(root, doc_no):
     name = "content/notice.md"
     text = read(root, name)
@@ -302,6 +312,7 @@ def test_footer_numbers_checked_once_filled_in(root):
 
 # --- publish and package -------------------------------------------------------------------------
 
+
 def test_publish_refuses_a_site_with_a_typo_and_records_an_override(root, tmp_path):
     line = append_to_news(root, "全国低炭日。")
     dest = tmp_path / "srv"
@@ -316,8 +327,7 @@ def test_publish_refuses_a_site_with_a_typo_and_records_an_override(root, tmp_pa
     assert manifest[0] == "# inspection overridden (--ignore-inspection): 1 处问题"
     assert manifest[1] == f"# {NEWS}:{line}: 「低炭日」应为「低碳日」"
     verify(release.resolve())
-    subprocess.run(["sha256sum", "--check", "--quiet", "--strict", "MANIFEST.sha256"],
-                   cwd=release, check=True)
+    subprocess.run(["sha256sum", "--check", "--quiet", "--strict", "MANIFEST.sha256"], cwd=release, check=True)
 
 
 def test_package_refuses_and_overrides(root, tmp_path):
@@ -344,6 +354,7 @@ def test_clean_site_publishes_without_a_note(pristine, tmp_path):
 
 
 # --- outside addresses, tried only on 127.0.0.1 ---------------------------------------------------
+
 
 class _OkOr404(http.server.BaseHTTPRequestHandler):
     def _answer(self, body: bool) -> None:
@@ -423,19 +434,28 @@ def test_an_empty_news_section_can_be_left_out_of_the_site(tmp_path):
     """With hide_empty_sections: 是, an empty 活动动态 is neither a finding nor a page or menu entry."""
     import subprocess
     import sys
+
     from conftest import REPO
     from sitecopy import copy_site
+
     root = copy_site(tmp_path / "site")
     for news in (root / "content/news").glob("*.md"):
         news.unlink()
+
     def run(*args):
-        return subprocess.run([sys.executable, str(REPO / "build.py"), *args, "--root", str(root),
-                               "--as-of", "2024-05-14T09:00"], capture_output=True, text=True)
+        return subprocess.run(
+            [sys.executable, str(REPO / "build.py"), *args, "--root", str(root), "--as-of", "2024-05-14T09:00"],
+            capture_output=True,
+            text=True,
+        )
+
     shown = run("check")
     assert shown.returncode != 0 and "「活动动态」栏目没有任何内容" in shown.stdout
     config = root / "config.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace("hide_empty_sections: 否",
-                                                                 "hide_empty_sections: 是"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("hide_empty_sections: 否", "hide_empty_sections: 是"),
+        encoding="utf-8",
+    )
     hidden = run("check")
     assert hidden.returncode == 0, hidden.stdout + hidden.stderr
     assert "活动动态」栏目没有任何内容" not in hidden.stdout

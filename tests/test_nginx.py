@@ -20,13 +20,14 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 import yaml
-
 from conftest import REPO, run_build
 from nginxserver import SITE_PATH, get, running_nginx
 
 PRODUCTION = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))["base_url"]
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+)
 VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -52,7 +53,7 @@ def html_files(release: Path) -> list[str]:
 
 
 def page_path(file: str) -> str:
-    """"news/index.html" -> "news/" (the address a link uses)."""
+    """ "news/index.html" -> "news/" (the address a link uses)."""
     return re.sub(r"(^|/)index\.html$", r"\1", file)
 
 
@@ -62,6 +63,7 @@ def is_redirect_page(path: str) -> bool:
 
 
 # --- crawling in Chromium ------------------------------------------------------------------
+
 
 class Crawl:
     """What one crawl saw: every response, console error, foreign request and link."""
@@ -79,12 +81,12 @@ class Crawl:
     def local(self, url: str) -> str | None:
         """The local address of a link to this site (production links mapped), else None."""
         if url.startswith(PRODUCTION):
-            return self.base + url[len(PRODUCTION):]
+            return self.base + url[len(PRODUCTION) :]
         return url if url.startswith(self.origin + "/") else None
 
     def path(self, url: str) -> str:
         assert url.startswith(self.base), f"{url} is outside {self.base}"
-        return urldefrag(url)[0][len(self.base):]
+        return urldefrag(url)[0][len(self.base) :]
 
 
 def crawl(browser, base: str) -> Crawl:
@@ -101,8 +103,7 @@ def crawl(browser, base: str) -> Crawl:
     context.route("**/*", route)
     tab = context.new_page()
     tab.on("response", lambda r: seen.responses.__setitem__(r.url, r.status))
-    tab.on("console", lambda m: seen.console.append(f"{tab.url}: {m.text}")
-           if m.type == "error" else None)
+    tab.on("console", lambda m: seen.console.append(f"{tab.url}: {m.text}") if m.type == "error" else None)
     tab.on("pageerror", lambda e: seen.console.append(f"{tab.url}: {e}"))
     queue, queued = deque([base]), {base}
     others = set()
@@ -114,10 +115,12 @@ def crawl(browser, base: str) -> Crawl:
             continue
         path = seen.path(url)
         seen.overflow[path] = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        seen.ids[path] = set(tab.evaluate(
-            "Array.from(document.querySelectorAll('[id],a[name]')).map(e => e.id || e.name)"))
-        hrefs = tab.evaluate("Array.from(document.querySelectorAll('a[href],link[href],"
-                             "script[src],img[src]')).map(e => e.href || e.src)")
+        seen.ids[path] = set(
+            tab.evaluate("Array.from(document.querySelectorAll('[id],a[name]')).map(e => e.id || e.name)")
+        )
+        hrefs = tab.evaluate(
+            "Array.from(document.querySelectorAll('a[href],link[href],script[src],img[src]')).map(e => e.href || e.src)"
+        )
         for href in hrefs:
             if href.startswith(("mailto:", "tel:", "data:")):
                 continue
@@ -148,8 +151,7 @@ def crawled(request, served, browser) -> Crawl:
 
 
 def test_every_page_reachable_from_home_is_crawled(crawled, release):
-    expected = {page_path(f) for f in html_files(release)
-                if f != "404.html" and not is_redirect_page(f)}
+    expected = {page_path(f) for f in html_files(release) if f != "404.html" and not is_redirect_page(f)}
     missing = expected - crawled.ids.keys()
     assert not missing, f"pages no link leads to: {sorted(missing)}"
 
@@ -201,11 +203,12 @@ def test_redirect_pages_forward_to_existing_pages(served, release):
             continue  # a live stream not announced yet: the page says so itself
         target = html.unescape(match.group(1))
         if target.startswith(PRODUCTION):
-            status, _, _ = get(served.url4 + target[len(PRODUCTION):])
+            status, _, _ = get(served.url4 + target[len(PRODUCTION) :])
             assert status == 200, f"{file} forwards to {target}, which is missing"
 
 
 # --- errors and headers --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("missing", ["no-such-page/", "a/b/c/deep.html", "assets/gone.css"])
 def test_missing_page_gets_the_site_404_page_with_its_stylesheet(served, browser, missing):
@@ -254,8 +257,7 @@ def test_cache_headers(served, release):
 
 def test_gzip_only_when_asked(served, release):
     css = next((release / "assets").glob("style.*.css")).name
-    for path, file in [("", "index.html"), ("assets/" + css, "assets/" + css),
-                       ("feed.xml", "feed.xml")]:
+    for path, file in [("", "index.html"), ("assets/" + css, "assets/" + css), ("feed.xml", "feed.xml")]:
         status, headers, body = get(served.url4 + path, {"Accept-Encoding": "gzip"})
         assert status == 200 and headers["Content-Encoding"] == "gzip", path
         assert gzip.decompress(body) == (release / file).read_bytes(), path
@@ -276,6 +278,7 @@ def test_site_root_without_slash_redirects_and_manifest_is_hidden(served):
 
 # --- validators ----------------------------------------------------------------------------
 
+
 def _tool(path: Path) -> Path:
     if not path.exists():
         pytest.fail(f"{path.relative_to(REPO)} is missing: run `npm ci` in {REPO} (tests/run.sh does)")
@@ -284,11 +287,18 @@ def _tool(path: Path) -> Path:
 
 def test_every_page_is_valid_html(release):
     files = [str(release / f) for f in html_files(release)]
-    result = subprocess.run(["java", "-jar", str(_tool(VNU)), "--errors-only", "--format", "json",
-                             *files], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["java", "-jar", str(_tool(VNU)), "--errors-only", "--format", "json", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     messages = json.loads(result.stderr or result.stdout)["messages"]
-    readable = [f"{m.get('url', '').split('/current/')[-1]}:{m.get('lastLine', '?')}: "
-                f"{m['type']}: {m['message']}\n    {m.get('extract', '').strip()}" for m in messages]
+    readable = [
+        f"{m.get('url', '').split('/current/')[-1]}:{m.get('lastLine', '?')}: "
+        f"{m['type']}: {m['message']}\n    {m.get('extract', '').strip()}"
+        for m in messages
+    ]
     assert not messages, "\n".join(readable)
     assert len(files) >= 15
 
@@ -297,8 +307,7 @@ def test_every_page_passes_axe(served, release, browser):
     """axe is injected as a script, which the served CSP rightly forbids: bypass it here only."""
     axe = _tool(AXE)
     context = browser.new_context(bypass_csp=True)
-    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(served.url4)
-                  else r.abort())
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(served.url4) else r.abort())
     tab = context.new_page()
     problems = []
     for file in html_files(release):
@@ -306,9 +315,12 @@ def test_every_page_passes_axe(served, release, browser):
             continue  # it leaves for the production host at once; checked by the validator
         tab.goto(served.url4 + (file if file == "404.html" else page_path(file)))
         tab.add_script_tag(path=str(axe))
-        violations = tab.evaluate("""tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})
+        violations = tab.evaluate(
+            """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})
             .then(r => r.violations.map(v => ({id: v.id, help: v.help,
-                nodes: v.nodes.map(n => n.target.join(' '))})))""", AXE_TAGS)
+                nodes: v.nodes.map(n => n.target.join(' '))})))""",
+            AXE_TAGS,
+        )
         for v in violations:
             problems.append(f"{file}: {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"]))
     context.close()

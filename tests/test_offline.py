@@ -19,7 +19,8 @@ def test_offline_copy_opens_from_disk_styled_with_working_links(tmp_path, browse
         tab.goto(page.as_uri())
         background = tab.evaluate(
             "getComputedStyle(document.querySelector('.site-header, .sheet')).borderTopColor + '|' +"
-            "getComputedStyle(document.querySelector('.site-header, .sheet')).backgroundColor")
+            "getComputedStyle(document.querySelector('.site-header, .sheet')).backgroundColor"
+        )
         assert "23, 99, 58" in background, f"{page}: stylesheet not applied ({background})"
         for href in tab.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
             parts = urlsplit(href)

@@ -5,19 +5,22 @@ from __future__ import annotations
 import re
 
 import yaml
-
 from conftest import REPO
 from qrdecode import decode_png
 
 BASE_URL = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))["base_url"]
-POSTER_LINKS = {p["id"]: p["link"] for p in yaml.safe_load(
-    (REPO / "content/posters.yaml").read_text(encoding="utf-8"))["posters"]}
+POSTER_LINKS = {
+    p["id"]: p["link"] for p in yaml.safe_load((REPO / "content/posters.yaml").read_text(encoding="utf-8"))["posters"]
+}
 
 
 def html_pages(out):
     """Every page a reader stays on (stable-address pages forward at once, so not those)."""
-    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html")
-                  if 'http-equiv="refresh"' not in p.read_text(encoding="utf-8"))
+    return sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*.html")
+        if 'http-equiv="refresh"' not in p.read_text(encoding="utf-8")
+    )
 
 
 def page_url(path: str) -> str:
@@ -53,8 +56,7 @@ def test_every_page_qr_decodes_to_its_production_address(built_site, site_server
 
 def test_page_qr_is_readable_in_a_full_phone_screenshot(built_site, site_server, browser):
     """A whole phone screen, as someone photographs it: the page's code is still found."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3,
-                                  is_mobile=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True)
     tab = context.new_page()
     tab.goto(site_server + "schedule/")
     tab.locator(".page-qr svg").scroll_into_view_if_needed()

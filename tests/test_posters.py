@@ -12,9 +12,8 @@ import sys
 import pytest
 import yaml
 import zxingcpp
-from PIL import Image, ImageFilter
-
 from conftest import REPO, run_build
+from PIL import Image, ImageFilter
 from sitecopy import copy_site, snapshot
 
 CONFIG = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
@@ -27,8 +26,9 @@ DPI = 150
 
 def rasterise(pdf) -> Image.Image:
     """pdftoppm, as a print shop's RIP would: the PDF at 150 dpi."""
-    png = subprocess.run(["pdftoppm", "-r", str(DPI), "-png", "-singlefile", str(pdf)],
-                         capture_output=True, check=True).stdout
+    png = subprocess.run(
+        ["pdftoppm", "-r", str(DPI), "-png", "-singlefile", str(pdf)], capture_output=True, check=True
+    ).stdout
     return Image.open(io.BytesIO(png)).convert("L")
 
 
@@ -60,8 +60,9 @@ def test_printed_code_decodes_to_our_stable_address_at_the_right_size(built_site
     modules = 17 + 4 * int(code.extra["Version"])
     module_px = symbol_width_px(code) / modules
     left, top = code.position.top_left.x, code.position.top_left.y
-    band = image.crop((int(left - 4 * module_px) + 1, int(top - 4 * module_px) + 1,
-                       int(left) - 2, int(top + symbol_width_px(code))))
+    band = image.crop(
+        (int(left - 4 * module_px) + 1, int(top - 4 * module_px) + 1, int(left) - 2, int(top + symbol_width_px(code)))
+    )
     assert min(band.getdata()) > 200, "the quiet zone must be blank"
 
 
@@ -122,8 +123,9 @@ def test_filling_in_the_livestream_address_changes_the_page_not_the_poster(tmp_p
     after = snapshot(site / "output")
 
     poster_files = [name for name in before if name.startswith("posters/xinhua-live/")]
-    assert {"posters/xinhua-live/poster.pdf", "posters/xinhua-live/qr.svg",
-            "posters/xinhua-live/qr-300dpi.png"} <= set(poster_files)
+    assert {"posters/xinhua-live/poster.pdf", "posters/xinhua-live/qr.svg", "posters/xinhua-live/qr-300dpi.png"} <= set(
+        poster_files
+    )
     for name in poster_files:
         assert after[name] == before[name], f"{name} changed: the printed poster would be wrong"
     go_after = after["go/xinhua-live/index.html"].decode()
@@ -143,8 +145,9 @@ def test_poster_files_are_identical_between_builds(tmp_path, built_site):
 def test_a_code_too_big_for_the_paper_is_refused(tmp_path):
     site = _copy_project(tmp_path)
     posters = site / "content" / "posters.yaml"
-    text = posters.read_text(encoding="utf-8").replace("paper: A3\n    placement: 走廊墙面",
-                                                       "paper: A4\n    placement: 走廊墙面")
+    text = posters.read_text(encoding="utf-8").replace(
+        "paper: A3\n    placement: 走廊墙面", "paper: A4\n    placement: 走廊墙面"
+    )
     posters.write_text(text, encoding="utf-8")
     result = run_build("--root", str(site), "--no-pdf")
     assert result.returncode == 1
@@ -157,8 +160,12 @@ def test_without_chromium_everything_but_the_pdfs_is_built(tmp_path):
     site = _copy_project(tmp_path)
     empty = tmp_path / "bin"
     empty.mkdir()
-    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(site)],
-                            capture_output=True, text=True, env={**os.environ, "PATH": str(empty)})
+    result = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "--root", str(site)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": str(empty)},
+    )
     assert result.returncode == 0, result.stderr
     assert "未找到 Chromium" in result.stdout and "apt-get install chromium" in result.stdout
     out = site / "output"

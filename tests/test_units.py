@@ -5,19 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import zxingcpp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import zxingcpp
 from PIL import Image
 
 from campaign.incremental.cache import Cache
 from campaign.load.markup import Markdown
 from campaign.render import dates
 from campaign.render.qr import QrCodes
+from campaign.render.urls import Linker, is_safe, output_file
 from campaign.workers import Workers
 
 NO_CACHE = Cache(None, "unit tests")
-from campaign.render.urls import Linker, is_safe, output_file
 
 
 def test_chinese_dates():
@@ -27,10 +27,16 @@ def test_chinese_dates():
     assert dates.cn_span(dt.date(2024, 5, 31), dt.date(2024, 6, 2)) == "2024年5月31日至6月2日"
 
 
-@pytest.mark.parametrize("page, target, expected", [
-    ("", "schedule/", "schedule/"), ("", "", "./"), ("events/a/", "", "../../"),
-    ("news/page/2/", "news/x/", "../../../news/x/"), ("feed.xml", "news/", "news/"),
-])
+@pytest.mark.parametrize(
+    "page, target, expected",
+    [
+        ("", "schedule/", "schedule/"),
+        ("", "", "./"),
+        ("events/a/", "", "../../"),
+        ("news/page/2/", "news/x/", "../../../news/x/"),
+        ("feed.xml", "news/", "news/"),
+    ],
+)
 def test_relative_links(page, target, expected):
     assert Linker(page, "/jnxcz/2024/", "https://x.gov.cn/jnxcz/2024/")(target) == expected
 
@@ -80,20 +86,56 @@ def test_qr_svg_scales_and_has_no_ids():
 
 
 def test_markdown_raw_html_is_shown_as_text():
-    html = Markdown(NO_CACHE, Workers(1, NO_CACHE)).to_html('<script>alert(1)</script>\n\n[x](javascript:alert(1))')
+    html = Markdown(NO_CACHE, Workers(1, NO_CACHE)).to_html("<script>alert(1)</script>\n\n[x](javascript:alert(1))")
     assert "<script" not in html and "javascript:" not in html
     assert "&lt;script&gt;" in html
 
 
-MARKDOWN_PIECES = ["节能", "word", " ", "  \n", "\n", "\n\n", "\t", "*", "**", "_", "__", "`", "```\n",
-                   "[", "]", "(", ")", "![", "<", ">", "&", "&amp;", ";", "\\", "#", "- ", "1. ", "|",
-                   "---", "http://a.b/", "a@b.cn", ":", "\"", "'", "~~~\n", "    "]
+MARKDOWN_PIECES = [
+    "节能",
+    "word",
+    " ",
+    "  \n",
+    "\n",
+    "\n\n",
+    "\t",
+    "*",
+    "**",
+    "_",
+    "__",
+    "`",
+    "```\n",
+    "[",
+    "]",
+    "(",
+    ")",
+    "![",
+    "<",
+    ">",
+    "&",
+    "&amp;",
+    ";",
+    "\\",
+    "#",
+    "- ",
+    "1. ",
+    "|",
+    "---",
+    "http://a.b/",
+    "a@b.cn",
+    ":",
+    '"',
+    "'",
+    "~~~\n",
+    "    ",
+]
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(MARKDOWN_PIECES), max_size=40).map("".join))
 def test_markdown_engines_without_unused_patterns_give_the_same_html(text):
     from campaign.load import markup
+
     full = markup._markdown_engine()
     lean = markup._engine_for(text)
     full.reset()

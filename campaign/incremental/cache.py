@@ -55,8 +55,7 @@ class Cache:
         if db is None or not self.pending:
             self.pending.clear()
             return
-        rows = [(kind, key, hashlib.sha256(data).digest() + data)
-                for (kind, key), data in self.pending.items()]
+        rows = [(kind, key, hashlib.sha256(data).digest() + data) for (kind, key), data in self.pending.items()]
         try:
             with db:
                 db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", rows)
@@ -69,8 +68,7 @@ class Cache:
         if db is None:
             return None
         try:
-            row = db.execute("SELECT value FROM entries WHERE kind = ? AND key = ?",
-                             (kind, key)).fetchone()
+            row = db.execute("SELECT value FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchone()
         except sqlite3.Error:
             return None
         if row is None or len(row[0]) < 32:
@@ -85,12 +83,14 @@ class Cache:
         if self._db is not None and self._pid == os.getpid():
             return self._db
         path = self.folder / FILE
-        for attempt in (1, 2):
+        for _attempt in (1, 2):
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(path, timeout=10)
-                db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, value BLOB,"
-                           " PRIMARY KEY (kind, key)) WITHOUT ROWID")
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, value BLOB,"
+                    " PRIMARY KEY (kind, key)) WITHOUT ROWID"
+                )
                 self._db, self._pid = db, os.getpid()
                 return db
             except sqlite3.DatabaseError:

@@ -18,8 +18,7 @@ from typing import Any
 LENGTH = "#length"
 MISSING = object()
 # The model's sequences of items, recorded item by item; any other attribute is one key.
-ITEM_LISTS = frozenset(("events", "livestreams", "downloads", "news", "links", "posters",
-                        "placeholders"))
+ITEM_LISTS = frozenset(("events", "livestreams", "downloads", "news", "links", "posters", "placeholders"))
 
 
 class RecordingSite:

@@ -16,28 +16,40 @@ from pathlib import Path
 
 import yaml
 
-from campaign.inspection import links as linkcheck
-from campaign.render.dates import cn_date
 from campaign.errors import ContentProblem, Problems
+from campaign.inspection import links as linkcheck
 from campaign.load.markup import split_front_matter
-from campaign.model.site import PLACEHOLDER_PREFIX, Site
-from campaign.model.sections import shown
-from campaign.render.pages import plan_pages
 from campaign.load.schema import Choice, Integer, ListOf, Record, Text, read_document
 from campaign.load.source import read_text
-from campaign.render.urls import output_file
 from campaign.load.yamltext import Node, parse_yaml
+from campaign.model.sections import shown
+from campaign.model.site import PLACEHOLDER_PREFIX, Site
+from campaign.render.dates import cn_date
+from campaign.render.pages import plan_pages
+from campaign.render.urls import output_file
 
 RULES_FILE = "content/inspection.yaml"
 CATEGORIES = {"单项否决": "单项否决", "扣分": "扣分"}
 VETO = "单项否决"
-RULE = Record({"id": Text(), "title": Text(), "category": Choice(CATEGORIES), "citation": Text(),
-               "threshold": Integer(1, 1000, required=False), "exempt": ListOf(Text(), required=False)})
-RULES = Record({
-    "division_code": Text(), "province": Text(max_length=1),
-    "online_timeout_seconds": Integer(1, 60),
-    "rules": ListOf(RULE), "wrong_forms": ListOf(Record({"wrong": Text(), "right": Text()})),
-})
+RULE = Record(
+    {
+        "id": Text(),
+        "title": Text(),
+        "category": Choice(CATEGORIES),
+        "citation": Text(),
+        "threshold": Integer(1, 1000, required=False),
+        "exempt": ListOf(Text(), required=False),
+    }
+)
+RULES = Record(
+    {
+        "division_code": Text(),
+        "province": Text(max_length=1),
+        "online_timeout_seconds": Integer(1, 60),
+        "rules": ListOf(RULE),
+        "wrong_forms": ListOf(Record({"wrong": Text(), "right": Text()})),
+    }
+)
 NEEDS_THRESHOLD = ("empty-sections", "freshness")
 # What publish and package refuse to ship (the issue's list); the rest is reported only.
 BLOCKS_PUBLISH = ("wording", "empty-sections", "links")
@@ -74,7 +86,7 @@ class Finding:
     todo: bool = False
 
     @classmethod
-    def at(cls, rule: str, file: str, line: int, message: str, todo: bool = False) -> "Finding":
+    def at(cls, rule: str, file: str, line: int, message: str, todo: bool = False) -> Finding:
         return cls(rule, ContentProblem(file, line, message), todo)
 
     @property
@@ -111,8 +123,7 @@ class Inspection:
     @property
     def fails_check(self) -> bool:
         """A 单项否决 finding or a link error: the site would not pass as it is."""
-        return any(f.rule == "links" or self.rules.rules[f.rule].category == VETO
-                   for f in self.errors)
+        return any(f.rule == "links" or self.rules.rules[f.rule].category == VETO for f in self.errors)
 
     @property
     def blocking(self) -> list[Finding]:
@@ -120,6 +131,7 @@ class Inspection:
 
 
 # --- the rules, from content ----------------------------------------------------------------
+
 
 def load_rules(root: Path) -> Rules:
     """Read content/inspection.yaml; a mistake in it is reported like any content mistake."""
@@ -129,17 +141,22 @@ def load_rules(root: Path) -> Rules:
     rules = {}
     for rule in doc["rules"] or ():
         _check_rule(rule, rules, problems)
-        rules[rule["id"]] = Rule(rule["id"], rule["title"], rule["category"], rule["citation"],
-                                 rule["threshold"], tuple(rule["exempt"] or ()))
+        rules[rule["id"]] = Rule(
+            rule["id"],
+            rule["title"],
+            rule["category"],
+            rule["citation"],
+            rule["threshold"],
+            tuple(rule["exempt"] or ()),
+        )
     missing = [rule_id for rule_id in CHECKS if rule_id not in rules]
     if missing and doc["rules"] is not None:
         problems.add(name, doc["_line"], "缺少检查规则：" + "、".join(missing) + "；请照其他规则的样子补上")
     if not re.fullmatch(r"\d{6}", doc["division_code"] or ""):
-        problems.add(name, 0, "division_code 应是 6 位数字的行政区划代码，如 \"500105\"")
+        problems.add(name, 0, 'division_code 应是 6 位数字的行政区划代码，如 "500105"')
     problems.raise_if_any()
     forms = sorted(((f["wrong"], f["right"]) for f in doc["wrong_forms"]), key=lambda f: -len(f[0]))
-    return Rules(rules, tuple(forms), doc["division_code"], doc["province"],
-                 doc["online_timeout_seconds"])
+    return Rules(rules, tuple(forms), doc["division_code"], doc["province"], doc["online_timeout_seconds"])
 
 
 def _check_rule(rule: dict, seen: dict, problems: Problems) -> None:
@@ -153,6 +170,7 @@ def _check_rule(rule: dict, seen: dict, problems: Problems) -> None:
 
 
 # --- running it ------------------------------------------------------------------------------
+
 
 def inspect(ctx, site: Site, files: dict[str, bytes], online: bool = False) -> Inspection:
     """Every check on the loaded site and the very bytes that ship; nothing is written."""
@@ -169,8 +187,11 @@ def inspect(ctx, site: Site, files: dict[str, bytes], online: bool = False) -> I
         if online:
             urls = [url for urls in result.outside.values() for url in urls]
             result.probes = linkcheck.probe_all(urls, rules.timeout)
-            result.findings.extend(Finding.at("links", "外部网址", 0, f"「{p.url}」打不开（HTTP {p.status}）")
-                                   for p in result.probes if p.status >= 400)
+            result.findings.extend(
+                Finding.at("links", "外部网址", 0, f"「{p.url}」打不开（HTTP {p.status}）")
+                for p in result.probes
+                if p.status >= 400
+            )
     result.findings.sort()
     return result
 
@@ -206,7 +227,7 @@ def _yaml_values(text: str, name: str, first_line: int) -> list[tuple[str, int, 
 
     def walk(node) -> None:
         if isinstance(node, yaml.ScalarNode):
-            span = text[node.start_mark.index:node.end_mark.index]
+            span = text[node.start_mark.index : node.end_mark.index]
             for offset, part in enumerate(span.split("\n")):
                 found.append((name, node.start_mark.line + first_line + offset, part))
         elif isinstance(node, yaml.SequenceNode):
@@ -228,8 +249,9 @@ def _markdown_text(text: str, name: str) -> list[tuple[str, int, str]]:
     end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     found = _yaml_values("\n".join(lines[1:end]), name, 2)
     for number in range(end + 2, len(lines) + 1):
-        found.append((name, number, MARKDOWN_HIDDEN.sub(lambda m: "] " if m.group().startswith("]")
-                                                        else " ", lines[number - 1])))
+        found.append(
+            (name, number, MARKDOWN_HIDDEN.sub(lambda m: "] " if m.group().startswith("]") else " ", lines[number - 1]))
+        )
     return found
 
 
@@ -241,6 +263,7 @@ def _strip_template(line: str) -> str:
 
 
 # --- the checks, one per rule id -------------------------------------------------------------
+
 
 def _wording(ctx, site, files, rules: Rules, texts) -> list[Finding]:
     """Known wrong forms, longest first, so 全国低炭日 is one finding and not two."""
@@ -258,8 +281,11 @@ def _wording(ctx, site, files, rules: Rules, texts) -> list[Finding]:
 
 
 def _punctuation(ctx, site, files, rules, texts) -> list[Finding]:
-    return [Finding.at("punctuation", file, line, f"「{m.group()}」应为全角「{HALF_WIDTH[m.group()]}」")
-            for file, line, text in texts for m in BETWEEN_CJK.finditer(text)]
+    return [
+        Finding.at("punctuation", file, line, f"「{m.group()}」应为全角「{HALF_WIDTH[m.group()]}」")
+        for file, line, text in texts
+        for m in BETWEEN_CJK.finditer(text)
+    ]
 
 
 def _dates(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
@@ -272,20 +298,34 @@ def _dates(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
         page = re.sub(r"<[^>]+>", "", files[output_file(plan.url)].decode("utf-8"))
         wanted = [plan.updated] + [item.date for item in plan.data.get("items", ())]
         if any(day is None or f"发布时间：{cn_date(day, weekday=False)}" not in page for day in wanted):
-            findings.append(Finding.at("dates", f"templates/{plan.template}", 0,
-                                    f"页面「{plan.title}」（{plan.url or '首页'}）没有显示发布时间"))
+            findings.append(
+                Finding.at(
+                    "dates",
+                    f"templates/{plan.template}",
+                    0,
+                    f"页面「{plan.title}」（{plan.url or '首页'}）没有显示发布时间",
+                )
+            )
     return findings
 
 
 def _empty_sections(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
     rule = rules.rules["empty-sections"]
     empty = [section for section in shown(site) if section.is_empty(site)]
-    reached = f"共 {len(empty)} 个空白栏目，" + (f"已达到 {rule.threshold} 个，网站将被直接判定为不合格"
-                                              if len(empty) >= rule.threshold else
-                                              f"达到 {rule.threshold} 个即单项否决")
-    return [Finding.at("empty-sections", section.source, _body_line(ctx.root, section.source),
-                    f"「{section.menu}」栏目没有任何内容（{reached}）；请补上内容后再发布")
-            for section in empty]
+    reached = f"共 {len(empty)} 个空白栏目，" + (
+        f"已达到 {rule.threshold} 个，网站将被直接判定为不合格"
+        if len(empty) >= rule.threshold
+        else f"达到 {rule.threshold} 个即单项否决"
+    )
+    return [
+        Finding.at(
+            "empty-sections",
+            section.source,
+            _body_line(ctx.root, section.source),
+            f"「{section.menu}」栏目没有任何内容（{reached}）；请补上内容后再发布",
+        )
+        for section in empty
+    ]
 
 
 def _body_line(root: Path, name: str) -> int:
@@ -306,8 +346,7 @@ def _freshness(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
     if not first <= today <= last:
         return []
     newest_news = site.news[0] if site.news else None
-    notice = ("content/notice.md", _front_line(root, "content/notice.md", "published"),
-              site.notice.published)
+    notice = ("content/notice.md", _front_line(root, "content/notice.md", "published"), site.notice.published)
     candidates = {"首页": [notice], "活动动态": []}
     if newest_news:
         news = (newest_news.file, _front_line(root, newest_news.file, "date"), newest_news.date)
@@ -320,9 +359,15 @@ def _freshness(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
         file, line, day = max(items, key=lambda item: item[2])
         age = (today - day).days
         if age > rule.threshold:
-            findings.append(Finding.at("freshness", file, line,
-                                    f"「{section}」最新一条信息发布于 {cn_date(day, False)}，到检查日 "
-                                    f"{cn_date(today, False)} 已 {age} 天，超过 {rule.threshold} 天未更新"))
+            findings.append(
+                Finding.at(
+                    "freshness",
+                    file,
+                    line,
+                    f"「{section}」最新一条信息发布于 {cn_date(day, False)}，到检查日 "
+                    f"{cn_date(today, False)} 已 {age} 天，超过 {rule.threshold} 天未更新",
+                )
+            )
     return findings
 
 
@@ -341,11 +386,15 @@ def _metadata(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
         node = footer.value[key]
         value = (node.value or "").strip()
         if value.startswith(PLACEHOLDER_PREFIX):
-            findings.append(Finding.at("metadata", "config.yaml", node.line,
-                                    f"{label}尚未填写（{value}），正式上线前须填写", todo=True))
+            findings.append(
+                Finding.at(
+                    "metadata", "config.yaml", node.line, f"{label}尚未填写（{value}），正式上线前须填写", todo=True
+                )
+            )
         elif not re.fullmatch(pattern, value):
-            findings.append(Finding.at("metadata", "config.yaml", node.line,
-                                    f"{label}「{value}」格式不对，应写成「{example}」这样"))
+            findings.append(
+                Finding.at("metadata", "config.yaml", node.line, f"{label}「{value}」格式不对，应写成「{example}」这样")
+            )
     return findings
 
 
@@ -366,31 +415,59 @@ def _notice_problems(site: Site, front: Node) -> list[tuple[int, str]]:
     n, lines = site.notice, {key: node.line for key, node in front.value.items()}
     found = []
     if not DOC_NO.fullmatch(n.doc_no):
-        found.append((lines["doc_no"], f"发文字号「{n.doc_no}」不规范：年份应写全四位、用六角括号〔〕括入，"
-                                       "不用 []、()、【】，如「工作通知〔2024〕11号」（GB/T 9704—2012）"))
+        found.append(
+            (
+                lines["doc_no"],
+                f"发文字号「{n.doc_no}」不规范：年份应写全四位、用六角括号〔〕括入，"
+                "不用 []、()、【】，如「工作通知〔2024〕11号」（GB/T 9704—2012）",
+            )
+        )
     if not INDEX_NO.fullmatch(n.index_no):
-        found.append((lines["index_no"], f"索引号「{n.index_no}」格式不对，应为 18 位统一社会信用代码/年份-五位序号，"
-                                         "如「115001057474938001/2024-00004」"))
+        found.append(
+            (
+                lines["index_no"],
+                f"索引号「{n.index_no}」格式不对，应为 18 位统一社会信用代码/年份-五位序号，"
+                "如「115001057474938001/2024-00004」",
+            )
+        )
     elif n.index_no[19:23] != str(n.published.year):
-        found.append((lines["index_no"], f"索引号「{n.index_no}」中的年份与发布日期"
-                                         f"（{cn_date(n.published, False)}）不是同一年"))
+        found.append(
+            (lines["index_no"], f"索引号「{n.index_no}」中的年份与发布日期（{cn_date(n.published, False)}）不是同一年")
+        )
     if n.written > n.published:
-        found.append((lines["written"], f"成文日期（{cn_date(n.written, False)}）晚于发布日期"
-                                        f"（{cn_date(n.published, False)}），请核对"))
+        found.append(
+            (
+                lines["written"],
+                f"成文日期（{cn_date(n.written, False)}）晚于发布日期（{cn_date(n.published, False)}），请核对",
+            )
+        )
     return found
 
 
 def _footer_formats(rules: Rules) -> list[tuple[str, str, str, str]]:
     code, province = re.escape(rules.division_code), re.escape(rules.province)
-    return [("site_code", "网站标识码", rf"{code}[0-9A-Z]{{4}}", f"{rules.division_code}0001"),
-            ("icp", "ICP备案号", rf"{province}ICP备\d{{8}}号(?:-\d+)?", f"{rules.province}ICP备12345678号"),
-            ("police", "公安机关备案号", rf"{province}公网安备 ?{code}\d{{8}}号",
-             f"{rules.province}公网安备 {rules.division_code}02000123号")]
+    return [
+        ("site_code", "网站标识码", rf"{code}[0-9A-Z]{{4}}", f"{rules.division_code}0001"),
+        ("icp", "ICP备案号", rf"{province}ICP备\d{{8}}号(?:-\d+)?", f"{rules.province}ICP备12345678号"),
+        (
+            "police",
+            "公安机关备案号",
+            rf"{province}公网安备 ?{code}\d{{8}}号",
+            f"{rules.province}公网安备 {rules.division_code}02000123号",
+        ),
+    ]
 
 
 def _links(ctx, site, files, rules, texts) -> list[Finding]:
     return []  # links need the whole rendering and the sources; `inspect` runs them itself
 
 
-CHECKS = {"wording": _wording, "punctuation": _punctuation, "links": _links, "dates": _dates,
-          "empty-sections": _empty_sections, "freshness": _freshness, "metadata": _metadata}
+CHECKS = {
+    "wording": _wording,
+    "punctuation": _punctuation,
+    "links": _links,
+    "dates": _dates,
+    "empty-sections": _empty_sections,
+    "freshness": _freshness,
+    "metadata": _metadata,
+}

@@ -20,12 +20,20 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-from campaign.model.site import Site
 from campaign.errors import ContentProblem
 from campaign.load.source import read_text
+from campaign.model.site import Site
 
-LINK_ATTRS = {("a", "href"), ("link", "href"), ("area", "href"), ("script", "src"),
-              ("img", "src"), ("iframe", "src"), ("form", "action"), ("source", "src")}
+LINK_ATTRS = {
+    ("a", "href"),
+    ("link", "href"),
+    ("area", "href"),
+    ("script", "src"),
+    ("img", "src"),
+    ("iframe", "src"),
+    ("form", "action"),
+    ("source", "src"),
+}
 IGNORED_SCHEMES = ("mailto:", "tel:", "data:", "javascript:")
 XML_LINK = re.compile(r'<loc>([^<]+)</loc>|href="([^"]+)"')
 REFRESH_URL = re.compile(r"url=(.+)$", re.IGNORECASE)
@@ -76,7 +84,7 @@ def _internal_target(site: Site, page: str, href: str) -> tuple[str, str] | None
     absolute = urljoin(cfg.site_url + page, href)
     for prefix in (cfg.site_url, cfg.base_url):
         if absolute.startswith(prefix):
-            rest, fragment = urldefrag(absolute[len(prefix):])
+            rest, fragment = urldefrag(absolute[len(prefix) :])
             rest = unquote(rest.split("?", 1)[0])
             return (rest + "index.html" if rest == "" or rest.endswith("/") else rest), fragment
     here, there = urlsplit(cfg.site_url), urlsplit(absolute)
@@ -100,10 +108,10 @@ def check_links(site: Site, files: dict[str, bytes], sources: list) -> tuple[lis
             problem = _problem(target, files, ids)
             if problem:
                 broken.setdefault((href, target[0], problem), []).append(page)
-    findings = [_trace(href, path, problem, pages, sources)
-                for (href, path, problem), pages in sorted(broken.items())]
-    return sorted(set(findings), key=lambda f: (f.file, f.line, f.message)), \
-        {host: sorted(urls) for host, urls in sorted(outside.items())}
+    findings = [_trace(href, path, problem, pages, sources) for (href, path, problem), pages in sorted(broken.items())]
+    return sorted(set(findings), key=lambda f: (f.file, f.line, f.message)), {
+        host: sorted(urls) for host, urls in sorted(outside.items())
+    }
 
 
 def _problem(target: tuple[str, str], files: dict, ids: dict) -> str:
@@ -119,7 +127,7 @@ def _trace(href: str, path: str, problem: str, pages: list[str], sources: list) 
     """Find the source line that wrote `href`: content first, then templates, else the page."""
     where = "、".join(_page_name(p) for p in pages[:3]) + (f" 等 {len(pages)} 个页面" if len(pages) > 3 else "")
     message = f"链接「{href}」{problem}（出现在 {where}）"
-    wanted = path[:-len("index.html")] if path.endswith("index.html") else path
+    wanted = path[: -len("index.html")] if path.endswith("index.html") else path
     for file, line, text in sources:
         if file.startswith("templates/"):
             if f'"{href}"' in text or (wanted and (f"'{wanted}'" in text or f'"{wanted}"' in text)):
@@ -132,7 +140,7 @@ def _trace(href: str, path: str, problem: str, pages: list[str], sources: list) 
 def _page_name(path: str) -> str:
     if path == "index.html":
         return "首页"
-    return path[:-len("index.html")] if path.endswith("/index.html") else path
+    return path[: -len("index.html")] if path.endswith("/index.html") else path
 
 
 def source_lines(root: Path, files: list[str]) -> list[tuple[str, int, str]]:
@@ -148,6 +156,7 @@ def source_lines(root: Path, files: list[str]) -> list[tuple[str, int, str]]:
 
 # --- outside addresses, only with --online ----------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Probe:
     url: str
@@ -160,8 +169,7 @@ def probe_all(urls: list[str], timeout: float) -> list[Probe]:
     results: dict[str, Probe] = {}
     threads = []
     for url in urls:
-        thread = threading.Thread(target=lambda u=url: results.__setitem__(u, _probe(u, timeout)),
-                                  daemon=True)
+        thread = threading.Thread(target=lambda u=url: results.__setitem__(u, _probe(u, timeout)), daemon=True)
         thread.start()
         threads.append(thread)
     deadline = time.monotonic() + timeout + 1
@@ -172,8 +180,7 @@ def probe_all(urls: list[str], timeout: float) -> list[Probe]:
 
 def _probe(url: str, timeout: float) -> Probe:
     for method in ("HEAD", "GET"):
-        request = urllib.request.Request(url, method=method,
-                                         headers={"User-Agent": "jnxcz-linkcheck/1.0"})
+        request = urllib.request.Request(url, method=method, headers={"User-Agent": "jnxcz-linkcheck/1.0"})
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return Probe(url, response.status, "")

@@ -12,23 +12,26 @@ import datetime as dt
 import html
 from pathlib import Path
 
-from campaign.render.dates import cn_date
 from campaign.inspection.checks import VETO, Inspection
 from campaign.model.site import Site
+from campaign.render.dates import cn_date
 
 
 def report(site: Site, moment: dt.datetime) -> str:
     as_of = moment.date()
-    sections = [[f"内容检查通过（按 {cn_date(as_of)} {moment:%H:%M} 北京时间检查）。"],
-                _due(site, moment), _pending(site, as_of),
-                _links(site, as_of), _placeholders(site)]
+    sections = [
+        [f"内容检查通过（按 {cn_date(as_of)} {moment:%H:%M} 北京时间检查）。"],
+        _due(site, moment),
+        _pending(site, as_of),
+        _links(site, as_of),
+        _placeholders(site),
+    ]
     return "\n\n".join("\n".join(lines) for lines in sections if lines)
 
 
 def _due(site: Site, moment: dt.datetime) -> list[str]:
     """Deadlines today or in the next three days, so nobody learns of one after it passed."""
-    soon = [e for e in site.events if e.kind == "deadline"
-            and 0 <= ((e.end_date or e.date) - moment.date()).days <= 3]
+    soon = [e for e in site.events if e.kind == "deadline" and 0 <= ((e.end_date or e.date) - moment.date()).days <= 3]
     return [f"近期截止：{e.title}（{cn_date(e.end_date or e.date)}）：{e.summary}" for e in soon]
 
 
@@ -37,8 +40,9 @@ def _pending(site: Site, as_of: dt.date) -> list[str]:
     lines = [f"尚未公布的网址：{len(pending)} 个" if pending else "直播和下载网址：均已填写。"]
     for item in pending:
         state = "【已到公布日期，请尽快填写】" if as_of >= item.announce_on else "（待公布）"
-        lines.append(f"  - {item.title}（{item.platform}）：应于 {cn_date(item.announce_on)} "
-                     f"在{item.announce_where}公布 {state}")
+        lines.append(
+            f"  - {item.title}（{item.platform}）：应于 {cn_date(item.announce_on)} 在{item.announce_where}公布 {state}"
+        )
     if site.quiz.url is None:
         lines.append(f"  - {site.quiz.title}：答题网址未填写（网站上提示扫描通知附件中的二维码）")
     return lines
@@ -69,6 +73,7 @@ def _placeholders(site: Site) -> list[str]:
 
 # --- the government website inspection ---------------------------------------------------------
 
+
 def inspection_sections(result: Inspection) -> list[tuple[str, list[str]]]:
     """(heading, lines) per rule in the order of content/inspection.yaml, then outside links."""
     sections = []
@@ -98,8 +103,10 @@ def _outside_section(result: Inspection) -> tuple[str, list[str]]:
     if result.probes is None:
         lines.append("  （未实际访问；加 --online 可逐个试打开）" if count else "  无。")
     elif result.probes and all(p.status == 0 for p in result.probes):
-        lines.append("  全部外部网址都没能连上：本机可能没有联网（或需要代理）。"
-                     "这不算网站的问题，请联网后再运行一次 check --online。")
+        lines.append(
+            "  全部外部网址都没能连上：本机可能没有联网（或需要代理）。"
+            "这不算网站的问题，请联网后再运行一次 check --online。"
+        )
     return heading, lines
 
 
@@ -116,8 +123,7 @@ def inspection_summary(result: Inspection) -> str:
     points = [f for f in result.errors if result.rules.rules[f.rule].category != VETO]
     if not result.errors:
         return "政府网站检查：未发现会单项否决或扣分的问题。"
-    return (f"政府网站检查：{len(vetoes)} 处会导致单项否决（网站直接不合格），"
-            f"{len(points)} 处会被扣分。")
+    return f"政府网站检查：{len(vetoes)} 处会导致单项否决（网站直接不合格），{len(points)} 处会被扣分。"
 
 
 def inspection_report(result: Inspection) -> str:
@@ -133,13 +139,17 @@ def write_inspection_html(root: Path, result: Inspection) -> Path:
     Deterministic (no clock but --as-of) so re-running a check on the same day changes nothing.
     """
     e = html.escape
-    body = [f"<h1>政府网站检查报告</h1><p>检查日期：{e(cn_date(result.as_of.date()))} "
-            f"{result.as_of:%H:%M}（北京时间）</p><p><strong>{e(inspection_summary(result))}</strong></p>"]
+    body = [
+        f"<h1>政府网站检查报告</h1><p>检查日期：{e(cn_date(result.as_of.date()))} "
+        f"{result.as_of:%H:%M}（北京时间）</p><p><strong>{e(inspection_summary(result))}</strong></p>"
+    ]
     for heading, lines in inspection_sections(result):
         items = "".join(f"<li>{e(line.strip().removeprefix('- '))}</li>" for line in lines)
         body.append(f"<section><h2>{e(heading)}</h2><ul>{items}</ul></section>")
-    page = ('<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
-            "<title>政府网站检查报告</title>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+    page = (
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        "<title>政府网站检查报告</title>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+    )
     folder = root / "reports"
     folder.mkdir(exist_ok=True)
     path = folder / f"inspection-{result.as_of:%Y-%m-%d}.html"

@@ -13,75 +13,134 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from campaign.model import site as m
-from campaign.load import posters
 from campaign.errors import ContentError, Problems
+from campaign.load import posters
 from campaign.load.markup import split_front_matter
-from campaign.load.schema import (Choice, Date, Email, Ident, Integer, ListOf, Record, Text, Time, Url,
-                     read_document)
+from campaign.load.schema import Choice, Date, Email, Ident, Integer, ListOf, Record, Text, Time, Url, read_document
 from campaign.load.source import display_name, read_text
 from campaign.load.yamltext import Node, parse_yaml
+from campaign.model import site as m
 
-EVENT_KINDS = {"发布": "announcement", "直播": "livestream", "活动": "activity",
-               "截止": "deadline", "竞赛": "quiz", "宣传": "publicity"}
+EVENT_KINDS = {
+    "发布": "announcement",
+    "直播": "livestream",
+    "活动": "activity",
+    "截止": "deadline",
+    "竞赛": "quiz",
+    "宣传": "publicity",
+}
 KIND_LABELS = {value: key for key, value in EVENT_KINDS.items()}
 
-CONFIG = Record({
-    "title": Text(max_length=60),
-    "short_title": Text(max_length=20),
-    "description": Text(max_length=200),
-    "base_url": Url(max_length=200),
-    "language": Choice({"zh-CN": "zh-CN"}),
-    "timezone": Choice({"Asia/Shanghai": "Asia/Shanghai"}),
-    "organiser": Text(),
-    "footer": Record({
-        "organiser": Text(), "contact": Text(), "site_code": Text(),
-        "icp": Text(), "police": Text(),
-    }),
-    "qr": Record({"error_correction": Choice({"M": "M", "Q": "Q", "H": "H"}),
-                  "poster_error_correction": Choice({"Q": "Q", "H": "H"}, required=False,
-                                                    default="H")}),
-    "news_per_page": Integer(1, 100),
-    "hide_empty_sections": Choice({"是": True, "否": False, "true": True, "false": False},
-                                  required=False, default=False),
-})
+CONFIG = Record(
+    {
+        "title": Text(max_length=60),
+        "short_title": Text(max_length=20),
+        "description": Text(max_length=200),
+        "base_url": Url(max_length=200),
+        "language": Choice({"zh-CN": "zh-CN"}),
+        "timezone": Choice({"Asia/Shanghai": "Asia/Shanghai"}),
+        "organiser": Text(),
+        "footer": Record(
+            {
+                "organiser": Text(),
+                "contact": Text(),
+                "site_code": Text(),
+                "icp": Text(),
+                "police": Text(),
+            }
+        ),
+        "qr": Record(
+            {
+                "error_correction": Choice({"M": "M", "Q": "Q", "H": "H"}),
+                "poster_error_correction": Choice({"Q": "Q", "H": "H"}, required=False, default="H"),
+            }
+        ),
+        "news_per_page": Integer(1, 100),
+        "hide_empty_sections": Choice(
+            {"是": True, "否": False, "true": True, "false": False}, required=False, default=False
+        ),
+    }
+)
 
 THEME = Record({"name": Text(), "slogan": Text(), "start": Date(), "end": Date()})
-CAMPAIGN = Record({
-    "title": Text(), "organiser": Text(), "intro": Text(), "themes": ListOf(THEME),
-    "focus": Text(), "ongoing": ListOf(Text()),
-})
-ANNOUNCED = Record({
-    "id": Ident(), "title": Text(), "platform": Text(), "url": Url(required=False),
-    "announce_on": Date(), "announce_where": Text(), "note": Text(required=False, default=""),
-})
-LIVESTREAMS = Record({"livestreams": ListOf(ANNOUNCED),
-                      "downloads": ListOf(ANNOUNCED, required=False)})
-EVENT = Record({
-    "id": Ident(), "title": Text(), "kind": Choice(EVENT_KINDS), "date": Date(),
-    "end_date": Date(required=False), "start": Time(required=False), "end": Time(required=False),
-    "time_note": Text(required=False, default=""), "place": Text(required=False, default=""),
-    "hosts": ListOf(Text(), required=False), "livestream": Ident(required=False),
-    "summary": Text(), "description": Text(required=False, default=""),
-})
+CAMPAIGN = Record(
+    {
+        "title": Text(),
+        "organiser": Text(),
+        "intro": Text(),
+        "themes": ListOf(THEME),
+        "focus": Text(),
+        "ongoing": ListOf(Text()),
+    }
+)
+ANNOUNCED = Record(
+    {
+        "id": Ident(),
+        "title": Text(),
+        "platform": Text(),
+        "url": Url(required=False),
+        "announce_on": Date(),
+        "announce_where": Text(),
+        "note": Text(required=False, default=""),
+    }
+)
+LIVESTREAMS = Record({"livestreams": ListOf(ANNOUNCED), "downloads": ListOf(ANNOUNCED, required=False)})
+EVENT = Record(
+    {
+        "id": Ident(),
+        "title": Text(),
+        "kind": Choice(EVENT_KINDS),
+        "date": Date(),
+        "end_date": Date(required=False),
+        "start": Time(required=False),
+        "end": Time(required=False),
+        "time_note": Text(required=False, default=""),
+        "place": Text(required=False, default=""),
+        "hosts": ListOf(Text(), required=False),
+        "livestream": Ident(required=False),
+        "summary": Text(),
+        "description": Text(required=False, default=""),
+    }
+)
 SCHEDULE = Record({"events": ListOf(EVENT)})
-PLEDGES = Record({
-    "title": Text(), "date": Date(), "intro": Text(),
-    "pledges": ListOf(Record({"title": Text(), "text": Text()})),
-})
-QUIZ = Record({
-    "title": Text(), "organiser": Text(), "period": Text(), "url": Url(required=False),
-    "how": Text(), "prize": Text(), "description": Text(required=False, default=""),
-})
-NOTICE = Record({
-    "title": Text(), "index_no": Text(), "doc_no": Text(), "topic": Text(), "genre": Text(),
-    "issuer": Text(), "issuer_full": Text(), "written": Date(), "published": Date(),
-    "addressed_to": Text(), "source_url": Url(required=False),
-})
-CONTACT = Record({"title": Text(), "people": ListOf(Text()), "phone": Text(), "email": Email(),
-                  "deadline": Date()})
-NEWS = Record({"title": Text(max_length=80), "date": Date(), "source": Text(),
-               "summary": Text(required=False, default="")})
+PLEDGES = Record(
+    {
+        "title": Text(),
+        "date": Date(),
+        "intro": Text(),
+        "pledges": ListOf(Record({"title": Text(), "text": Text()})),
+    }
+)
+QUIZ = Record(
+    {
+        "title": Text(),
+        "organiser": Text(),
+        "period": Text(),
+        "url": Url(required=False),
+        "how": Text(),
+        "prize": Text(),
+        "description": Text(required=False, default=""),
+    }
+)
+NOTICE = Record(
+    {
+        "title": Text(),
+        "index_no": Text(),
+        "doc_no": Text(),
+        "topic": Text(),
+        "genre": Text(),
+        "issuer": Text(),
+        "issuer_full": Text(),
+        "written": Date(),
+        "published": Date(),
+        "addressed_to": Text(),
+        "source_url": Url(required=False),
+    }
+)
+CONTACT = Record({"title": Text(), "people": ListOf(Text()), "phone": Text(), "email": Email(), "deadline": Date()})
+NEWS = Record(
+    {"title": Text(max_length=80), "date": Date(), "source": Text(), "summary": Text(required=False, default="")}
+)
 
 
 def load_site(ctx) -> m.Site:
@@ -89,11 +148,15 @@ def load_site(ctx) -> m.Site:
     root = ctx.root
     problems = Problems()
     docs = {}
-    yaml_files = {"config": ("config.yaml", CONFIG), "campaign": ("content/campaign.yaml", CAMPAIGN),
-                  "schedule": ("content/schedule.yaml", SCHEDULE),
-                  "livestreams": ("content/livestreams.yaml", LIVESTREAMS),
-                  "pledges": ("content/pledges.yaml", PLEDGES), "quiz": ("content/quiz.yaml", QUIZ),
-                  "posters": ("content/posters.yaml", posters.POSTERS)}
+    yaml_files = {
+        "config": ("config.yaml", CONFIG),
+        "campaign": ("content/campaign.yaml", CAMPAIGN),
+        "schedule": ("content/schedule.yaml", SCHEDULE),
+        "livestreams": ("content/livestreams.yaml", LIVESTREAMS),
+        "pledges": ("content/pledges.yaml", PLEDGES),
+        "quiz": ("content/quiz.yaml", QUIZ),
+        "posters": ("content/posters.yaml", posters.POSTERS),
+    }
     nodes: list[Node] = []
     for name, (path, record) in yaml_files.items():
         node = _guarded(problems, lambda p=path: _read_yaml(ctx, root / p))
@@ -101,8 +164,7 @@ def load_site(ctx) -> m.Site:
             nodes.append(node)
             docs[name] = read_document(node, record, problems)
     pages = {}
-    for name, path, record in (("notice", "content/notice.md", NOTICE),
-                               ("contact", "content/contact.md", CONTACT)):
+    for name, path, record in (("notice", "content/notice.md", NOTICE), ("contact", "content/contact.md", CONTACT)):
         page = _guarded(problems, lambda p=path, r=record: _read_page(ctx, root / p, r, problems))
         if page is not None:
             nodes.append(page[2])
@@ -180,8 +242,7 @@ def _read_news(ctx, problems: Problems, nodes: list[Node]) -> list[m.NewsItem]:
         return items
     prefix = display_name(folder, root) + "/"
     with os.scandir(folder) as listing:
-        entries = sorted((entry for entry in listing if not entry.name.startswith(".")),
-                         key=lambda entry: entry.name)
+        entries = sorted((entry for entry in listing if not entry.name.startswith(".")), key=lambda entry: entry.name)
     for entry in entries:
         path, name = Path(entry.path), prefix + entry.name
         if path.suffix != ".md" or not entry.is_file():
@@ -191,8 +252,11 @@ def _read_news(ctx, problems: Problems, nodes: list[Node]) -> list[m.NewsItem]:
         try:
             Ident().parse(slug)
         except Exception:
-            problems.add(name, 0, f"文件名「{path.name}」不能用作网址；请只用小写英文字母、数字和"
-                         "连字符，如 2024-05-15-didi-tiyan.md")
+            problems.add(
+                name,
+                0,
+                f"文件名「{path.name}」不能用作网址；请只用小写英文字母、数字和连字符，如 2024-05-15-didi-tiyan.md",
+            )
             continue
         texts = _guarded(problems, lambda p=path, e=entry: _read_unless_unchanged(ctx, p, e.stat()))
         if texts is not None:
@@ -217,9 +281,17 @@ def _read_news(ctx, problems: Problems, nodes: list[Node]) -> list[m.NewsItem]:
         html = ctx.markdown.to_html(body)
         if not html.strip():
             problems.add(name, 0, "这篇活动动态没有正文；请在第二个「---」下面写内容")
-        items.append(m.NewsItem(slug=slug, title=front["title"], date=front["date"],
-                                source=front["source"], summary=front["summary"],
-                                body_html=html, file=name))
+        items.append(
+            m.NewsItem(
+                slug=slug,
+                title=front["title"],
+                date=front["date"],
+                source=front["source"],
+                summary=front["summary"],
+                body_html=html,
+                file=name,
+            )
+        )
     return items
 
 
@@ -228,12 +300,15 @@ def _assemble(ctx, docs: dict, pages: dict, news: list[m.NewsItem], nodes: list[
     config = _config(docs["config"])
     livestreams = tuple(_announced(r, "livestream") for r in docs["livestreams"]["livestreams"])
     downloads = tuple(_announced(r, "download") for r in docs["livestreams"]["downloads"] or ())
-    _unique(problems, [*docs["livestreams"]["livestreams"],
-                       *(docs["livestreams"]["downloads"] or ())], "直播或下载")
+    _unique(problems, [*docs["livestreams"]["livestreams"], *(docs["livestreams"]["downloads"] or ())], "直播或下载")
     _unique(problems, docs["schedule"]["events"], "日程")
     by_id = {item.id: item for item in livestreams + downloads}
-    events = tuple(sorted((_event(r, by_id, problems, ctx.markdown.to_html) for r in docs["schedule"]["events"]),
-                          key=lambda e: (e.date, e.start or dt.time(0), e.id)))
+    events = tuple(
+        sorted(
+            (_event(r, by_id, problems, ctx.markdown.to_html) for r in docs["schedule"]["events"]),
+            key=lambda e: (e.date, e.start or dt.time(0), e.id),
+        )
+    )
     to_html = ctx.markdown.to_html
     campaign = _campaign(docs["campaign"], problems, to_html)
     placeholders = tuple(_placeholders(nodes, config))
@@ -241,12 +316,18 @@ def _assemble(ctx, docs: dict, pages: dict, news: list[m.NewsItem], nodes: list[
     notice, notice_html, _ = pages["notice"]
     contact, contact_html, _ = pages["contact"]
     site = m.Site(
-        config=config, campaign=campaign, events=events, livestreams=livestreams,
-        downloads=downloads, pledge_day=_pledge_day(docs["pledges"], to_html), quiz=_quiz(docs["quiz"], to_html),
+        config=config,
+        campaign=campaign,
+        events=events,
+        livestreams=livestreams,
+        downloads=downloads,
+        pledge_day=_pledge_day(docs["pledges"], to_html),
+        quiz=_quiz(docs["quiz"], to_html),
         notice=m.Notice(**_fields(notice, m.Notice, body_html=notice_html)),
         contact=m.Contact(**_fields(contact, m.Contact, body_html=contact_html)),
         news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
-        placeholders=placeholders)
+        placeholders=placeholders,
+    )
     links, poster_list = posters.resolve(docs["posters"], site, problems, ctx.qr)
     problems.raise_if_any()
     return dataclasses.replace(site, links=links, posters=poster_list)
@@ -264,13 +345,22 @@ def _fields(record: dict, cls, **extra) -> dict:
 def _config(r: dict) -> m.Config:
     base_url = r["base_url"] if r["base_url"].endswith("/") else r["base_url"] + "/"
     return m.Config(
-        title=r["title"], short_title=r["short_title"], description=r["description"],
-        base_url=base_url, site_url=base_url, base_path=urlsplit(base_url).path or "/",
+        title=r["title"],
+        short_title=r["short_title"],
+        description=r["description"],
+        base_url=base_url,
+        site_url=base_url,
+        base_path=urlsplit(base_url).path or "/",
         language=r["language"],
-        timezone=r["timezone"], organiser=r["organiser"], footer=m.Footer(**_fields(r["footer"], m.Footer)),
-        qr=m.QrSettings(error_correction=r["qr"]["error_correction"],
-                        poster_error_correction=r["qr"]["poster_error_correction"]),
-        news_per_page=r["news_per_page"], hide_empty_sections=r["hide_empty_sections"])
+        timezone=r["timezone"],
+        organiser=r["organiser"],
+        footer=m.Footer(**_fields(r["footer"], m.Footer)),
+        qr=m.QrSettings(
+            error_correction=r["qr"]["error_correction"], poster_error_correction=r["qr"]["poster_error_correction"]
+        ),
+        news_per_page=r["news_per_page"],
+        hide_empty_sections=r["hide_empty_sections"],
+    )
 
 
 def _campaign(r: dict, problems: Problems, to_html) -> m.Campaign:
@@ -279,9 +369,14 @@ def _campaign(r: dict, problems: Problems, to_html) -> m.Campaign:
         if t["end"] < t["start"]:
             problems.add(t["_file"], t["_line"], f"「{t['name']}」的结束日期 {t['end']} 早于开始日期 {t['start']}")
         themes.append(m.Theme(**_fields(t, m.Theme)))
-    return m.Campaign(title=r["title"], organiser=r["organiser"], themes=tuple(themes),
-                      focus_html=to_html(r["focus"]), intro_html=to_html(r["intro"]),
-                      ongoing=tuple(r["ongoing"]))
+    return m.Campaign(
+        title=r["title"],
+        organiser=r["organiser"],
+        themes=tuple(themes),
+        focus_html=to_html(r["focus"]),
+        intro_html=to_html(r["intro"]),
+        ongoing=tuple(r["ongoing"]),
+    )
 
 
 def _announced(r: dict, kind: str) -> m.Announced:
@@ -291,24 +386,41 @@ def _announced(r: dict, kind: str) -> m.Announced:
 def _event(r: dict, by_id: dict, problems: Problems, to_html) -> m.Event:
     where = (r["_file"], r["_line"])
     if r["end_date"] and r["end_date"] < r["date"]:
-        problems.add(*where, f"日程「{r['title']}」的结束日期 end_date（{r['end_date']}）早于开始日期 date（{r['date']}）")
+        problems.add(
+            *where, f"日程「{r['title']}」的结束日期 end_date（{r['end_date']}）早于开始日期 date（{r['date']}）"
+        )
     if r["end"] and not r["start"]:
         problems.add(*where, f"日程「{r['title']}」写了结束时间 end，却没有开始时间 start")
     if r["start"] and r["end"] and not r["end_date"] and r["end"] <= r["start"]:
-        problems.add(*where, f"日程「{r['title']}」的结束时间 end（{r['end']:%H:%M}）"
-                     f"不晚于开始时间 start（{r['start']:%H:%M}）")
+        problems.add(
+            *where, f"日程「{r['title']}」的结束时间 end（{r['end']:%H:%M}）不晚于开始时间 start（{r['start']:%H:%M}）"
+        )
     livestream = None
     if r["livestream"]:
         livestream = by_id.get(r["livestream"])
         if livestream is None:
             known = "、".join(by_id) or "（无）"
-            problems.add(*where, f"日程「{r['title']}」的 livestream 写的是「{r['livestream']}」，"
-                         f"但 content/livestreams.yaml 里没有这个 id；已有的 id：{known}")
+            problems.add(
+                *where,
+                f"日程「{r['title']}」的 livestream 写的是「{r['livestream']}」，"
+                f"但 content/livestreams.yaml 里没有这个 id；已有的 id：{known}",
+            )
     return m.Event(
-        id=r["id"], title=r["title"], kind=r["kind"], kind_label=KIND_LABELS[r["kind"]],
-        date=r["date"], end_date=r["end_date"], start=r["start"], end=r["end"],
-        time_note=r["time_note"], place=r["place"], hosts=tuple(r["hosts"] or ()),
-        livestream=livestream, summary=r["summary"], body_html=to_html(r["description"]))
+        id=r["id"],
+        title=r["title"],
+        kind=r["kind"],
+        kind_label=KIND_LABELS[r["kind"]],
+        date=r["date"],
+        end_date=r["end_date"],
+        start=r["start"],
+        end=r["end"],
+        time_note=r["time_note"],
+        place=r["place"],
+        hosts=tuple(r["hosts"] or ()),
+        livestream=livestream,
+        summary=r["summary"],
+        body_html=to_html(r["description"]),
+    )
 
 
 def _unique(problems: Problems, records: list[dict], what: str) -> None:
@@ -316,15 +428,22 @@ def _unique(problems: Problems, records: list[dict], what: str) -> None:
     for r in records:
         if r["id"] in seen:
             first = seen[r["id"]]
-            problems.add(r["_file"], r["_line"], f"{what}的 id「{r['id']}」重复了"
-                         f"（{first['_file']} 第 {first['_line']} 行已用过）；每个 id 只能用一次")
+            problems.add(
+                r["_file"],
+                r["_line"],
+                f"{what}的 id「{r['id']}」重复了（{first['_file']} 第 {first['_line']} 行已用过）；每个 id 只能用一次",
+            )
         else:
             seen[r["id"]] = r
 
 
 def _pledge_day(r: dict, to_html) -> m.PledgeDay:
-    return m.PledgeDay(title=r["title"], date=r["date"], intro_html=to_html(r["intro"]),
-                       pledges=tuple(m.Pledge(title=p["title"], text=p["text"]) for p in r["pledges"]))
+    return m.PledgeDay(
+        title=r["title"],
+        date=r["date"],
+        intro_html=to_html(r["intro"]),
+        pledges=tuple(m.Pledge(title=p["title"], text=p["text"]) for p in r["pledges"]),
+    )
 
 
 def _quiz(r: dict, to_html) -> m.Quiz:
@@ -345,8 +464,9 @@ def _placeholders(nodes: list[Node], config: m.Config):
         elif isinstance(node.value, str) and node.value.strip().startswith(m.PLACEHOLDER_PREFIX):
             found.append(m.Placeholder(node.file, node.line, key, node.value.strip()))
         elif key == "base_url" and isinstance(node.value, str) and ".example." in node.value:
-            found.append(m.Placeholder(node.file, node.line, key,
-                                       f"正式网址尚未确定（现为示例地址 {config.base_url}）"))
+            found.append(
+                m.Placeholder(node.file, node.line, key, f"正式网址尚未确定（现为示例地址 {config.base_url}）")
+            )
 
     for node in nodes:
         walk(node, "")

@@ -15,9 +15,40 @@ from campaign.load.yamltext import Node, parse_yaml
 
 EXTENSIONS = ["tables", "sane_lists", "fenced_code"]
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
-    "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "strong", "sub",
-    "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -32,15 +63,15 @@ def split_front_matter(text: str, file: str) -> tuple[Node, str, int]:
     """Return (front matter node, Markdown body, line number where the body starts)."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        raise ContentError.at(file, 1, "文件开头缺少「---」：第一行应是三个英文减号，"
-                              "下面写标题、日期等信息，再用一行「---」结束")
+        raise ContentError.at(
+            file, 1, "文件开头缺少「---」：第一行应是三个英文减号，下面写标题、日期等信息，再用一行「---」结束"
+        )
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
             front = "\n".join(lines[1:index])
-            body = "\n".join(lines[index + 1:])
+            body = "\n".join(lines[index + 1 :])
             return parse_yaml(front, file, first_line=2), body, index + 2
-    raise ContentError.at(file, 1, "开头的「---」没有配对：标题、日期等信息写完后，"
-                          "要另起一行写「---」，再写正文")
+    raise ContentError.at(file, 1, "开头的「---」没有配对：标题、日期等信息写完后，要另起一行写「---」，再写正文")
 
 
 def _markdown_engine() -> markdown.Markdown:
@@ -54,18 +85,29 @@ def _markdown_engine() -> markdown.Markdown:
 # pattern on every run of text, and most of a report has no `, <, &, \\ or _: an engine without
 # the patterns that cannot match gives the same HTML in about half the time.
 INLINE_TRIGGERS = {
-    "backtick": ("`",), "escape": ("\\",), "reference": ("[",), "link": ("[",),
-    "image_link": ("![",), "image_reference": ("![",), "short_reference": ("[",),
-    "short_image_ref": ("![",), "autolink": ("<",), "automail": ("<",),
+    "backtick": ("`",),
+    "escape": ("\\",),
+    "reference": ("[",),
+    "link": ("[",),
+    "image_link": ("![",),
+    "image_reference": ("![",),
+    "short_reference": ("[",),
+    "short_image_ref": ("![",),
+    "autolink": ("<",),
+    "automail": ("<",),
     "linebreak": ("  \n", "\t"),  # a tab is expanded to spaces before inline patterns run
-    "entity": ("&",), "not_strong": ("*", "_"), "em_strong": ("*",), "em_strong2": ("_",),
+    "entity": ("&",),
+    "not_strong": ("*", "_"),
+    "em_strong": ("*",),
+    "em_strong2": ("_",),
 }
 _ENGINES: dict = {}  # (extensions, patterns left out) -> engine; a handful per process
 
 
 def _engine_for(text: str) -> markdown.Markdown:
-    unused = frozenset(name for name, triggers in INLINE_TRIGGERS.items()
-                       if not any(trigger in text for trigger in triggers))
+    unused = frozenset(
+        name for name, triggers in INLINE_TRIGGERS.items() if not any(trigger in text for trigger in triggers)
+    )
     key = (tuple(EXTENSIONS), unused)
     engine = _ENGINES.get(key)
     if engine is None:
@@ -78,8 +120,14 @@ def _engine_for(text: str) -> markdown.Markdown:
 
 def _options() -> str:
     """Everything besides the text and our code that shapes the HTML: part of every cache key."""
-    return repr((EXTENSIONS, sorted(ALLOWED_TAGS), sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items()),
-                 sorted(URL_SCHEMES)))
+    return repr(
+        (
+            EXTENSIONS,
+            sorted(ALLOWED_TAGS),
+            sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items()),
+            sorted(URL_SCHEMES),
+        )
+    )
 
 
 class Markdown:
@@ -125,8 +173,7 @@ def _convert(text: str) -> str:
     engine = _engine_for(text)
     engine.reset()
     html = _demote_h1(engine.convert(text))
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                     url_schemes=URL_SCHEMES, link_rel=None)
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=None)
 
 
 def _demote_h1(html: str) -> str:

@@ -9,22 +9,26 @@ tenth of the scanning distance (and 2 cm), and must fit on the paper chosen.
 from __future__ import annotations
 
 from campaign.errors import Problems
+from campaign.load.schema import Choice, Ident, ListOf, Record, Text
 from campaign.model.sections import BY_KEY
 from campaign.model.site import PaperSize, Poster, Site, StableLink
-from campaign.load.schema import Choice, Ident, ListOf, Record, Text
 from campaign.render.qr import QUIET_ZONE
 
-PAPERS = {name: PaperSize(name, w, h) for name, w, h in
-          (("A5", 148, 210), ("A4", 210, 297), ("A3", 297, 420))}
+PAPERS = {name: PaperSize(name, w, h) for name, w, h in (("A5", 148, 210), ("A4", 210, 297), ("A3", 297, 420))}
 PLACEMENTS = {"桌牌": 0.5, "电梯门": 1.0, "宣传栏": 1.5, "走廊墙面": 2.0}
 MARGIN_MM = 12
 MIN_QR_MM = 20
 LINK = Record({"id": Ident(), "target": Text()})
-POSTER = Record({
-    "id": Ident(), "headline": Text(max_length=40), "text": Text(max_length=200),
-    "link": Ident(), "paper": Choice({name: name for name in PAPERS}),
-    "placement": Choice({name: name for name in PLACEMENTS}),
-})
+POSTER = Record(
+    {
+        "id": Ident(),
+        "headline": Text(max_length=40),
+        "text": Text(max_length=200),
+        "link": Ident(),
+        "paper": Choice({name: name for name in PAPERS}),
+        "placement": Choice({name: name for name in PLACEMENTS}),
+    }
+)
 POSTERS = Record({"links": ListOf(LINK), "posters": ListOf(POSTER, required=False)})
 
 
@@ -34,8 +38,11 @@ def resolve(doc: dict, site: Site, problems: Problems, qr) -> tuple[tuple[Stable
     first_line: dict[str, int] = {}
     for record in doc["links"]:
         if record["id"] in links:
-            problems.add(record["_file"], record["_line"], f"短地址 id「{record['id']}」重复了"
-                         f"（第 {first_line[record['id']]} 行已用过）；每个短地址只能声明一次")
+            problems.add(
+                record["_file"],
+                record["_line"],
+                f"短地址 id「{record['id']}」重复了（第 {first_line[record['id']]} 行已用过）；每个短地址只能声明一次",
+            )
             continue
         link = _link(record, site, problems)
         if link is not None:
@@ -52,8 +59,11 @@ def resolve(doc: dict, site: Site, problems: Problems, qr) -> tuple[tuple[Stable
         link = links.get(record["link"])
         if link is None:
             known = "、".join(links) or "（无）"
-            problems.add(*where, f"海报「{record['headline']}」的 link 写的是「{record['link']}」，"
-                         f"但 links 里没有这个短地址；已有的：{known}")
+            problems.add(
+                *where,
+                f"海报「{record['headline']}」的 link 写的是「{record['link']}」，"
+                f"但 links 里没有这个短地址；已有的：{known}",
+            )
             continue
         poster = _poster(record, link)
         modules = len(qr.matrix(site.config.base_url + link.path, site.config.qr.poster_error_correction))
@@ -65,18 +75,31 @@ def resolve(doc: dict, site: Site, problems: Problems, qr) -> tuple[tuple[Stable
 def _link(record: dict, site: Site, problems: Problems) -> StableLink | None:
     kind, _, ref = record["target"].partition(":")
     kind, ref = kind.strip(), ref.strip()
-    announced = {a.id: a for a in site.livestreams} if kind == "livestream" else \
-        {a.id: a for a in site.downloads} if kind == "download" else None
+    announced = (
+        {a.id: a for a in site.livestreams}
+        if kind == "livestream"
+        else {a.id: a for a in site.downloads}
+        if kind == "download"
+        else None
+    )
     if announced is not None:
         item = announced.get(ref)
         if item is None:
-            problems.add(record["_file"], record["_line"], f"target「{record['target']}」指向的 id"
-                         f"「{ref}」在 content/livestreams.yaml 里不存在；已有的：{'、'.join(announced)}")
+            problems.add(
+                record["_file"],
+                record["_line"],
+                f"target「{record['target']}」指向的 id"
+                f"「{ref}」在 content/livestreams.yaml 里不存在；已有的：{'、'.join(announced)}",
+            )
             return None
         return StableLink(record["id"], item.title, item.url, None, None if item.is_known else item)
     if kind == "page" and ref == "news" and site.news_hidden:
-        problems.add(record["_file"], record["_line"], "target「page:news」指向的“活动动态”栏目现在是空的，"
-                     "并按 config.yaml 的 hide_empty_sections 不在网站上出现；请先添加活动动态，或换一个目标")
+        problems.add(
+            record["_file"],
+            record["_line"],
+            "target「page:news」指向的“活动动态”栏目现在是空的，"
+            "并按 config.yaml 的 hide_empty_sections 不在网站上出现；请先添加活动动态，或换一个目标",
+        )
         return None
     if kind == "page" and ref in BY_KEY:
         return StableLink(record["id"], BY_KEY[ref].title, None, BY_KEY[ref].url, None)
@@ -84,16 +107,26 @@ def _link(record: dict, site: Site, problems: Problems) -> StableLink | None:
         event = next(e for e in site.events if e.id == ref)
         return StableLink(record["id"], event.title, None, f"events/{ref}/", None)
     pages = "、".join(f"page:{name}" for name in BY_KEY)
-    problems.add(record["_file"], record["_line"], f"target「{record['target']}」看不懂；应写成 "
-                 f"livestream:直播id、download:下载id、event:日程id，或 {pages} 之一")
+    problems.add(
+        record["_file"],
+        record["_line"],
+        f"target「{record['target']}」看不懂；应写成 livestream:直播id、download:下载id、event:日程id，或 {pages} 之一",
+    )
     return None
 
 
 def _poster(record: dict, link: StableLink) -> Poster:
     distance = PLACEMENTS[record["placement"]]
-    return Poster(id=record["id"], headline=record["headline"], text=record["text"], link=link,
-                  paper=PAPERS[record["paper"]], placement=record["placement"],
-                  distance_m=distance, qr_mm=max(MIN_QR_MM, distance * 1000 / 10))
+    return Poster(
+        id=record["id"],
+        headline=record["headline"],
+        text=record["text"],
+        link=link,
+        paper=PAPERS[record["paper"]],
+        placement=record["placement"],
+        distance_m=distance,
+        qr_mm=max(MIN_QR_MM, distance * 1000 / 10),
+    )
 
 
 def printed_width_mm(poster: Poster, modules: int) -> float:
@@ -106,14 +139,19 @@ def _check_fits(poster: Poster, modules: int, where: tuple, problems: Problems) 
     room_w = poster.paper.width_mm - 2 * MARGIN_MM
     room_h = (poster.paper.height_mm - 2 * MARGIN_MM) * 0.62
     if needed > min(room_w, room_h):
-        bigger = [p.name for p in PAPERS.values()
-                  if needed <= min(p.width_mm - 2 * MARGIN_MM, (p.height_mm - 2 * MARGIN_MM) * 0.62)]
+        bigger = [
+            p.name
+            for p in PAPERS.values()
+            if needed <= min(p.width_mm - 2 * MARGIN_MM, (p.height_mm - 2 * MARGIN_MM) * 0.62)
+        ]
         hint = f"请改用 {bigger[0]} 纸" if bigger else "请换一个扫码距离更近的位置"
-        problems.add(*where, f"海报「{poster.headline}」贴在{poster.placement}，"
-                     f"人们约在 {poster.distance_m:g} 米外扫码，二维码至少要 {poster.qr_mm:g} 毫米见方，"
-                     f"{poster.paper.name} 纸放不下；{hint}")
+        problems.add(
+            *where,
+            f"海报「{poster.headline}」贴在{poster.placement}，"
+            f"人们约在 {poster.distance_m:g} 米外扫码，二维码至少要 {poster.qr_mm:g} 毫米见方，"
+            f"{poster.paper.name} 纸放不下；{hint}",
+        )
 
 
 def pending_links(links: tuple[StableLink, ...]) -> list[StableLink]:
     return [link for link in links if link.pending is not None]
-

@@ -92,8 +92,9 @@ class Url(Field):
 
     def parse(self, text: str) -> str:
         if len(text) > self.max_length:
-            raise Invalid(f"网址太长（{len(text)} 个字符），最多 {self.max_length} 个字符；"
-                          "请确认复制完整且没有多余内容")
+            raise Invalid(
+                f"网址太长（{len(text)} 个字符），最多 {self.max_length} 个字符；请确认复制完整且没有多余内容"
+            )
         try:
             parts = urlsplit(text)
             parts.port  # noqa: B018 - raises ValueError for a malformed port
@@ -186,10 +187,12 @@ class Record(Field):
         if not node.is_mapping:
             if isinstance(node.value, str) and "：" in node.value:
                 key = node.value.split("：", 1)[0].strip()
-                problems.add(node.file, node.value_line or node.line,
-                             f"「{key}」后面的冒号是中文全角「：」，请改为英文半角冒号「:」，冒号后再加一个空格")
-                return {"_line": node.line, "_file": node.file} | {
-                    k: f.default for k, f in self.fields.items()}
+                problems.add(
+                    node.file,
+                    node.value_line or node.line,
+                    f"「{key}」后面的冒号是中文全角「：」，请改为英文半角冒号「:」，冒号后再加一个空格",
+                )
+                return {"_line": node.line, "_file": node.file} | {k: f.default for k, f in self.fields.items()}
             raise Invalid(f"应是{self.expected}，请检查缩进和冒号")
         result: dict[str, Any] = {"_line": node.line, "_file": node.file}
         for key, child in node.value.items():
@@ -224,5 +227,4 @@ def read_document(node: Node, record: Record, problems: Problems) -> dict:
         return record.read(node, problems)
     except Invalid as exc:
         problems.add(node.file, node.line, f"整个文件{exc}")
-        return {key: field.default for key, field in record.fields.items()} | {
-            "_line": node.line, "_file": node.file}
+        return {key: field.default for key, field in record.fields.items()} | {"_line": node.line, "_file": node.file}

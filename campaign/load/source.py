@@ -33,8 +33,10 @@ def _encoding_message(data: bytes) -> str:
         data.decode("gb18030")
     except UnicodeDecodeError:
         return "文件不是 UTF-8 编码，无法读取；请用记事本打开，「另存为」时把「编码」选为 UTF-8"
-    return ("文件是按 GBK（记事本里叫 ANSI）编码保存的，不是 UTF-8；"
-            "请用记事本打开，「另存为」时把「编码」选为 UTF-8 后再保存")
+    return (
+        "文件是按 GBK（记事本里叫 ANSI）编码保存的，不是 UTF-8；"
+        "请用记事本打开，「另存为」时把「编码」选为 UTF-8 后再保存"
+    )
 
 
 def read_text(path: Path, root: Path) -> tuple[str, str]:

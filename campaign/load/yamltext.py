@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Union
 
 import yaml
 
@@ -26,7 +25,7 @@ LEADING_TAB = re.compile(r"^ *\t")
 class Node:
     """A YAML value and the line (1-based) of the key or item that holds it."""
 
-    value: Union[str, None, dict, list]
+    value: str | None | dict | list
     line: int
     file: str
     key_lines: dict = field(default_factory=dict, compare=False)
@@ -76,8 +75,11 @@ def _check_typing_slips(text: str, file: str, first_line: int) -> None:
             problems.add(file, number, "行首用了 Tab 键缩进；YAML 只能用空格缩进，请把 Tab 换成空格")
         match = FULLWIDTH_KEY.match(line)
         if match:
-            problems.add(file, number, f"「{match.group(1)}」后面的冒号是中文全角「：」，"
-                         "请改为英文半角冒号「:」，冒号后再加一个空格")
+            problems.add(
+                file,
+                number,
+                f"「{match.group(1)}」后面的冒号是中文全角「：」，请改为英文半角冒号「:」，冒号后再加一个空格",
+            )
     problems.raise_if_any()
 
 
@@ -85,7 +87,7 @@ def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
     problem = (exc.problem or "").strip()
     hints = {
         "mapping values are not allowed": "这一行的冒号位置不对：每行只能有一个「键: 值」，"
-                                          "值里如有英文冒号，请把整个值用英文引号括起来",
+        "值里如有英文冒号，请把整个值用英文引号括起来",
         "could not find expected ':'": "这一行缺少英文冒号「:」，应写成「键: 值」",
         "found duplicate anchor": "重复使用了 & 标记",
         "found character '\\t'": "用了 Tab 键；YAML 只能用空格",
@@ -112,8 +114,7 @@ def _convert(node: yaml.Node, file: str, offset: int, problems: Problems, seen: 
             return Node(None, line, file)
         return Node(value, line, file)
     if isinstance(node, yaml.SequenceNode):
-        return Node([_convert(item, file, offset, problems, seen) for item in node.value],
-                    line, file)
+        return Node([_convert(item, file, offset, problems, seen) for item in node.value], line, file)
     mapping: dict[str, Node] = {}
     key_lines: dict[str, int] = {}
     for key_node, value_node in node.value:
@@ -123,8 +124,11 @@ def _convert(node: yaml.Node, file: str, offset: int, problems: Problems, seen: 
             continue
         key = key_node.value
         if key in mapping:
-            problems.add(file, key_line, f"「{key}」重复出现（第 {key_lines[key]} 行已经写过）；"
-                         "同一处只能写一次，请删去多余的一个")
+            problems.add(
+                file,
+                key_line,
+                f"「{key}」重复出现（第 {key_lines[key]} 行已经写过）；同一处只能写一次，请删去多余的一个",
+            )
             continue
         child = _convert(value_node, file, offset, problems, seen)
         mapping[key] = Node(child.value, key_line, file, child.key_lines, child.line)

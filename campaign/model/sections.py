@@ -8,8 +8,8 @@ watches. Adding a section is one row here plus its template.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -32,17 +32,44 @@ def _visible_text(html: str) -> str:
 
 SECTIONS = (
     Section("home", "首页", "网站首页", "", "index.html", "content/campaign.yaml"),
-    Section("schedule", "活动日程", "活动日程", "schedule/", "schedule.html", "content/schedule.yaml",
-            lambda site: site.events),
-    Section("livestreams", "直播收看", "直播收看与资料下载", "livestreams/", "livestreams.html",
-            "content/livestreams.yaml", lambda site: site.livestreams + site.downloads),
-    Section("pledges", "低碳日倡议", "低碳日倡议", "pledges/", "pledges.html", "content/pledges.yaml",
-            lambda site: site.pledge_day.pledges),
+    Section(
+        "schedule",
+        "活动日程",
+        "活动日程",
+        "schedule/",
+        "schedule.html",
+        "content/schedule.yaml",
+        lambda site: site.events,
+    ),
+    Section(
+        "livestreams",
+        "直播收看",
+        "直播收看与资料下载",
+        "livestreams/",
+        "livestreams.html",
+        "content/livestreams.yaml",
+        lambda site: site.livestreams + site.downloads,
+    ),
+    Section(
+        "pledges",
+        "低碳日倡议",
+        "低碳日倡议",
+        "pledges/",
+        "pledges.html",
+        "content/pledges.yaml",
+        lambda site: site.pledge_day.pledges,
+    ),
     Section("quiz", "知识竞赛", "节能知识竞赛", "quiz/", "quiz.html", "content/quiz.yaml"),
-    Section("news", "活动动态", "活动动态", "news/", "news_list.html", "content/news/",
-            lambda site: site.news),
-    Section("notice", "活动通知", "活动通知", "notice/", "notice.html", "content/notice.md",
-            lambda site: _visible_text(site.notice.body_html)),
+    Section("news", "活动动态", "活动动态", "news/", "news_list.html", "content/news/", lambda site: site.news),
+    Section(
+        "notice",
+        "活动通知",
+        "活动通知",
+        "notice/",
+        "notice.html",
+        "content/notice.md",
+        lambda site: _visible_text(site.notice.body_html),
+    ),
     Section("contact", "联系报送", "联系与报送", "contact/", "contact.html", "content/contact.md"),
 )
 BY_KEY = {section.key: section for section in SECTIONS}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Optional
 
 PLACEHOLDER_PREFIX = "待填写"
 
@@ -82,7 +81,7 @@ class Announced:
     kind: str  # "livestream" or "download"
     title: str
     platform: str
-    url: Optional[str]
+    url: str | None
     announce_on: dt.date
     announce_where: str
     note: str
@@ -99,13 +98,13 @@ class Event:
     kind: str  # key of EVENT_KINDS
     kind_label: str
     date: dt.date
-    end_date: Optional[dt.date]
-    start: Optional[dt.time]
-    end: Optional[dt.time]
+    end_date: dt.date | None
+    start: dt.time | None
+    end: dt.time | None
     time_note: str
     place: str
     hosts: tuple[str, ...]
-    livestream: Optional[Announced]
+    livestream: Announced | None
     summary: str
     body_html: str
 
@@ -134,7 +133,7 @@ class Quiz:
     title: str
     organiser: str
     period: str
-    url: Optional[str]
+    url: str | None
     how: str
     prize: str
     body_html: str
@@ -152,7 +151,7 @@ class Notice:
     written: dt.date
     published: dt.date
     addressed_to: str
-    source_url: Optional[str]
+    source_url: str | None
     body_html: str
 
 
@@ -187,9 +186,9 @@ class StableLink:
 
     id: str
     label: str  # what is there, in words
-    url: Optional[str]  # an outside http(s) address, None until announced or for our own pages
-    page: Optional[str]  # or a page of our own site, as a path under the base URL
-    pending: Optional[Announced]  # the announcement still awaited, if any
+    url: str | None  # an outside http(s) address, None until announced or for our own pages
+    page: str | None  # or a page of our own site, as a path under the base URL
+    pending: Announced | None  # the announcement still awaited, if any
 
     @property
     def path(self) -> str:
@@ -230,7 +229,7 @@ class Site:
     placeholders: tuple[Placeholder, ...]
     links: tuple[StableLink, ...] = ()
     posters: tuple[Poster, ...] = ()
-    as_of: Optional[dt.datetime] = None  # the moment statuses are shown for (Beijing time)
+    as_of: dt.datetime | None = None  # the moment statuses are shown for (Beijing time)
 
     @property
     def news_hidden(self) -> bool:

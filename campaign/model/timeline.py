@@ -13,8 +13,12 @@ import datetime as dt
 from campaign.model.site import Event
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
-PART_OF_DAY = {"上午": (dt.time(8), dt.time(12)), "中午": (dt.time(11), dt.time(14)),
-               "下午": (dt.time(14), dt.time(18)), "晚上": (dt.time(19), dt.time(22))}
+PART_OF_DAY = {
+    "上午": (dt.time(8), dt.time(12)),
+    "中午": (dt.time(11), dt.time(14)),
+    "下午": (dt.time(14), dt.time(18)),
+    "晚上": (dt.time(19), dt.time(22)),
+}
 STATUS_LABELS = {"upcoming": "未开始", "today": "今天", "live": "正在进行", "ended": "已结束"}
 
 
@@ -28,8 +32,7 @@ def window(event: Event) -> tuple[dt.datetime, dt.datetime, bool]:
         return start, end, False
     if event.time_note in PART_OF_DAY and last == first:
         begin, finish = PART_OF_DAY[event.time_note]
-        return (dt.datetime.combine(first, begin, BEIJING),
-                dt.datetime.combine(first, finish, BEIJING), False)
+        return (dt.datetime.combine(first, begin, BEIJING), dt.datetime.combine(first, finish, BEIJING), False)
     return dt.datetime.combine(first, dt.time(0), BEIJING), midnight_after, True
 
 
@@ -48,8 +51,9 @@ def status(event: Event, now: dt.datetime) -> str:
 def parse_moment(text: str) -> dt.datetime:
     """An --as-of value: a date (start of that day) or a date and time, in Beijing time."""
     text = text.strip().replace(" ", "T")
-    moment = dt.datetime.fromisoformat(text) if "T" in text else \
-        dt.datetime.combine(dt.date.fromisoformat(text), dt.time(0))
+    moment = (
+        dt.datetime.fromisoformat(text) if "T" in text else dt.datetime.combine(dt.date.fromisoformat(text), dt.time(0))
+    )
     return moment.replace(tzinfo=BEIJING) if moment.tzinfo is None else moment.astimezone(BEIJING)
 
 

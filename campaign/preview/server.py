@@ -1,80 +1,226 @@
 """`build.py serve`: the site at its production sub-path on 127.0.0.1, rebuilt on every save.
 
-livereload supplies the browser side (a WebSocket and livereload.js); the rest is ours:
-serving only `output/` (no `..`, no symlink out of it), showing a build error in the page
-instead of a stale site, and reloading on every save (livereload ignores a change that comes
-within 3 s of the last reload, and a clerk fixing a typo saves twice in a row).
+The preview serves the last good site from memory (`Preview.files`) and never reads or writes
+`output/`: that folder is what `build` made for publishing, and must not get the preview's
+127.0.0.1 addresses. A request path is only ever looked up in that dict, so `..`, encoded
+traversal or a file someone put in `output/` can never reach the disk.
+
+livereload supplies the browser side (a WebSocket and livereload.js, injected into every HTML
+page). Saves are heard by `watch.SourceWatch` (watchfiles) in background threads, handed to
+the tornado IOLoop, rebuilt there, and the browsers told to reload through livereload's
+`LiveReloadHandler.reload_waiters`, the call behind its own /forcereload. livereload's polling
+watcher (`Server.watch`, `LiveReloadHandler.start_tasks`) is not used: it stats every file
+every 800 ms and drops a reload that comes within 3 s of the previous one, and a clerk fixing a
+typo saves twice in a row.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import html
 import logging
-import os
-
+import mimetypes
+import sys
 import warnings
 from pathlib import Path
+from urllib.parse import unquote
+
+from livereload import Server
+from livereload.handlers import LiveReloadHandler
+from livereload.watcher import Watcher
+from tornado import ioloop, web
 
 from campaign.preview.session import Outcome, Preview
-from campaign.preview.watch import open_watch
+from campaign.preview.watch import SourceWatch
 
-WATCHED = ("config.yaml", "content", "templates")
-POLL_MS = 100  # without inotify
-SAFETY_POLL_MS = 2000  # with inotify: only for what it cannot see (e.g. network drives)
-SETTLE_S = 0.02
+WSAEADDRINUSE = 10048  # the port is in use, as Windows says it
+ASSETS_CACHE = "max-age=31536000, immutable"  # hashed names: a changed asset gets a new name
+TYPES = {  # the site's text types with their charset; anything else as `mimetypes` says
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".webmanifest": "application/manifest+json; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".ics": "text/calendar; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".woff2": "font/woff2",
+}
 
 
 def run(root: Path, out: Path, host: str, port: int, say=print) -> int:
+    """Serve until Ctrl+C (exit 0); 2 when the port is in use. `out` is not used: see above."""
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    from livereload import Server
-    from livereload.handlers import LiveReloadHandler
-    from tornado import ioloop, web
-
     for name in ("livereload", "tornado.access", "tornado.application", "tornado.general"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
-    LiveReloadHandler.DEFAULT_RELOAD_TIME = 0  # every save reloads, however soon after the last
 
-    base_path = _base_path(root)
-    site_url = f"http://{_url_host(host)}:{port}{base_path}"
-    preview = Preview(root, out, site_url)
-    first = preview.rebuild()
-    if first.error is not None:
-        _report(say, first)  # serve anyway: the page shows the error until it is fixed
-    watcher = _Watcher(root, preview, say)
-    handler = _site_handler(web, preview, out)
-
-    class _Server(Server):
-        def get_web_handlers(self, script):
-            return [(r"/", web.RedirectHandler, {"url": base_path}),
-                    (rf"{base_path}(.*)", handler, {"path": str(out)}),
-                    (r"/(.*)", handler, {"path": None})]
-
-    server = _Server(watcher=watcher)
+    watch = None
     try:
-        server.application(port, host, live_css=False)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            say(f"端口 {port} 已被占用：可能已经开着一个预览。请先关闭它，或换一个端口，如 --port {port + 1}")
-            return 2
-        raise
-    say(f"预览地址：{site_url}（按 Ctrl+C 停止）")
-    LiveReloadHandler.start_tasks()
-    loop = ioloop.IOLoop.current()
-    try:
+        origin = f"http://{_url_host(host)}:{port}"
+        preview = Preview(root, origin)
+        server = PreviewServer(preview)
+        try:
+            server.application(port, host, live_css=False)
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, WSAEADDRINUSE):
+                say(f"端口 {port} 已被占用：可能已经开着一个预览。请先关闭它，或换一个端口，如 --port {port + 1}")
+                return 2
+            raise
+        loop = ioloop.IOLoop.current()
+        rebuilds = Rebuilds(preview, say, loop, on_base_path=server.seen_base)
+        watch = SourceWatch(root, rebuilds.heard, loop.add_callback)
+        watch.start()  # before the first build, so a save made during it is not missed
+        first = preview.rebuild()
+        server.seen_base(preview.base_path)
+        say(f"预览地址：{origin}{preview.base_path}（按 Ctrl+C 停止）")
+        if first.error is not None:
+            _report(say, first)  # serve anyway: the page shows the error until it is fixed
+        if sys.platform == "win32":
+            # Windows' select() does not return for Ctrl+C, so the loop would only notice it
+            # at the next request; a tick twice a second lets Python raise KeyboardInterrupt.
+            ioloop.PeriodicCallback(lambda: None, 500).start()
         loop.start()
     except KeyboardInterrupt:
-        say("已停止预览。")
+        pass
+    finally:
+        if watch is not None:
+            # Ctrl+C pressed twice: they are daemon threads, the process may end now
+            with contextlib.suppress(KeyboardInterrupt):
+                watch.stop()  # the watching threads notice within 50 ms
+    say("已停止预览。")
     return 0
 
 
-def _base_path(root: Path) -> str:
-    from campaign.pipeline import load
-    from campaign.errors import ContentError
-    try:
-        return load(root).config.base_path
-    except ContentError:
-        return "/"  # the page will show the error; the path is right once config.yaml loads
+class Rebuilds:
+    """Rebuilds once per batch of saves, in the IOLoop, and has the browsers reload."""
+
+    def __init__(self, preview: Preview, say, loop, on_base_path=None, reload=None):
+        self.preview, self.say, self.loop = preview, say, loop
+        self.on_base_path = on_base_path  # told the site's sub-path after each rebuild shown
+        self.reload = reload or LiveReloadHandler.reload_waiters
+        self.scheduled = False
+
+    def heard(self, changes) -> None:
+        """A batch of saves (in the IOLoop): batches queued before the rebuild share it."""
+        if not self.scheduled:
+            self.scheduled = True
+            self.loop.add_callback(self.rebuild)
+
+    def rebuild(self) -> None:
+        self.scheduled = False
+        before = self.preview.error
+        outcome = self.preview.rebuild()
+        if outcome.error is None and before is None and not outcome.written:
+            return  # an editor's second write of the same save: nothing to show
+        if outcome.error is not None and before is not None and outcome.error.problems == before.problems:
+            return  # the same mistake, already on screen and in the terminal
+        if self.on_base_path is not None:
+            self.on_base_path(self.preview.base_path)
+        _report(self.say, outcome)
+        self.reload("*")
+
+
+class PreviewServer(Server):
+    """livereload's server with the site, from memory, as its only web handler."""
+
+    def __init__(self, preview: Preview):
+        # livereload's own watcher is never started (see the module's docstring)
+        super().__init__(watcher=Watcher())
+        self.preview = preview
+        self.old_bases: set[str] = set()
+        self.current_base = preview.base_path
+
+    def seen_base(self, base: str) -> None:
+        """After a config edit moved the site, pages open at the old sub-path follow it."""
+        if base != self.current_base and self.current_base != "/":
+            self.old_bases.add(self.current_base)
+        self.old_bases.discard(base)
+        self.current_base = base
+
+    def get_web_handlers(self, script):
+        return [(r".*", SiteHandler, {"server": self})]
+
+
+class SiteHandler(web.RequestHandler):
+    """Every request but livereload's own: `/` to the site, the site under its sub-path, 404 else."""
+
+    def initialize(self, server: PreviewServer):
+        self.server, self.preview = server, server.preview
+
+    def compute_etag(self):
+        return None  # pages are never cached; assets are cached by name
+
+    def head(self):
+        self.get()  # tornado sends the headers only
+
+    def get(self):
+        raw = self.request.path  # still percent-encoded
+        base = self.preview.base_path
+        if raw == "/" and base != "/" or raw + "/" == base:
+            return self._redirect(base)
+        if not raw.startswith(base):
+            old = next(
+                (
+                    b
+                    for b in sorted(self.server.old_bases, key=len, reverse=True)
+                    if raw.startswith(b) or raw + "/" == b
+                ),
+                None,
+            )
+            if old is not None:
+                return self._redirect(base + raw[len(old) :])
+            raise web.HTTPError(404)
+        try:
+            path = unquote(raw[len(base) :], encoding="utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise web.HTTPError(404) from None
+        if not _safe(path):
+            raise web.HTTPError(403)
+        if self.preview.error is not None and _is_page(path):
+            self.set_status(500)
+            return self._send("index.html", error_page(self.preview.error).encode("utf-8"))
+        files = self.preview.files
+        name = path + "index.html" if path == "" or path.endswith("/") else path
+        data = files.get(name)
+        if data is None:
+            if files.get(path + "/index.html") is not None:  # a folder without its slash
+                return self._redirect(raw + "/")
+            raise web.HTTPError(404)
+        self._send(name, data)
+
+    def _send(self, name: str, data: bytes) -> None:
+        self.set_header("Content-Type", _content_type(name))
+        self.set_header("Cache-Control", ASSETS_CACHE if name.startswith("assets/") else "no-store")
+        self.finish(data)
+
+    def _redirect(self, url: str) -> None:
+        self.set_header("Cache-Control", "no-store")  # the sub-path can change with config.yaml
+        self.redirect(url)
+
+    def write_error(self, status_code, **kwargs):
+        page = self.preview.files.get("404.html") if status_code == 404 else None
+        if page is None:
+            page = (
+                f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+                f"<title>{status_code}</title></head><body><h1>{status_code}</h1></body></html>"
+            ).encode()
+        self._send("404.html", page)
+
+
+def _safe(path: str) -> bool:
+    """No `..` or `.` segment, no backslash (a Windows separator) and no NUL, once decoded."""
+    return not ("\\" in path or "\0" in path or any(part in (".", "..") for part in path.split("/")))
+
+
+def _is_page(path: str) -> bool:
+    return path == "" or path.endswith("/") or path.endswith(".html")
+
+
+def _content_type(name: str) -> str:
+    suffix = name[name.rfind(".") :].lower() if "." in name.rsplit("/", 1)[-1] else ""
+    return TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 def _url_host(host: str) -> str:
@@ -86,148 +232,23 @@ def _report(say, outcome: Outcome) -> None:
         say(f"构建失败：发现 {len(outcome.error.problems)} 处问题（浏览器里显示同样的内容）：")
         say(str(outcome.error))
     else:
-        say(f"已更新：重新生成 {len(outcome.rendered)} 个文件，写入 {len(outcome.written)} 个"
-            f"（用时 {outcome.seconds:.2f} 秒）")
-
-
-class _Watcher:
-    """Polls the content for saves and rebuilds once per save (stat only, so it stays cheap)."""
-
-    def __init__(self, root: Path, preview: Preview, say):
-        self.root, self.preview, self.say = root, preview, say
-        self.filepath = None
-        self._tasks = {"content": True}  # livereload only checks that something is watched
-        self._changes: list = []
-        self.heard = False  # inotify reported a save not yet rebuilt
-        self.stamps = self._scan()
-
-    def _restamp(self) -> None:
-        self.stamps = self._scan()
-
-    def _scan(self) -> dict:
-        stamps = {}
-        for name in WATCHED:
-            top = self.root / name
-            if top.is_file():
-                stat = top.stat()
-                stamps[name] = (stat.st_mtime_ns, stat.st_size)
-                continue
-            for folder, dirs, files in os.walk(top):
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-                for file in files:
-                    if not file.startswith(".") and not file.endswith("~"):
-                        path = os.path.join(folder, file)
-                        try:
-                            stat = os.stat(path)
-                        except OSError:
-                            continue
-                        stamps[path] = (stat.st_mtime_ns, stat.st_size)
-        return stamps
-
-    def start(self, callback) -> bool:
-        """Rebuild as soon as inotify reports a save; poll as well, slowly, as a safety net."""
-        from tornado import ioloop
-        loop = ioloop.IOLoop.current()
-        watch = open_watch(self.root, [self.root / "content", self.root / "templates"])
-        if watch is None:
-            ioloop.PeriodicCallback(callback, POLL_MS).start()
-            return True
-
-        def on_event(fd, events):
-            if watch.drain() and not self.heard:
-                self.heard = True
-                loop.call_later(SETTLE_S, callback)  # let the editor finish writing the file
-
-        loop.add_handler(watch.fileno(), on_event, ioloop.IOLoop.READ)
-        ioloop.PeriodicCallback(callback, SAFETY_POLL_MS).start()
-        return True
-
-    def watch(self, *args, **kwargs) -> None:
-        pass
-
-    def examine(self):
-        """A save inotify reported rebuilds at once; otherwise compare every file's stamp."""
-        if self.heard:
-            self.heard = False
-            from tornado import ioloop
-            # the stamps are brought up to date after the browser has its reload
-            ioloop.IOLoop.current().call_later(0.5, self._restamp)
-        else:
-            stamps = self._scan()
-            if stamps == self.stamps:
-                return None, None
-            self.stamps = stamps
-        before = self.preview.error
-        outcome = self.preview.rebuild()
-        if not outcome.written and (outcome.error or before) is None:
-            return None, None  # an editor's second write of the same save: nothing to show
-        if outcome.error is not None and before is not None and outcome.error.problems == before.problems:
-            return None, None  # the same mistake, already on screen and in the terminal
-        _report(self.say, outcome)
-        self.filepath = "*"
-        return "*", None
-
-
-def _site_handler(web, preview: Preview, out: Path):
-    class SiteHandler(web.StaticFileHandler):
-        """Static files from `output/` only, never cached, with the build error in their place."""
-
-        def initialize(self, path):
-            super().initialize(path=path or str(out), default_filename="index.html")
-            self.outside_base = path is None
-
-        async def get(self, path, include_body=True):
-            if self.outside_base:
-                raise web.HTTPError(404)
-            if preview.error is not None and _is_page(path):
-                self.set_status(500)
-                self.set_header("Content-Type", "text/html; charset=utf-8")
-                self.finish(error_page(preview.error))
-                return
-            await super().get(path, include_body)
-
-        def validate_absolute_path(self, root, absolute_path):
-            real_root = os.path.realpath(root)
-            real = os.path.realpath(absolute_path)
-            if real != real_root and not real.startswith(real_root + os.sep):
-                raise web.HTTPError(403)
-            return super().validate_absolute_path(root, absolute_path)
-
-        def should_return_304(self):
-            return False
-
-        def set_extra_headers(self, path):
-            # pages never stale; hashed assets change name when they change, so a reload
-            # after a save fetches only the page
-            immutable = path.startswith("assets/")
-            self.set_header("Cache-Control", "max-age=31536000, immutable" if immutable else "no-store")
-
-        def write_error(self, status_code, **kwargs):
-            page = out / "404.html"
-            if status_code == 404 and page.is_file():
-                self.set_header("Content-Type", "text/html; charset=utf-8")
-                self.finish(page.read_bytes())
-            else:
-                self.finish(f"<!DOCTYPE html><html lang=\"zh-CN\"><head><title>{status_code}</title>"
-                            f"</head><body><h1>{status_code}</h1></body></html>")
-
-    return SiteHandler
-
-
-def _is_page(path: str) -> bool:
-    return path == "" or path.endswith("/") or path.endswith(".html")
+        say(
+            f"已更新：重新生成 {len(outcome.rendered)} 个文件，{len(outcome.written)} 个文件有变化"
+            f"（用时 {outcome.seconds:.2f} 秒）"
+        )
 
 
 def error_page(error) -> str:
     """The build error, as the terminal shows it, in a page that reloads once it is fixed."""
-    items = "".join(f"<li><code>{html.escape(p.file)}{':' + str(p.line) if p.line else ''}</code> "
-                    f"{html.escape(p.message)}</li>" for p in error.problems)
-    return ("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            "<title>构建失败</title></head><body style=\"font: 18px/1.7 sans-serif; margin: 2rem;\">"
-            f"<h1>构建失败：发现 {len(error.problems)} 处问题</h1>"
-            "<p>请按提示修改文件并保存，本页会自动刷新。</p>"
-            f"<ol class=\"build-errors\">{items}</ol></body></html>")
-
-
-
+    items = "".join(
+        f"<li><code>{html.escape(p.file)}{':' + str(p.line) if p.line else ''}</code> {html.escape(p.message)}</li>"
+        for p in error.problems
+    )
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<title>构建失败</title></head><body style="font: 18px/1.7 sans-serif; margin: 2rem;">'
+        f"<h1>构建失败：发现 {len(error.problems)} 处问题</h1>"
+        "<p>请按提示修改文件并保存，本页会自动刷新。</p>"
+        f'<ol class="build-errors">{items}</ol></body></html>'
+    )

@@ -1,81 +1,233 @@
-"""Knowing at once that a file was saved: Linux inotify through ctypes, else nothing.
+"""Knowing at once that a source file was saved, on Linux, macOS and Windows alike (watchfiles).
 
-Polling thousands of files several times a second costs a core and still adds a poll
-interval to every reload; inotify tells the live preview the moment an editor closes a file.
-Where it is not available (macOS, Windows, no libc), `open_watch` returns None and the
-preview polls as before.
+watchfiles asks the operating system (inotify, FSEvents, ReadDirectoryChangesW) to report
+changes, so a clerk's save reaches the live preview within a few milliseconds, without stat-ing
+thousands of files several times a second.
+
+Only the site's sources count: `config.yaml`, `content/` and `templates/`. Not `output/`,
+`.cache/` or `reports/` (the build writes those), not hidden files, not editors' temporary
+files (`name~`, `#name#`, Office's `~$name`).
+
+Two watches run, each in a background thread, until `stop`:
+- the project folder itself, not recursively, for `config.yaml` (watching the file alone would
+  lose it the first time an editor saves by writing a new file and renaming it over the old
+  one) and for `content/` or `templates/` appearing, vanishing or being replaced;
+- `content/` and `templates/`, recursively, started again when either is replaced.
+
+Sources on a network drive are not reported by the operating system: with JNXCZ_POLL=1 (or
+when the system refuses to watch, e.g. too many folders) one thread compares every source's
+size, modification time (to the nanosecond) and file id every POLL_MS instead. That is not
+watchfiles' `force_polling`: its poller compares modification times in whole seconds only, so
+a second save within the same second (a clerk fixing a typo) would go unseen.
+
+Each batch of changes, a set of (watchfiles.Change, absolute path) pairs, goes to
+`hand_over(on_change, changes)`, which must pass it on to the thread that acts on it (for the
+preview, the tornado IOLoop's `add_callback`).
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
-import struct
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-IN_MODIFY, IN_CLOSE_WRITE, IN_MOVED_FROM, IN_MOVED_TO = 0x2, 0x8, 0x40, 0x80
-IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_NONBLOCK, IN_CLOEXEC = 0x100, 0x200, 0x400, 0o4000, 0o2000000
-MASK = IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF
-EVENT = struct.Struct("iIII")
+CONFIG = "config.yaml"
+FOLDERS = ("content", "templates")
+STEP_MS = 50  # a batch is handed over once no change has come for this long (an editor's writes)
+DEBOUNCE_MS = 1600  # ... or once changes have kept coming for this long
+POLL_MS = 100  # polling: how often the sources are compared
+STOP_S = 5.0  # how long `stop` waits for each thread (they notice the stop within STEP_MS)
 
 
-class Watch:
-    """An inotify descriptor on the content folders, and on the project folder for config.yaml."""
-
-    def __init__(self, libc, fd: int, root: Path):
-        self.libc, self.fd, self.root = libc, fd, root
-        self.folders: dict[int, Path] = {}
-
-    def add(self, folder: Path) -> None:
-        wd = self.libc.inotify_add_watch(self.fd, os.fsencode(folder), MASK)
-        if wd >= 0:
-            self.folders[wd] = folder
-
-    def fileno(self) -> int:
-        return self.fd
-
-    def drain(self) -> bool:
-        """Read every pending event; True when one concerns the site's sources."""
-        relevant = False
-        while True:
-            try:
-                data = os.read(self.fd, 65536)
-            except BlockingIOError:
-                return relevant
-            offset = 0
-            while offset + EVENT.size <= len(data):
-                wd, mask, _, length = EVENT.unpack_from(data, offset)
-                name = data[offset + EVENT.size: offset + EVENT.size + length].rstrip(b"\0").decode(
-                    "utf-8", "replace")
-                offset += EVENT.size + length
-                folder = self.folders.get(wd)
-                if folder is None or name.startswith("."):
-                    continue
-                if folder == self.root and name != "config.yaml":
-                    continue  # output/, .cache/ and staging folders live here too
-                relevant = True
-                if mask & IN_CREATE and (folder / name).is_dir():
-                    self.add(folder / name)
-
-    def close(self) -> None:
-        os.close(self.fd)
+def polling_wanted() -> bool:
+    """JNXCZ_POLL=1: the sources are on a drive the operating system cannot report changes on."""
+    return os.environ.get("JNXCZ_POLL", "").strip() not in ("", "0")
 
 
-def open_watch(root: Path, folders: list[Path]) -> Watch | None:
-    if os.environ.get("JNXCZ_POLL"):  # e.g. sources on a network drive, where inotify is blind
-        return None
+def relevant(root: Path, path: str, change=None) -> bool:
+    """True for a change to a site source: config.yaml, a file in content/ or templates/, or
+    either folder appearing or vanishing (`change` None: any change)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        fd = libc.inotify_init1(IN_NONBLOCK | IN_CLOEXEC)
-    except (OSError, AttributeError):
-        return None
-    if fd < 0:
-        return None
-    watch = Watch(libc, fd, root)
-    watch.add(root)
-    for top in folders:
-        for folder, dirs, _ in os.walk(top):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            watch.add(Path(folder))
-    return watch
+        relative = os.path.relpath(path, root)
+    except ValueError:  # another drive (Windows)
+        return False
+    parts = Path(relative).parts
+    if not parts or parts[0] == os.pardir:
+        return False
+    if len(parts) == 1:  # Windows reports a folder "modified" whenever a file in it is saved
+        return parts[0] == CONFIG or (parts[0] in FOLDERS and _added_or_deleted(change))
+    if parts[0] not in FOLDERS:
+        return False
+    return not any(_ignored(part) for part in parts[1:])
+
+
+def _ignored(name: str) -> bool:
+    """Hidden files and folders, editors' backups, auto-saves and lock files."""
+    return name.startswith((".", "~", "#")) or name.endswith("~")
+
+
+def _added_or_deleted(change) -> bool:
+    from watchfiles import Change
+
+    return change is None or change in (Change.added, Change.deleted)
+
+
+class _Either:
+    """A watchfiles `stop_event`: set when any of the events is."""
+
+    def __init__(self, *events: threading.Event):
+        self.events = events
+
+    def is_set(self) -> bool:
+        return any(event.is_set() for event in self.events)
+
+
+class SourceWatch:
+    """Watches a project's sources in background threads until `stop`.
+
+    `on_change` is never called from a watching thread: `hand_over(on_change, batch)` is.
+    """
+
+    def __init__(
+        self, root: Path, on_change: Callable[[set], None], hand_over: Callable[..., None], poll: bool | None = None
+    ):
+        self.root = Path(root).resolve()
+        self.on_change, self.hand_over = on_change, hand_over
+        self.poll = polling_wanted() if poll is None else poll
+        self.stopping = threading.Event()
+        self.replaced = threading.Event()  # content/ or templates/ appeared, vanished or was replaced
+        self.native_failed = threading.Event()  # the system would not watch: polling took over
+        self.threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        if self.poll:
+            self._thread(self._poll, "jnxcz-poll")
+        else:
+            self._thread(self._watch_project, "jnxcz-watch-project")
+            self._thread(self._watch_folders, "jnxcz-watch-folders")
+
+    def stop(self, timeout: float = STOP_S) -> bool:
+        """Stop watching; True when every watching thread has ended."""
+        self.stopping.set()
+        deadline = time.monotonic() + timeout
+        for thread in list(self.threads):
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(thread.is_alive() for thread in self.threads)
+
+    def _thread(self, target, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        with self._lock:
+            self.threads.append(thread)
+        thread.start()
+
+    def _give(self, changes: set) -> None:
+        try:
+            self.hand_over(self.on_change, changes)
+        except RuntimeError:  # the event loop is closed: the preview has stopped
+            self.stopping.set()
+
+    # -- the operating system reports changes (watchfiles)
+
+    def _watch_project(self) -> None:
+        while not (self.stopping.is_set() or self.native_failed.is_set()):
+            self._run([self.root], recursive=False, stop=_Either(self.stopping, self.native_failed))
+
+    def _watch_folders(self) -> None:
+        while not (self.stopping.is_set() or self.native_failed.is_set()):
+            self.replaced.clear()
+            folders = [self.root / name for name in FOLDERS if (self.root / name).is_dir()]
+            if folders:
+                self._run(folders, recursive=True, stop=_Either(self.stopping, self.native_failed, self.replaced))
+            else:  # nothing to watch yet: the project watch tells when a folder appears
+                _wait(_Either(self.replaced, self.stopping, self.native_failed))
+
+    def _run(self, paths: list[Path], recursive: bool, stop) -> None:
+        """One watch of `paths` until `stop` is set (or a watched folder vanishes)."""
+        import watchfiles
+
+        try:
+            for changes in watchfiles.watch(
+                *paths,
+                watch_filter=lambda change, path: relevant(self.root, path, change),
+                debounce=DEBOUNCE_MS,
+                step=STEP_MS,
+                stop_event=stop,
+                raise_interrupt=False,
+                force_polling=False,
+                recursive=recursive,
+                ignore_permission_denied=True,
+            ):
+                if any(
+                    Path(path).parent == self.root and Path(path).name in FOLDERS for _, path in changes
+                ):  # only appearing or vanishing ones get through
+                    self.replaced.set()
+                self._give(changes)
+        except FileNotFoundError:  # a folder vanished as the watch began; watch what is left
+            _wait(_Either(self.replaced, self.stopping), STEP_MS / 1000)
+        except OSError:  # the system refused (e.g. more folders than inotify allows): poll
+            with self._lock:
+                first = not self.native_failed.is_set()
+                self.native_failed.set()
+            if first:
+                self.poll = True
+                self._poll()
+
+    # -- polling: every source's size, modification time and file id
+
+    def _poll(self) -> None:
+        stamps = self._scan()
+        while not self.stopping.wait(POLL_MS / 1000):
+            now = self._scan()
+            if now == stamps:
+                continue
+            started = time.monotonic()  # let the editor finish writing, as watchfiles does
+            while time.monotonic() - started < DEBOUNCE_MS / 1000:
+                if self.stopping.wait(STEP_MS / 1000):
+                    return
+                later = self._scan()
+                if later == now:
+                    break
+                now = later
+            changes = _differences(stamps, now)
+            stamps = now
+            if changes:
+                self._give(changes)
+
+    def _scan(self) -> dict:
+        stamps = {}
+        config = self.root / CONFIG
+        _stamp(stamps, str(config))
+        for name in FOLDERS:
+            for folder, dirs, files in os.walk(self.root / name):
+                dirs[:] = [d for d in dirs if not _ignored(d)]
+                for file in files:
+                    if not _ignored(file):
+                        _stamp(stamps, os.path.join(folder, file))
+        return stamps
+
+
+def _stamp(stamps: dict, path: str) -> None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return
+    stamps[path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def _differences(before: dict, after: dict) -> set:
+    from watchfiles import Change
+
+    changes = {(Change.added, path) for path in after.keys() - before.keys()}
+    changes |= {(Change.deleted, path) for path in before.keys() - after.keys()}
+    changes |= {(Change.modified, path) for path in after.keys() & before.keys() if after[path] != before[path]}
+    return changes
+
+
+def _wait(event, most: float | None = None) -> None:
+    """Until `event` is set (anything with `is_set`), or `most` seconds have passed."""
+    started = time.monotonic()
+    while not event.is_set() and (most is None or time.monotonic() - started < most):
+        time.sleep(STEP_MS / 1000)

@@ -23,9 +23,15 @@ def week_file(site: Site) -> bytes:
 
 
 def _calendar(site: Site, events: list[Event], name: str) -> bytes:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//campaign-site//jnxcz 1.0//ZH",
-             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_text(name)}",
-             "X-WR-TIMEZONE:Asia/Shanghai"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//campaign-site//jnxcz 1.0//ZH",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_text(name)}",
+        "X-WR-TIMEZONE:Asia/Shanghai",
+    ]
     stamp = dt.datetime.combine(site.notice.published, dt.time(0), BEIJING)
     for event in events:
         lines += _event(site, event, stamp)
@@ -38,8 +44,7 @@ def _event(site: Site, event: Event, stamp: dt.datetime) -> list[str]:
     page = f"{site.config.base_url}events/{event.id}/"
     last = event.end_date or event.date
     if event.start is None:
-        timing = [f"DTSTART;VALUE=DATE:{event.date:%Y%m%d}",
-                  f"DTEND;VALUE=DATE:{last + dt.timedelta(days=1):%Y%m%d}"]
+        timing = [f"DTSTART;VALUE=DATE:{event.date:%Y%m%d}", f"DTEND;VALUE=DATE:{last + dt.timedelta(days=1):%Y%m%d}"]
     else:
         start = dt.datetime.combine(event.date, event.start, BEIJING)
         end = dt.datetime.combine(last, event.end, BEIJING) if event.end else start
@@ -50,9 +55,15 @@ def _event(site: Site, event: Event, stamp: dt.datetime) -> list[str]:
     if event.hosts:
         details.append("主办：" + "、".join(event.hosts))
     details.append(f"详情：{page}")
-    lines = ["BEGIN:VEVENT", f"UID:{event.id}@{host}", f"DTSTAMP:{_utc(stamp)}", *timing,
-             f"SUMMARY:{_text(event.title)}", f"DESCRIPTION:{_text(chr(10).join(details))}",
-             f"URL:{page}"]
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{event.id}@{host}",
+        f"DTSTAMP:{_utc(stamp)}",
+        *timing,
+        f"SUMMARY:{_text(event.title)}",
+        f"DESCRIPTION:{_text(chr(10).join(details))}",
+        f"URL:{page}",
+    ]
     if event.place:
         lines.append(f"LOCATION:{_text(event.place)}")
     lines += [f"CATEGORIES:{_text(event.kind_label)}", "TRANSP:TRANSPARENT", "END:VEVENT"]
@@ -60,12 +71,13 @@ def _event(site: Site, event: Event, stamp: dt.datetime) -> list[str]:
 
 
 def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _text(value: str) -> str:
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\n").replace("\n", "\\n"))
+    return (
+        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\n").replace("\n", "\\n")
+    )
 
 
 def _fold(line: str) -> str:

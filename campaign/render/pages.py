@@ -35,17 +35,37 @@ def plan_pages(site: Site, codes) -> list[PagePlan]:
     cfg = site.config
     published = site.notice.published
     timing = event_timing(site)
-    titles = {"home": cfg.title, "pledges": site.pledge_day.title, "quiz": site.quiz.title,
-              "contact": site.contact.title}
-    data = {"home": {"timing": timing, "now": _now_summary(site, timing)},
-            "schedule": {"days": _schedule_days(site), "spanning": [e for e in site.events if e.end_date],
-                         "timing": timing}}
-    pages = [PagePlan(s.url, s.template, titles.get(s.key, s.title), data.get(s.key, {}), s.url, published)
-             for s in SECTIONS if s.key != "news"]
+    titles = {
+        "home": cfg.title,
+        "pledges": site.pledge_day.title,
+        "quiz": site.quiz.title,
+        "contact": site.contact.title,
+    }
+    data = {
+        "home": {"timing": timing, "now": _now_summary(site, timing)},
+        "schedule": {
+            "days": _schedule_days(site),
+            "spanning": [e for e in site.events if e.end_date],
+            "timing": timing,
+        },
+    }
+    pages = [
+        PagePlan(s.url, s.template, titles.get(s.key, s.title), data.get(s.key, {}), s.url, published)
+        for s in SECTIONS
+        if s.key != "news"
+    ]
     schedule = BY_KEY["schedule"].url
     for event in site.events:
-        pages.append(PagePlan(f"events/{event.id}/", "event.html", event.title,
-                              {"event": event, "timing": timing}, schedule, published))
+        pages.append(
+            PagePlan(
+                f"events/{event.id}/",
+                "event.html",
+                event.title,
+                {"event": event, "timing": timing},
+                schedule,
+                published,
+            )
+        )
     pages.extend(_news_pages(site))
     pages.extend(_poster_pages(site, codes))
     pages.append(PagePlan("404.html", "404.html", "页面未找到", sitemap=False))
@@ -58,15 +78,24 @@ def _poster_pages(site: Site, codes) -> list[PagePlan]:
         target = redirect_target(site, link)
         if site.config.offline and link.page is not None:
             target = Linker(link.path, "", "", offline=True)(link.page)
-        pages.append(PagePlan(link.path, "go.html", link.label, {"link": link, "target": target}, "",
-                              site.notice.published, sitemap=False))
+        pages.append(
+            PagePlan(
+                link.path,
+                "go.html",
+                link.label,
+                {"link": link, "target": target},
+                "",
+                site.notice.published,
+                sitemap=False,
+            )
+        )
     if site.posters:
         posters = [poster_facts(site, poster, codes) for poster in site.posters]
-        pages.append(PagePlan("posters/", "posters.html", "宣传海报", {"posters": posters}, "",
-                              site.notice.published))
+        pages.append(PagePlan("posters/", "posters.html", "宣传海报", {"posters": posters}, "", site.notice.published))
         for facts in posters:
-            pages.append(PagePlan(facts["folder"], "poster.html", facts["poster"].headline,
-                                  facts, "", site.notice.published))
+            pages.append(
+                PagePlan(facts["folder"], "poster.html", facts["poster"].headline, facts, "", site.notice.published)
+            )
     return pages
 
 
@@ -76,9 +105,13 @@ def event_timing(site: Site) -> dict:
     for event in site.events:
         start, end, all_day = timeline.window(event)
         state = timeline.status(event, site.as_of) if site.as_of else "upcoming"
-        result[event.id] = {"status": state, "label": timeline.STATUS_LABELS[state],
-                            "start": start.isoformat(), "end": end.isoformat(),
-                            "all_day": "1" if all_day else "0"}
+        result[event.id] = {
+            "status": state,
+            "label": timeline.STATUS_LABELS[state],
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "all_day": "1" if all_day else "0",
+        }
     return result
 
 
@@ -90,17 +123,20 @@ def _now_summary(site: Site, timing: dict) -> dict:
     phase = "before" if today < first else "after" if today > last else "during"
     current = [e for e in site.events if timing[e.id]["status"] in ("live", "today")]
     upcoming = [e for e in site.events if timing[e.id]["status"] == "upcoming"][:3]
-    return {"phase": phase, "current": current, "next": upcoming,
-            "updated": site.as_of, "done": [e for e in site.events
-                                            if timing[e.id]["status"] == "ended"]}
+    return {
+        "phase": phase,
+        "current": current,
+        "next": upcoming,
+        "updated": site.as_of,
+        "done": [e for e in site.events if timing[e.id]["status"] == "ended"],
+    }
 
 
 def _schedule_days(site: Site) -> list[dict]:
     start = min(t.start for t in site.campaign.themes)
     end = max(t.end for t in site.campaign.themes)
     single = [e for e in site.events if not e.end_date]
-    days = sorted({start + dt.timedelta(n) for n in range((end - start).days + 1)}
-                  | {e.date for e in single})
+    days = sorted({start + dt.timedelta(n) for n in range((end - start).days + 1)} | {e.date for e in single})
     return [{"date": day, "events": [e for e in single if e.date == day]} for day in days]
 
 
@@ -114,14 +150,26 @@ def _news_pages(site: Site) -> list[PagePlan]:
     pages = []
     for number in range(1, count + 1):
         url = section.url if number == 1 else f"{section.url}page/{number}/"
-        chunk = items[(number - 1) * per_page: number * per_page]
-        pager = {"number": number, "count": count,
-                 "prev": None if number == 1 else (section.url if number == 2 else f"{section.url}page/{number - 1}/"),
-                 "next": None if number == count else f"{section.url}page/{number + 1}/"}
+        chunk = items[(number - 1) * per_page : number * per_page]
+        pager = {
+            "number": number,
+            "count": count,
+            "prev": None if number == 1 else (section.url if number == 2 else f"{section.url}page/{number - 1}/"),
+            "next": None if number == count else f"{section.url}page/{number + 1}/",
+        }
         title = section.title if number == 1 else f"{section.title}（第 {number} 页）"
-        pages.append(PagePlan(url, section.template, title, {"items": chunk, "pager": pager},
-                              section.url, chunk[0].date if chunk else None))
+        pages.append(
+            PagePlan(
+                url,
+                section.template,
+                title,
+                {"items": chunk, "pager": pager},
+                section.url,
+                chunk[0].date if chunk else None,
+            )
+        )
     for item in items:
-        pages.append(PagePlan(f"{section.url}{item.slug}/", "news_item.html", item.title,
-                              {"item": item}, section.url, item.date))
+        pages.append(
+            PagePlan(f"{section.url}{item.slug}/", "news_item.html", item.title, {"item": item}, section.url, item.date)
+        )
     return pages

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from campaign.render import qr
-from campaign.model.site import Poster, Site, StableLink
 from campaign.load.posters import printed_width_mm
+from campaign.model.site import Poster, Site, StableLink
+from campaign.render import qr
 
 PDF_NAME = "poster.pdf"
 
@@ -38,9 +38,15 @@ def poster_facts(site: Site, poster: Poster, codes) -> dict:
     width = printed_width_mm(poster, modules)
     folder = f"posters/{poster.id}/"
     return {
-        "poster": poster, "address": address, "short": short_address(site, poster.link),
-        "width_mm": width, "modules": modules - 2 * qr.QUIET_ZONE, "level": level,
-        "folder": folder, "svg_file": folder + "qr.svg", "png_file": folder + "qr-300dpi.png",
+        "poster": poster,
+        "address": address,
+        "short": short_address(site, poster.link),
+        "width_mm": width,
+        "modules": modules - 2 * qr.QUIET_ZONE,
+        "level": level,
+        "folder": folder,
+        "svg_file": folder + "qr.svg",
+        "png_file": folder + "qr-300dpi.png",
         "pdf_file": folder + PDF_NAME,
         "qr": Markup(codes.svg(address, f"二维码：扫码打开 {address}", level, width)),
     }

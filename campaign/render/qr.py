@@ -71,7 +71,7 @@ _BITS = bytes.maketrans(b"\x00\x01", b"01")
 
 
 def _text(row: tuple[bool, ...]) -> str:
-    """"0" and "1" for light and dark, done in C: drawing 4,000 codes is mostly this."""
+    """ "0" and "1" for light and dark, done in C: drawing 4,000 codes is mostly this."""
     return bytes(row).translate(_BITS).decode("ascii")
 
 
@@ -86,7 +86,7 @@ def _unpack(packed: bytes):
     if len(packed) != 2 + (size * size + 7) // 8:
         return None
     text = format(int.from_bytes(packed[2:], "big"), f"0{size * size}b")
-    return tuple(tuple(ch == "1" for ch in text[y * size:(y + 1) * size]) for y in range(size))
+    return tuple(tuple(ch == "1" for ch in text[y * size : (y + 1) * size]) for y in range(size))
 
 
 def svg_path(rows: tuple[tuple[bool, ...], ...]) -> str:

@@ -30,7 +30,7 @@ first one with the lowest penalty, as in `QRCode.best_mask_pattern`.
 from __future__ import annotations
 
 from bisect import bisect_left
-from functools import lru_cache
+from functools import cache
 from itertools import compress
 from operator import itemgetter
 
@@ -141,15 +141,14 @@ class _Layout:
         wv = ev & (ev >> n) & (ev >> n2) & (ev >> n3) & self.v5
         starts_h = wh & (~(eh << 1) | self.col0)
         starts_v = wv & (~(ev << n) | self.row0)
-        points = (wh.bit_count() + wv.bit_count()
-                  + 2 * (starts_h.bit_count() + starts_v.bit_count()))
+        points = wh.bit_count() + wv.bit_count() + 2 * (starts_h.bit_count() + starts_v.bit_count())
 
         # Rule 2: 3 per 2x2 block of one colour (overlapping blocks all count).
         points += 3 * (ev & (ev >> 1) & eh & self.block).bit_count()
 
         # Rule 3: 40 per 10111010000 or 00001011101 in a row or column (overlaps count).
         if self.h11:
-            d, l = m, ~m & self.full
+            d, l = m, ~m & self.full  # noqa: E741 - dark and light, as in the standard's rule
             common = (l >> 1) & (d >> 4) & (l >> 5) & (d >> 6) & (l >> 9)
             one = d & (d >> 2) & (d >> 3) & (l >> 7) & (l >> 8) & (l >> 10)
             two = l & (l >> 2) & (l >> 3) & (d >> 7) & (d >> 8) & (d >> 10)
@@ -166,7 +165,7 @@ class _Layout:
         return points
 
 
-@lru_cache(maxsize=None)
+@cache
 def _layout(version: int) -> _Layout:
     return _Layout(version)
 
@@ -185,7 +184,7 @@ def _dark_bits(modules: list[list]) -> int:
     return _bitset(n, ((r, c) for r in range(n) for c in range(n) if modules[r][c]))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _final_info(version: int, error_correction: int, mask: int) -> int:
     """Dark modules of the format and version information and the dark module, as a bitset.
 
@@ -237,7 +236,7 @@ def _data_buffer(version: int, chunks: list[util.QRData]) -> tuple[int, int]:
         length += 4 + count_bits
         if chunk.mode == util.MODE_NUMBER:
             for i in range(0, len(data), 3):
-                chars = data[i:i + 3]
+                chars = data[i : i + 3]
                 bits = util.NUMBER_LENGTH[len(chars)]
                 acc = acc << bits | (int(chars) & ((1 << bits) - 1))
                 length += bits
@@ -254,7 +253,7 @@ def _data_buffer(version: int, chunks: list[util.QRData]) -> tuple[int, int]:
     return acc, length
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rs_table(ec_count: int) -> tuple[int, ...]:
     """For each feedback byte f, f times qrcode's generator polynomial (without its leading 1)
     as an `ec_count`-byte big-endian int: one step of the RS division register."""
@@ -271,8 +270,7 @@ def _rs_table(ec_count: int) -> tuple[int, ...]:
     table = [0]
     for f in range(1, 256):
         lf = base.LOG_TABLE[f]
-        table.append(int.from_bytes(
-            bytes(0 if lg is None else exp[(lf + lg) % 255] for lg in logs), "big"))
+        table.append(int.from_bytes(bytes(0 if lg is None else exp[(lf + lg) % 255] for lg in logs), "big"))
     return tuple(table)
 
 
@@ -304,14 +302,14 @@ def _codewords(data: str, error_correction: int) -> tuple[int, bytes]:
     shift = terminator + (-(length + terminator) % 8)
     length += shift
     filled = (acc << shift).to_bytes(length // 8, "big")
-    filled += (b"\xec\x11" * bit_limit)[:(bit_limit - length) // 8]
+    filled += (b"\xec\x11" * bit_limit)[: (bit_limit - length) // 8]
 
     # util.create_bytes: RS blocks, data codewords interleaved, then EC codewords interleaved.
     data_blocks = []
     ec_blocks = []
     offset = 0
     for block in rs_blocks:
-        current = filled[offset:offset + block.data_count]
+        current = filled[offset : offset + block.data_count]
         offset += block.data_count
         if not any(current):
             # qrcode's Polynomial division fails on an all-zero block (glog(0)): let it.
@@ -360,5 +358,5 @@ def encode(data: str, level: str) -> Matrix:
     is_dark = "1".__eq__
     side = (False,) * QUIET_ZONE
     quiet = ((False,) * (n + 2 * QUIET_ZONE),) * QUIET_ZONE
-    body = tuple(side + tuple(map(is_dark, text[r * n:(r + 1) * n])) + side for r in range(n))
+    body = tuple(side + tuple(map(is_dark, text[r * n : (r + 1) * n])) + side for r in range(n))
     return quiet + body + quiet

@@ -10,6 +10,7 @@ or the generator's own code changed; otherwise its previous bytes stand (see `in
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -70,18 +71,20 @@ def outputs(site: Site, codes) -> list[Output]:
     for name in FEEDS:
         if name == "feed.xml" and site.news_hidden:
             continue
-        found.append(Output(name, "feed", tuple(plans) if name == "sitemap.xml" else None))
+        # the sitemap lists every page with its date, not what the pages show
+        listed = tuple(dataclasses.replace(plan, data={}) for plan in plans) if name == "sitemap.xml" else None
+        found.append(Output(name, "feed", listed))
     return found
 
 
-def render(site: Site, templates: Templates, ctx, with_pdf: bool,
-           previous: tuple[Site, Rendering] | None = None) -> Rendering:
+def render(
+    site: Site, templates: Templates, ctx, with_pdf: bool, previous: tuple[Site, Rendering] | None = None
+) -> Rendering:
     """Render the site; given the previous (site, rendering), only what changed.
 
     `with_pdf` says whether poster PDFs will be printed, so pages link to them or not.
     """
-    job = _Job(site, templates, with_pdf, ctx.qr,
-               make_environment(templates, filters()))
+    job = _Job(site, templates, with_pdf, ctx.qr, make_environment(templates, filters()))
     files: dict = dict(templates.static)
     records: dict = {}
     listed: dict = {}
@@ -89,8 +92,9 @@ def render(site: Site, templates: Templates, ctx, with_pdf: bool,
         if not is_safe(output.path):
             raise ContentError.at("content", 0, f"生成的文件路径「{output.path}」不安全，已拒绝写出")
         if output.path in listed or output.path in files:
-            raise ContentError.at("content", 0, f"两个页面要写到同一个文件「{output.path}」；"
-                                  "请修改其中一个的 id 或文件名")
+            raise ContentError.at(
+                "content", 0, f"两个页面要写到同一个文件「{output.path}」；请修改其中一个的 id 或文件名"
+            )
         listed[output.path] = output
     uses = templates.digests()
     todo = list(listed.values())
@@ -103,15 +107,12 @@ def render(site: Site, templates: Templates, ctx, with_pdf: bool,
     for output, (data, record) in zip(todo, ctx.workers.map(job.render, todo)):
         files[output.path] = data
         records[output.path] = interned.setdefault(record, record)  # 4,000 pages, a few shapes
-    return Rendering(dict(sorted(files.items())), listed, records, uses,
-                     frozenset(output.path for output in todo))
+    return Rendering(dict(sorted(files.items())), listed, records, uses, frozenset(output.path for output in todo))
 
 
-def _stale(todo: list[Output], previous: Rendering, old_site: Site, new_site: Site,
-           uses: dict) -> list[Output]:
+def _stale(todo: list[Output], previous: Rendering, old_site: Site, new_site: Site, uses: dict) -> list[Output]:
     """The outputs whose plan, reads or uses differ from the previous rendering's."""
-    changed_uses = {key for key in uses.keys() | previous.uses.keys()
-                    if uses.get(key) != previous.uses.get(key)}
+    changed_uses = {key for key in uses.keys() | previous.uses.keys() if uses.get(key) != previous.uses.get(key)}
     keys = set()
     for record in set(previous.records.values()):
         keys |= record.reads
@@ -120,8 +121,14 @@ def _stale(todo: list[Output], previous: Rendering, old_site: Site, new_site: Si
     for output in todo:
         record = previous.records.get(output.path)
         old = previous.outputs.get(output.path)
-        if record is None or old is None or output.path not in previous.files or old != output \
-                or record.reads & changed_reads or record.uses & changed_uses:
+        if (
+            record is None
+            or old is None
+            or output.path not in previous.files
+            or old != output
+            or record.reads & changed_reads
+            or record.uses & changed_uses
+        ):
             stale.append(output)
     return stale
 
@@ -157,35 +164,45 @@ class _Job:
 
     def page(self, site, plan: PagePlan, uses: set) -> str:
         cfg = site.config
-        link = Linker(plan.url, cfg.base_path, cfg.base_url, absolute=plan.url == "404.html",
-                      offline=cfg.offline)
+        link = Linker(plan.url, cfg.base_path, cfg.base_url, absolute=plan.url == "404.html", offline=cfg.offline)
         full_url = page_address(cfg, plan)
         page = {
-            "title": plan.title, "url": plan.url, "full_url": full_url, "updated": plan.updated,
-            "qr": Markup(self.codes.svg(full_url, f"二维码：用手机扫码打开本页 {full_url}",
-                                        cfg.qr.error_correction)),
+            "title": plan.title,
+            "url": plan.url,
+            "full_url": full_url,
+            "updated": plan.updated,
+            "qr": Markup(self.codes.svg(full_url, f"二维码：用手机扫码打开本页 {full_url}", cfg.qr.error_correction)),
             "with_pdf": self.with_pdf,
         }
-        nav = [{"label": section.menu, "href": link(section.url), "current": section.url == plan.section}
-               for section in shown(site)]
-        assets = {variable: AssetLink(name, self.templates.assets, link, uses)
-                  for variable, name in (("css", "style.css"), ("poster_css", "poster.css"),
-                                         ("status_js", "status.js"), ("reader_js", "reader.js"),
-                                         ("large_css", "large.css"))}
+        nav = [
+            {"label": section.menu, "href": link(section.url), "current": section.url == plan.section}
+            for section in shown(site)
+        ]
+        assets = {
+            variable: AssetLink(name, self.templates.assets, link, uses)
+            for variable, name in (
+                ("css", "style.css"),
+                ("poster_css", "poster.css"),
+                ("status_js", "status.js"),
+                ("reader_js", "reader.js"),
+                ("large_css", "large.css"),
+            )
+        }
         html = self.env.get_template(plan.template).render(
-            site=site, cfg=cfg, page=page, nav=nav, url=link, qr_for=self.qr_for(cfg),
-            **assets, **plan.data)
+            site=site, cfg=cfg, page=page, nav=nav, url=link, qr_for=self.qr_for(cfg), **assets, **plan.data
+        )
         return offline_links(html) if cfg.offline else html
 
     def feed(self, site, name: str, pages) -> str:
-        return self.env.get_template(name).render(
-            site=site, pages=pages or (), cfg=site.config, feed_items=site.news[:FEED_SIZE])
+        latest = site.news[:FEED_SIZE] if name == "feed.xml" else ()  # read only where shown
+        return self.env.get_template(name).render(site=site, pages=pages or (), cfg=site.config, feed_items=latest)
 
     def qr_for(self, cfg):
         level = cfg.qr.error_correction
 
         def qr_for(address: str, label: str) -> Markup:
             return Markup(self.codes.svg(address, label, level))
+
         return qr_for
 
 
@@ -218,8 +235,14 @@ def placeholder(value: str) -> Markup:
 
 
 def filters() -> dict:
-    return dict(cn_date=dates.cn_date, cn_span=dates.cn_span, cn_time=dates.cn_time,
-                cn_datetime=dates.cn_datetime, month_day=dates.cn_month_day, placeholder=placeholder)
+    return dict(
+        cn_date=dates.cn_date,
+        cn_span=dates.cn_span,
+        cn_time=dates.cn_time,
+        cn_datetime=dates.cn_datetime,
+        month_day=dates.cn_month_day,
+        placeholder=placeholder,
+    )
 
 
 def offline_links(html: str) -> str:

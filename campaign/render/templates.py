@@ -29,8 +29,7 @@ class Templates:
 
     def digests(self) -> dict:
         """What a rendering can use, each with what identifies its content."""
-        found = {("template", name): hashlib.sha256(text.encode()).hexdigest()
-                 for name, text in self.sources.items()}
+        found = {("template", name): hashlib.sha256(text.encode()).hexdigest() for name, text in self.sources.items()}
         found.update({("asset", name): hashed for name, hashed in self.assets.items()})
         return found
 
@@ -43,7 +42,7 @@ def load_templates(folder: Path) -> Templates:
         name = path.relative_to(folder).as_posix()
         data = path.read_bytes()
         if name.startswith(STATIC + "/"):
-            plain = name[len(STATIC) + 1:]
+            plain = name[len(STATIC) + 1 :]
             stem, ext = posixpath.splitext(plain)
             hashed = f"assets/{stem}.{hashlib.sha256(data).hexdigest()[:10]}{ext}"
             static[hashed] = data
@@ -68,8 +67,11 @@ def make_environment(templates: Templates, filters: dict) -> RecordingEnvironmen
     env = RecordingEnvironment(
         loader=MemoryLoader(templates.sources),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True)
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters.update(filters)
     return env
 

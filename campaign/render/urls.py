@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 
 def output_file(url_path: str) -> str:
-    """"news/" -> "news/index.html"; a path with a file name stays as it is."""
+    """ "news/" -> "news/index.html"; a path with a file name stays as it is."""
     if url_path == "" or url_path.endswith("/"):
         return url_path + "index.html"
     return url_path

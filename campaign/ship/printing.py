@@ -20,13 +20,23 @@ from campaign.model.site import Site
 from campaign.render.posters import PDF_NAME
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-pdf-header-footer",
+    "--run-all-compositor-stages-before-draw",
+]
 PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \((D:[^)]*)\)")
 FORMAT = b"poster-pdf\n"  # a namespace; what shapes a PDF is in its key
-INSTALL_HINT = ("未找到 Chromium 浏览器，海报 PDF 没有生成（其余文件已正常生成）。"
-                "安装方法（Debian/统信/麒麟等）：sudo apt-get install chromium")
+INSTALL_HINT = (
+    "未找到 Chromium 浏览器，海报 PDF 没有生成（其余文件已正常生成）。"
+    "安装方法（Debian/统信/麒麟等）：sudo apt-get install chromium"
+)
 
 
 class PrintingFailed(Exception):
@@ -46,8 +56,9 @@ def chromium_version(chromium: str) -> str:
     return result.stdout.strip()
 
 
-def print_posters(site: Site, files: dict[str, bytes], chromium: str, cache: Path,
-                  fingerprint: str) -> dict[str, bytes]:
+def print_posters(
+    site: Site, files: dict[str, bytes], chromium: str, cache: Path, fingerprint: str
+) -> dict[str, bytes]:
     """Return {posters/<id>/poster.pdf: bytes} for every poster, printing only what changed."""
     version = chromium_version(chromium).encode() + fingerprint.encode()
     stamp = site.notice.published.strftime("D:%Y%m%d000000+08'00'").encode()
@@ -55,8 +66,12 @@ def print_posters(site: Site, files: dict[str, bytes], chromium: str, cache: Pat
     for poster in site.posters:
         page = f"posters/{poster.id}/index.html"
         needed = _files_for(files, page)
-        key = hashlib.sha256(FORMAT + version + stamp + b"".join(
-            name.encode() + b"\0" + hashlib.sha256(data).digest() for name, data in sorted(needed.items()))).hexdigest()
+        key = hashlib.sha256(
+            FORMAT
+            + version
+            + stamp
+            + b"".join(name.encode() + b"\0" + hashlib.sha256(data).digest() for name, data in sorted(needed.items()))
+        ).hexdigest()
         jobs[f"posters/{poster.id}/{PDF_NAME}"] = (page, needed, key)
     results: dict[str, bytes] = {}
     missing = {}
@@ -86,8 +101,13 @@ def _print(chromium: str, page: str, needed: dict[str, bytes], stamp: bytes) -> 
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_bytes(data)
         pdf = root / "out.pdf"
-        command = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={root / 'profile'}",
-                   f"--print-to-pdf={pdf}", (root / page).as_uri()]
+        command = [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={root / 'profile'}",
+            f"--print-to-pdf={pdf}",
+            (root / page).as_uri(),
+        ]
         try:
             subprocess.run(command, capture_output=True, timeout=120, check=False)
         except subprocess.TimeoutExpired:
@@ -99,10 +119,12 @@ def _print(chromium: str, page: str, needed: dict[str, bytes], stamp: bytes) -> 
 
 def fix_dates(pdf: bytes, stamp: bytes) -> bytes:
     """Put `stamp` in place of the printing time, keeping every byte offset where it was."""
+
     def same_length(match: re.Match) -> bytes:
         old = match.group(2)
         new = stamp[: len(old)].ljust(len(old), b" ")
         return b"/" + match.group(1) + b" (" + new + b")"
+
     return PDF_DATE.sub(same_length, pdf)
 
 

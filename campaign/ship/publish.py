@@ -32,9 +32,16 @@ class PublishError(Exception):
     """A mistake the user can fix (wrong folder, damaged copy); `str()` is the Chinese message."""
 
 
-_REASONS = {errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限", errno.ENOENT: "文件夹不存在",
-            errno.ENOTDIR: "路径中有一项是文件而不是文件夹", errno.EEXIST: "同名文件已存在",
-            errno.ENOSPC: "磁盘已满", errno.EROFS: "磁盘是只读的", errno.EISDIR: "同名文件夹已存在"}
+_REASONS = {
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有写入权限",
+    errno.ENOENT: "文件夹不存在",
+    errno.ENOTDIR: "路径中有一项是文件而不是文件夹",
+    errno.EEXIST: "同名文件已存在",
+    errno.ENOSPC: "磁盘已满",
+    errno.EROFS: "磁盘是只读的",
+    errno.EISDIR: "同名文件夹已存在",
+}
 
 
 def _reason(exc: OSError) -> str:
@@ -44,6 +51,7 @@ def _reason(exc: OSError) -> str:
 
 
 # --- manifest -------------------------------------------------------------------------------
+
 
 def _site_files(folder: Path) -> list[str]:
     """Relative posix paths of the files to ship, sorted; refuses what a build never makes."""
@@ -110,12 +118,16 @@ def verify(release: Path) -> None:
     try:
         actual = _site_files(release)
     except PublishError:
-        actual = sorted(p.relative_to(release).as_posix() for p in release.rglob("*")
-                        if p.is_file() and p.name != MANIFEST)
+        actual = sorted(
+            p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file() and p.name != MANIFEST
+        )
     missing = sorted(expected.keys() - set(actual))
     extra = sorted(set(actual) - expected.keys())
-    changed = [path for path in sorted(expected.keys() & set(actual))
-               if hashlib.sha256((release / path).read_bytes()).hexdigest() != expected[path]]
+    changed = [
+        path
+        for path in sorted(expected.keys() & set(actual))
+        if hashlib.sha256((release / path).read_bytes()).hexdigest() != expected[path]
+    ]
     if missing or extra or changed:
         parts = []
         if missing:
@@ -129,6 +141,7 @@ def verify(release: Path) -> None:
 
 # --- publish and rollback -------------------------------------------------------------------
 
+
 def _release_ids(dest: Path) -> list[str]:
     folder = dest / RELEASES
     if not folder.is_dir():
@@ -141,8 +154,7 @@ def current_id(dest: Path) -> str | None:
     link = dest / CURRENT
     if not link.is_symlink():
         if link.exists():
-            raise PublishError(f"{link} 是普通文件夹而不是指向发布版本的链接；"
-                               "为免误删，请先把它改名或移走，再发布")
+            raise PublishError(f"{link} 是普通文件夹而不是指向发布版本的链接；为免误删，请先把它改名或移走，再发布")
         return None
     target = Path(os.readlink(link))
     return target.name
@@ -162,7 +174,7 @@ def _switch(dest: Path, release_id: str) -> None:
 def _new_id(dest: Path, manifest: str) -> str:
     short = hashlib.sha256(manifest.encode("utf-8")).hexdigest()[:10]
     while True:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         release_id = f"{now:%Y%m%dT%H%M%S.%fZ}-{short}"
         if not (dest / RELEASES / release_id).exists():
             return release_id
@@ -209,8 +221,7 @@ def publish(source, dest: Path, keep: int = 5, note: str = "") -> str:
     except PublishError:
         raise
     except OSError as exc:
-        raise PublishError(f"无法写入发布文件夹 {dest}：{_reason(exc)}。"
-                           "请检查文件夹路径、写入权限和磁盘空间") from None
+        raise PublishError(f"无法写入发布文件夹 {dest}：{_reason(exc)}。请检查文件夹路径、写入权限和磁盘空间") from None
     return release_id
 
 
@@ -249,6 +260,7 @@ def rollback(dest: Path) -> str:
 
 # --- package --------------------------------------------------------------------------------
 
+
 def package(source, zip_path: Path, note: str = "") -> None:
     """A zip of the site for upload through a CMS; the same build always gives the same bytes.
 
@@ -275,5 +287,4 @@ def package(source, zip_path: Path, note: str = "") -> None:
             temporary.unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise PublishError(f"无法写入压缩包 {zip_path}：{_reason(exc)}。"
-                           "请检查文件夹路径和写入权限") from None
+        raise PublishError(f"无法写入压缩包 {zip_path}：{_reason(exc)}。请检查文件夹路径和写入权限") from None

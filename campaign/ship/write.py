@@ -38,11 +38,13 @@ def check_target(target: Path, root: Path) -> None:
     target, root = target.resolve(), root.resolve()
     if target == root or target in root.parents or target == Path(target.anchor):
         raise UnsafeTarget(f"输出文件夹 {target} 包含网站项目本身，不能用作输出文件夹")
-    if target.is_dir() and any(target.iterdir()):
-        if (target / "config.yaml").exists() or (target / "content").exists() \
-                or not (target / "index.html").exists():
-            raise UnsafeTarget(f"输出文件夹 {target} 里已有别的文件，看起来不是以前生成的网站；"
-                               "为免误删，请换一个空文件夹或删去它后再试")
+    looks_built = (
+        (target / "index.html").exists() and not (target / "config.yaml").exists() and not (target / "content").exists()
+    )
+    if target.is_dir() and any(target.iterdir()) and not looks_built:
+        raise UnsafeTarget(
+            f"输出文件夹 {target} 里已有别的文件，看起来不是以前生成的网站；为免误删，请换一个空文件夹或删去它后再试"
+        )
 
 
 def digest(data: bytes) -> str:
@@ -114,8 +116,11 @@ def _same(path: Path, data, known) -> bool:
 
 
 def _remove_vanished(files: dict, target: Path, known: dict) -> frozenset:
-    on_disk = set(known) if known else {
-        p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file() or p.is_symlink()}
+    on_disk = (
+        set(known)
+        if known
+        else {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file() or p.is_symlink()}
+    )
     removed = set()
     for path in sorted(on_disk - files.keys()):
         if is_safe(path) and (target / path).is_file():
