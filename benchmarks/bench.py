@@ -51,12 +51,37 @@ class BenchError(RuntimeError):
 
 # --------------------------------------------------------------------------- corpus
 
-UNITS = ["江北区机关事务管理局", "江北区发展和改革委员会", "江北区教育委员会", "江北区卫生健康委员会",
-         "观音桥街道办事处", "寸滩街道办事处", "江北区生态环境局", "江北区住房和城乡建设委员会",
-         "江北区图书馆", "江北区人民医院", "江北区第一实验小学", "江北区税务局"]
-TOPICS = ["节能宣传周启动仪式", "全国低碳日体验", "绿色出行倡议", "迎峰度夏节约用电", "节水护水",
-          "垃圾分类进机关", "光盘行动", "LED 照明改造", "空调温度控制", "无纸化办公", "公务用车电动化",
-          "分布式光伏并网", "能耗定额管理", "节能知识竞赛", "绿色采购培训"]
+UNITS = [
+    "江北区机关事务管理局",
+    "江北区发展和改革委员会",
+    "江北区教育委员会",
+    "江北区卫生健康委员会",
+    "观音桥街道办事处",
+    "寸滩街道办事处",
+    "江北区生态环境局",
+    "江北区住房和城乡建设委员会",
+    "江北区图书馆",
+    "江北区人民医院",
+    "江北区第一实验小学",
+    "江北区税务局",
+]
+TOPICS = [
+    "节能宣传周启动仪式",
+    "全国低碳日体验",
+    "绿色出行倡议",
+    "迎峰度夏节约用电",
+    "节水护水",
+    "垃圾分类进机关",
+    "光盘行动",
+    "LED 照明改造",
+    "空调温度控制",
+    "无纸化办公",
+    "公务用车电动化",
+    "分布式光伏并网",
+    "能耗定额管理",
+    "节能知识竞赛",
+    "绿色采购培训",
+]
 ZH_SENTENCES = [
     "各单位高度重视，把节能降碳工作摆在突出位置，结合实际制定了具体的实施方案。",
     "活动现场设置了宣传展板，向干部职工普及节约能源资源的基本知识。",
@@ -83,15 +108,30 @@ EN_SENTENCES = [
     "The quiz attracted more than 800 participants from public institutions in the district.",
     "Electric vehicles now make up forty percent of the official car fleet.",
 ]
-HEADINGS = ["活动概况 Overview", "主要做法", "数据与成效 Results", "下一步工作 Next steps",
-            "经验体会", "群众反响 Feedback"]
-LIST_ITEMS = ["随手关灯、关闭待机电器", "夏季空调温度不低于 26℃", "优先选择公共交通和骑行 (bike to work)",
-              "双面打印，减少纸张使用", "按需取餐，践行光盘行动", "定期检查水龙头和管道，杜绝跑冒滴漏",
-              "Use the stairs for trips of up to three floors", "Report wasted energy to the facilities desk"]
-EXTERNAL_LINKS = [("国家发展和改革委员会", "http://www.ndrc.gov.cn/"),
-                  ("国家机关事务管理局", "https://www.ggj.gov.cn/"),
-                  ("Energy saving tips", "https://www.example.org/energy/tips"),
-                  ("重庆市机关事务管理局", "http://jgswglj.cq.gov.cn/")]
+HEADINGS = [
+    "活动概况 Overview",
+    "主要做法",
+    "数据与成效 Results",
+    "下一步工作 Next steps",
+    "经验体会",
+    "群众反响 Feedback",
+]
+LIST_ITEMS = [
+    "随手关灯、关闭待机电器",
+    "夏季空调温度不低于 26℃",
+    "优先选择公共交通和骑行 (bike to work)",
+    "双面打印，减少纸张使用",
+    "按需取餐，践行光盘行动",
+    "定期检查水龙头和管道，杜绝跑冒滴漏",
+    "Use the stairs for trips of up to three floors",
+    "Report wasted energy to the facilities desk",
+]
+EXTERNAL_LINKS = [
+    ("国家发展和改革委员会", "http://www.ndrc.gov.cn/"),
+    ("国家机关事务管理局", "https://www.ggj.gov.cn/"),
+    ("Energy saving tips", "https://www.example.org/energy/tips"),
+    ("重庆市机关事务管理局", "http://jgswglj.cq.gov.cn/"),
+]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ASCII_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,'%-]*")
 
@@ -129,8 +169,9 @@ def make_slugs(n: int, rng: random.Random) -> list[tuple[str, dt.date]]:
 
 def _paragraph(rng: random.Random, sentences: int = 4) -> str:
     """A paragraph mixing Chinese and English sentences."""
-    parts = [rng.choice(ZH_SENTENCES) if rng.random() < 0.65 else rng.choice(EN_SENTENCES) + " "
-             for _ in range(sentences)]
+    parts = [
+        rng.choice(ZH_SENTENCES) if rng.random() < 0.65 else rng.choice(EN_SENTENCES) + " " for _ in range(sentences)
+    ]
     return "".join(parts).strip()
 
 
@@ -158,12 +199,13 @@ def make_body(index: int, slugs: list[str], rng: random.Random) -> str:
         elif kind == 2:
             name, url = rng.choice(EXTERNAL_LINKS)
             other = rng.choice(slugs)
-            blocks.append(f"详见[{name}]({url})发布的有关通知，另见本站报道"
-                          f"[《相关活动动态》](../{other}/)。See also [the earlier report](../{rng.choice(slugs)}/).")
+            blocks.append(
+                f"详见[{name}]({url})发布的有关通知，另见本站报道"
+                f"[《相关活动动态》](../{other}/)。See also [the earlier report](../{rng.choice(slugs)}/)."
+            )
             blocks.append(f"![活动现场照片 {index}](https://www.example.gov.cn/images/bench-{index % 50:02d}.png)")
         else:
-            blocks.append("\n".join(f"{k}. {item}" for k, item in
-                                    enumerate(rng.sample(LIST_ITEMS, 3), start=1)))
+            blocks.append("\n".join(f"{k}. {item}" for k, item in enumerate(rng.sample(LIST_ITEMS, 3), start=1)))
         section += 1
     return "\n\n".join(blocks) + "\n"
 
@@ -184,10 +226,13 @@ def make_corpus(n: int, seed: int = SEED) -> list[Article]:
 
 # --------------------------------------------------------------------------- sites on disk
 
+
 def front_matter(article: Article) -> str:
     """YAML front matter accepted by both our loader and Hugo (values need no quoting)."""
-    return (f"---\ntitle: {article.title}\ndate: {article.date:%Y-%m-%d}\n"
-            f"source: {article.source}\nsummary: {article.summary}\n---\n")
+    return (
+        f"---\ntitle: {article.title}\ndate: {article.date:%Y-%m-%d}\n"
+        f"source: {article.source}\nsummary: {article.summary}\n---\n"
+    )
 
 
 def write_campaign_site(folder: Path, corpus: list[Article]) -> Path:
@@ -249,11 +294,13 @@ def write_hugo_site(folder: Path, corpus: list[Article]) -> Path:
     (folder / "content" / "news" / "_index.md").write_text("---\ntitle: 活动动态\n---\n", encoding="utf-8")
     for article in corpus:
         (folder / "content" / "news" / article.file_name).write_text(
-            front_matter(article) + article.body, encoding="utf-8")
+            front_matter(article) + article.body, encoding="utf-8"
+        )
     return folder
 
 
 # --------------------------------------------------------------------------- running builds
+
 
 @dataclass
 class Run:
@@ -281,8 +328,17 @@ def run_measured(cmd: list[str], cwd: Path | None = None) -> Run:
 
 def build_command(site: Path) -> list[str]:
     """The real command line, exactly as the brief gives it."""
-    return [sys.executable, str(PROJECT / "build.py"), "--root", str(site),
-            "--out", str(site / "output"), "--no-pdf", "--as-of", AS_OF]
+    return [
+        sys.executable,
+        str(PROJECT / "build.py"),
+        "--root",
+        str(site),
+        "--out",
+        str(site / "output"),
+        "--no-pdf",
+        "--as-of",
+        AS_OF,
+    ]
 
 
 def build(site: Path) -> Run:
@@ -344,8 +400,9 @@ def toggle_news_per_page(site: Path) -> None:
     """Switch config.yaml's news_per_page between 10 and 11."""
     path = site / "config.yaml"
     text = path.read_text(encoding="utf-8")
-    text, count = re.subn(r"(?m)^news_per_page:\s*(\d+)",
-                          lambda m: f"news_per_page: {11 if m.group(1) == '10' else 10}", text)
+    text, count = re.subn(
+        r"(?m)^news_per_page:\s*(\d+)", lambda m: f"news_per_page: {11 if m.group(1) == '10' else 10}", text
+    )
     if count != 1:
         raise BenchError("config.yaml has no `news_per_page:` line to toggle")
     path.write_text(text, encoding="utf-8")
@@ -362,6 +419,7 @@ def time_config_edit(site: Path, repeat: int) -> list[Run]:
 
 # --------------------------------------------------------------------------- hugo
 
+
 def hugo_version() -> str | None:
     """`hugo version`, or None when Hugo is not installed."""
     if not shutil.which("hugo"):
@@ -376,8 +434,18 @@ def time_hugo_cold(folder: Path, repeat: int) -> tuple[list[Run], int]:
     for _ in range(repeat):
         for name in ("out", "resources", ".hugo_cache"):
             shutil.rmtree(folder / name, ignore_errors=True)
-        run = run_measured(["hugo", "--quiet", "--source", str(folder), "--destination", "out",
-                            "--cacheDir", str(folder / ".hugo_cache")])
+        run = run_measured(
+            [
+                "hugo",
+                "--quiet",
+                "--source",
+                str(folder),
+                "--destination",
+                "out",
+                "--cacheDir",
+                str(folder / ".hugo_cache"),
+            ]
+        )
         if run.returncode != 0:
             raise BenchError(f"hugo failed (exit {run.returncode}):\n{run.output}")
         runs.append(run)
@@ -385,6 +453,7 @@ def time_hugo_cold(folder: Path, repeat: int) -> tuple[list[Run], int]:
 
 
 # --------------------------------------------------------------------------- live preview
+
 
 def free_port() -> int:
     """A TCP port that is free on 127.0.0.1 right now."""
@@ -395,11 +464,11 @@ def free_port() -> int:
 
 def start_preview(site: Path, port: int, timeout: float = 900) -> tuple[subprocess.Popen, str, float]:
     """Start `build.py serve`; return it, its address and the seconds until it said 预览地址."""
-    cmd = [sys.executable, "-u", str(PROJECT / "build.py"), "serve", "--root", str(site),
-           "--port", str(port)]
+    cmd = [sys.executable, "-u", str(PROJECT / "build.py"), "serve", "--root", str(site), "--port", str(port)]
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            encoding="utf-8", bufsize=1)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", bufsize=1
+    )
     seen = []
     deadline = started + timeout
     while time.perf_counter() < deadline:
@@ -432,8 +501,12 @@ def wait_for_text(page, sentence: str, timeout_ms: float = 60000) -> None:
     deadline = time.perf_counter() + timeout_ms / 1000
     while True:
         try:
-            page.wait_for_function("s => !!document.body && document.body.innerText.includes(s)",
-                                   arg=sentence, polling=10, timeout=timeout_ms)
+            page.wait_for_function(
+                "s => !!document.body && document.body.innerText.includes(s)",
+                arg=sentence,
+                polling=10,
+                timeout=timeout_ms,
+            )
             return
         except Exception as exc:  # a navigation can destroy the context mid-poll: poll again
             if time.perf_counter() > deadline or "Timeout" in type(exc).__name__:
@@ -465,11 +538,16 @@ def time_preview(site: Path, article: Article, edits: int) -> dict:
     finally:
         stop_preview(proc)
         path.write_text(original, encoding="utf-8")
-    return {"preview_startup_s": startup, "preview_reload_samples_s": samples,
-            "preview_reload_median_s": median(samples), "preview_reload_max_s": max(samples)}
+    return {
+        "preview_startup_s": startup,
+        "preview_reload_samples_s": samples,
+        "preview_reload_median_s": median(samples),
+        "preview_reload_max_s": max(samples),
+    }
 
 
 # --------------------------------------------------------------------------- one size
+
 
 def bench_size(n: int, workdir: Path, repeat: int, edits: int, hugo: bool, say=print) -> dict:
     """All figures for one N; `say` reports progress."""
@@ -480,13 +558,20 @@ def bench_size(n: int, workdir: Path, repeat: int, edits: int, hugo: bool, say=p
     result: dict = {"n": n, "repeat": repeat, "words_per_page": round(words)}
     if hugo:
         runs, pages = time_hugo_cold(write_hugo_site(workdir / f"hugo-{n}", corpus), repeat)
-        result.update(hugo_cold_s=median([r.seconds for r in runs]), hugo_cold_samples_s=[r.seconds for r in runs],
-                      hugo_pages=pages, hugo_peak_mb=max(r.peak_mb for r in runs))
+        result.update(
+            hugo_cold_s=median([r.seconds for r in runs]),
+            hugo_cold_samples_s=[r.seconds for r in runs],
+            hugo_pages=pages,
+            hugo_peak_mb=max(r.peak_mb for r in runs),
+        )
         result["hugo_pages_per_s"] = pages / result["hugo_cold_s"]
         say(f"[N={n}] hugo cold {result['hugo_cold_s']:.2f} s")
-    steps = [("cold", lambda: time_cold(site, repeat)), ("noop", lambda: time_noop(site, repeat)),
-             ("edit_news", lambda: time_news_edit(site, corpus, repeat)),
-             ("edit_config", lambda: time_config_edit(site, repeat))]
+    steps = [
+        ("cold", lambda: time_cold(site, repeat)),
+        ("noop", lambda: time_noop(site, repeat)),
+        ("edit_news", lambda: time_news_edit(site, corpus, repeat)),
+        ("edit_config", lambda: time_config_edit(site, repeat)),
+    ]
     peak = 0.0
     for name, step in steps:
         runs = step()
@@ -513,12 +598,17 @@ def bench_shipped(workdir: Path, repeat: int) -> dict:
     """The shipped site as it is: cold, QR codes included, poster PDFs excluded (--no-pdf)."""
     site = write_campaign_site(workdir / "shipped", [])
     runs = time_cold(site, repeat)
-    return {"cold_s": median([r.seconds for r in runs]), "cold_samples_s": [r.seconds for r in runs],
-            "cold_reported_s": median([reported_seconds(r) or 0 for r in runs]),
-            "peak_mb": max(r.peak_mb for r in runs), "pages": count_html(site / "output")}
+    return {
+        "cold_s": median([r.seconds for r in runs]),
+        "cold_samples_s": [r.seconds for r in runs],
+        "cold_reported_s": median([reported_seconds(r) or 0 for r in runs]),
+        "peak_mb": max(r.peak_mb for r in runs),
+        "pages": count_html(site / "output"),
+    }
 
 
 # --------------------------------------------------------------------------- report
+
 
 def pad(text: str, width: int) -> str:
     """Left-justify `text` to `width` terminal columns (Chinese characters take two)."""
@@ -542,43 +632,70 @@ def size_lines(r: dict) -> list[str]:
     note = "" if at4k else " (target is for N=4,000)"
     rows = [(f"hugo cold build (median of {r['repeat']})", hugo, "", "")] if hugo else []
     rows += [
-        (f"cold build, no cache (median of {r['repeat']})", r["cold_s"],
-         "< 2.5× Hugo" + note, check(hugo and r["cold_s"] < 2.5 * hugo)),
+        (
+            f"cold build, no cache (median of {r['repeat']})",
+            r["cold_s"],
+            "< 2.5× Hugo" + note,
+            check(hugo and r["cold_s"] < 2.5 * hugo),
+        ),
         ("  of which inside build.py (its own 用时)", r["cold_reported_s"], "", ""),
-        (f"no-op rebuild (median of {r['repeat']})", r["noop_s"], "< Hugo cold" + note,
-         check(hugo and r["noop_s"] < hugo)),
+        (
+            f"no-op rebuild (median of {r['repeat']})",
+            r["noop_s"],
+            "< Hugo cold" + note,
+            check(hugo and r["noop_s"] < hugo),
+        ),
         (f"one news page edited (median of {r['repeat']})", r["edit_news_s"], "", ""),
         (f"config.yaml edited (median of {r['repeat']})", r["edit_config_s"], "", ""),
-        (f"live preview edit-to-reload, median of {len(r['preview_reload_samples_s'])}",
-         r["preview_reload_median_s"], "< 0.300 s" + note, check(r["preview_reload_median_s"] < 0.3)),
-        ("live preview edit-to-reload, max", r["preview_reload_max_s"], "< 0.300 s" + note,
-         check(r["preview_reload_max_s"] < 0.3)),
+        (
+            f"live preview edit-to-reload, median of {len(r['preview_reload_samples_s'])}",
+            r["preview_reload_median_s"],
+            "< 0.300 s" + note,
+            check(r["preview_reload_median_s"] < 0.3),
+        ),
+        (
+            "live preview edit-to-reload, max",
+            r["preview_reload_max_s"],
+            "< 0.300 s" + note,
+            check(r["preview_reload_max_s"] < 0.3),
+        ),
         ("live preview start-up (serve until 预览地址)", r["preview_startup_s"], "", ""),
     ]
-    lines = [f"N = {r['n']:,} news pages ({r['pages']:,} HTML pages in output, "
-             f"~{r['words_per_page']} words per news page)",
-             f"  {'figure':<52}{'seconds':>9}  {'/ Hugo':>7}  target"]
+    lines = [
+        f"N = {r['n']:,} news pages ({r['pages']:,} HTML pages in output, ~{r['words_per_page']} words per news page)",
+        f"  {'figure':<52}{'seconds':>9}  {'/ Hugo':>7}  target",
+    ]
     for name, value, target, mark in rows:
         shown = f"{value:9.3f}" if value is not None else f"{'—':>9}"
-        lines.append(f"  {pad(name, 52)}{shown}  {ratio(value, hugo) if value is not None else '     —'}  "
-                     f"{target}{mark}")
-    lines.append(f"  {'peak memory of a build (max RSS, MB)':<52}{r['peak_mb']:9.1f}  {'':>7}  "
-                 f"< 400 MB{note}{check(r['peak_mb'] < 400)}")
+        lines.append(
+            f"  {pad(name, 52)}{shown}  {ratio(value, hugo) if value is not None else '     —'}  {target}{mark}"
+        )
+    lines.append(
+        f"  {'peak memory of a build (max RSS, MB)':<52}{r['peak_mb']:9.1f}  {'':>7}  "
+        f"< 400 MB{note}{check(r['peak_mb'] < 400)}"
+    )
     lines.append(f"  {'pages per second, cold build':<52}{r['pages_per_s']:9.1f}")
     if hugo:
-        lines.append(f"  {'Hugo: pages per second / peak memory MB':<52}{r['hugo_pages_per_s']:9.1f}"
-                     f"  {r['hugo_peak_mb']:7.1f}  ({r['hugo_pages']:,} HTML pages)")
+        lines.append(
+            f"  {'Hugo: pages per second / peak memory MB':<52}{r['hugo_pages_per_s']:9.1f}"
+            f"  {r['hugo_peak_mb']:7.1f}  ({r['hugo_pages']:,} HTML pages)"
+        )
     return lines
 
 
 def report(results: dict) -> str:
     """The whole plain-text report."""
     meta, shipped = results["meta"], results["shipped"]
-    lines = [f"campaign build benchmark — {meta['python']}, {meta['cpus']} CPUs, "
-             f"hugo: {meta['hugo'] or 'not installed (no ratios)'}", ""]
+    lines = [
+        f"campaign build benchmark — {meta['python']}, {meta['cpus']} CPUs, "
+        f"hugo: {meta['hugo'] or 'not installed (no ratios)'}",
+        "",
+    ]
     lines.append(f"Shipped site as is ({shipped['pages']} HTML pages), cold, QR codes included, --no-pdf:")
-    lines.append(f"  {'cold build (median of ' + str(shipped['repeat']) + ')':<52}{shipped['cold_s']:9.3f}"
-                 f"  {'':>7}  < 1 s{verdict(shipped['cold_s'] < 1)}")
+    lines.append(
+        f"  {'cold build (median of ' + str(shipped['repeat']) + ')':<52}{shipped['cold_s']:9.3f}"
+        f"  {'':>7}  < 1 s{verdict(shipped['cold_s'] < 1)}"
+    )
     lines.append(f"  {pad('  of which inside build.py (its own 用时)', 52)}{shipped['cold_reported_s']:9.3f}")
     lines.append(f"  {'peak memory (MB)':<52}{shipped['peak_mb']:9.1f}")
     for r in results["sizes"]:
@@ -588,25 +705,33 @@ def report(results: dict) -> str:
 
 # --------------------------------------------------------------------------- main
 
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--pages", type=int, nargs="+", default=[1000, 4000],
-                        help="numbers of generated news pages (default: 1000 4000)")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: N=200, one repetition, 3 preview edits")
+    parser.add_argument(
+        "--pages",
+        type=int,
+        nargs="+",
+        default=[1000, 4000],
+        help="numbers of generated news pages (default: 1000 4000)",
+    )
+    parser.add_argument("--quick", action="store_true", help="smoke run: N=200, one repetition, 3 preview edits")
     parser.add_argument("--json", type=Path, help="also save every figure to this JSON file")
     parser.add_argument("--no-hugo", action="store_true", help="skip Hugo even when installed")
-    parser.add_argument("--profile", action="store_true",
-                        help="also run one cold build of the first N under cProfile; print the "
-                             "top 15 entries by cumulative time")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also run one cold build of the first N under cProfile; print the top 15 entries by cumulative time",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary sites (prints where)")
     return parser.parse_args(argv)
 
 
 def profile_cold(n: int, workdir: Path) -> str:
     """Top 15 cumulative entries of cProfile over one cold build of N pages."""
-    import pstats
     import io
+    import pstats
+
     site = write_campaign_site(workdir / f"profile-{n}", make_corpus(n))
     stats_file = workdir / "cold.prof"
     cmd = build_command(site)
@@ -629,10 +754,18 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="campaign-bench-"))
     try:
         build(write_campaign_site(workdir / "warm-up", []))  # compile bytecode, warm the disk cache
-        results = {"meta": {"python": f"Python {platform.python_version()}", "cpus": os.cpu_count(),
-                            "hugo": version, "quick": args.quick, "as_of": AS_OF,
-                            "date": dt.datetime.now().isoformat(timespec="seconds")},
-                   "shipped": {**bench_shipped(workdir, repeat), "repeat": repeat}, "sizes": []}
+        results = {
+            "meta": {
+                "python": f"Python {platform.python_version()}",
+                "cpus": os.cpu_count(),
+                "hugo": version,
+                "quick": args.quick,
+                "as_of": AS_OF,
+                "date": dt.datetime.now().isoformat(timespec="seconds"),
+            },
+            "shipped": {**bench_shipped(workdir, repeat), "repeat": repeat},
+            "sizes": [],
+        }
         say(f"shipped site cold {results['shipped']['cold_s']:.2f} s")
         for n in sizes:
             results["sizes"].append(bench_size(n, workdir, repeat, edits, version is not None, say))
