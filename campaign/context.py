@@ -33,6 +33,17 @@ class Memo:
     stamps: dict = field(default_factory=dict)  # path -> ((size, mtime), (name, text))
     yaml: dict = field(default_factory=dict)  # (name, text) -> parsed node
     front: dict = field(default_factory=dict)  # (name, text) -> checked front matter
+    environments: dict = field(default_factory=dict)  # templates -> Jinja environment (compiled)
+
+    def environment(self, templates, make, filters: dict):
+        """The Jinja environment for `templates`, compiled once while they stay the same."""
+        key = tuple(sorted(templates.sources.items()))
+        found = self.environments.get(key)
+        if found is None:
+            found = make(templates, filters)
+            self.environments.clear()
+            self.remember(self.environments, key, found)
+        return found
 
     def remember(self, table: dict, key, value) -> None:
         if self.keep:

@@ -219,17 +219,17 @@ def _parse_news(name_text: tuple[str, str]):
         return None, exc.problems
 
 
-def _read_unless_unchanged(ctx, path: Path, stat=None) -> tuple[str, str]:
+def _read_unless_unchanged(ctx, path: Path | str, stat=None) -> tuple[str, str]:
     """(name, text); a live preview's rebuild reads only the files saved since the last one."""
     try:
-        stat = stat or path.stat()
+        stat = stat or os.stat(path)
         stamp = (stat.st_size, stat.st_mtime_ns)
     except OSError:
-        return read_text(path, ctx.root)
+        return read_text(Path(path), ctx.root)
     known = ctx.memo.stamps.get(path)
     if known is not None and known[0] == stamp:
         return known[1]
-    name_text = read_text(path, ctx.root)
+    name_text = read_text(Path(path), ctx.root)
     ctx.memo.remember(ctx.memo.stamps, path, (stamp, name_text))
     return name_text
 
@@ -244,21 +244,21 @@ def _read_news(ctx, problems: Problems, nodes: list[Node]) -> list[m.NewsItem]:
     with os.scandir(folder) as listing:
         entries = sorted((entry for entry in listing if not entry.name.startswith(".")), key=lambda entry: entry.name)
     for entry in entries:
-        path, name = Path(entry.path), prefix + entry.name
-        if path.suffix != ".md" or not entry.is_file():
+        name = prefix + entry.name
+        if not entry.name.endswith(".md") or not entry.is_file():
             problems.add(name, 0, "活动动态文件夹里只能放以 .md 结尾的文章文件")
             continue
-        slug = path.stem
+        slug = entry.name[:-3]
         try:
             Ident().parse(slug)
         except Exception:
             problems.add(
                 name,
                 0,
-                f"文件名「{path.name}」不能用作网址；请只用小写英文字母、数字和连字符，如 2024-05-15-didi-tiyan.md",
+                f"文件名「{entry.name}」不能用作网址；请只用小写英文字母、数字和连字符，如 2024-05-15-didi-tiyan.md",
             )
             continue
-        texts = _guarded(problems, lambda p=path, e=entry: _read_unless_unchanged(ctx, p, e.stat()))
+        texts = _guarded(problems, lambda e=entry: _read_unless_unchanged(ctx, e.path, e.stat()))
         if texts is not None:
             read.append((slug, texts))
     known = ctx.memo.front

@@ -35,7 +35,7 @@ from pathlib import Path
 
 CONFIG = "config.yaml"
 FOLDERS = ("content", "templates")
-STEP_MS = 50  # a batch is handed over once no change has come for this long (an editor's writes)
+STEP_MS = 20  # a batch is handed over once no change has come for this long (an editor's writes)
 DEBOUNCE_MS = 1600  # ... or once changes have kept coming for this long
 POLL_MS = 100  # polling: how often the sources are compared
 STOP_S = 5.0  # how long `stop` waits for each thread (they notice the stop within STEP_MS)

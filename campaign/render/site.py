@@ -10,7 +10,6 @@ or the generator's own code changed; otherwise its previous bytes stand (see `in
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -72,9 +71,14 @@ def outputs(site: Site, codes) -> list[Output]:
         if name == "feed.xml" and site.news_hidden:
             continue
         # the sitemap lists every page with its date, not what the pages show
-        listed = tuple(dataclasses.replace(plan, data={}) for plan in plans) if name == "sitemap.xml" else None
+        listed = tuple(_listed(plan) for plan in plans) if name == "sitemap.xml" else None
         found.append(Output(name, "feed", listed))
     return found
+
+
+def _listed(plan: PagePlan) -> PagePlan:
+    """A page as the sitemap lists it: without what it shows."""
+    return PagePlan(plan.url, plan.template, plan.title, {}, plan.section, plan.updated, plan.sitemap)
 
 
 def render(
@@ -84,7 +88,7 @@ def render(
 
     `with_pdf` says whether poster PDFs will be printed, so pages link to them or not.
     """
-    job = _Job(site, templates, with_pdf, ctx.qr, make_environment(templates, filters()))
+    job = _Job(site, templates, with_pdf, ctx.qr, ctx.memo.environment(templates, make_environment, filters()))
     files: dict = dict(templates.static)
     records: dict = {}
     listed: dict = {}
