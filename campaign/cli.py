@@ -68,7 +68,7 @@ def _check(root: Path, args) -> int:
     ctx = make_context(root, args.as_of, say=_advice)
     built = pipeline.make_site(ctx, args.base_url, pdf=not args.no_pdf)
     result = inspect(ctx, built.site, built.files, online=args.online)
-    print(report(built.site, built.site.as_of))
+    print(report(built.site, built.site.as_of, root))
     print()
     print(inspection_report(result))
     try:

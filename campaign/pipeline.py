@@ -25,11 +25,21 @@ from campaign.ship.write import Stored, check_target, read_record, write_site
 
 def load(ctx: BuildContext, base_url: str | None = None, offline: bool = False) -> Site:
     """The checked site model, as of the context's clock, with a command's overrides."""
-    site = dataclasses.replace(load_site(ctx), as_of=ctx.clock)
+    site = hold_back_future_reports(dataclasses.replace(load_site(ctx), as_of=ctx.clock))
     ctx.markdown.forget()  # the HTML is in the model now; a second copy would only cost memory
     if offline:
         site = dataclasses.replace(site, config=dataclasses.replace(site.config, offline=True))
     return with_address(site, base_url) if base_url else site
+
+
+def hold_back_future_reports(site: Site) -> Site:
+    """Reports dated after the build's day wait for a build on or after that day (as Hugo does)."""
+    today = site.as_of.date()
+    if all(item.date <= today for item in site.news):
+        return site
+    published = tuple(item for item in site.news if item.date <= today)
+    waiting = tuple(item for item in site.news if item.date > today)
+    return dataclasses.replace(site, news=published, held_back=waiting)
 
 
 def with_address(site: Site, url: str) -> Site:

@@ -83,6 +83,8 @@ def build_as_of(out, moment, tz):
 def statuses(html: str) -> dict:
     found = {}
     for item in re.findall(r'<li class="event.*?</li>', html, re.S):
+        if re.match(r"<li [^>]* hidden>", item):
+            continue  # left for the page's script to show at another moment
         event = re.search(r'href="[./]*events/([a-z0-9-]+)/"', item).group(1)
         found[event] = re.search(r'data-status="[a-z]+">([^<]+)<', item).group(1)
     return found

@@ -12,21 +12,48 @@ import datetime as dt
 import html
 from pathlib import Path
 
+from campaign.errors import ContentError
 from campaign.inspection.checks import VETO, Inspection
+from campaign.load.markup import split_front_matter
+from campaign.load.source import read_text
 from campaign.model.site import Site
 from campaign.render.dates import cn_date
 
 
-def report(site: Site, moment: dt.datetime) -> str:
+def report(site: Site, moment: dt.datetime, root: Path | None = None) -> str:
     as_of = moment.date()
     sections = [
         [f"内容检查通过（按 {cn_date(as_of)} {moment:%H:%M} 北京时间检查）。"],
+        _held_back(site, root),
         _due(site, moment),
         _pending(site, as_of),
         _links(site, as_of),
         _placeholders(site),
     ]
     return "\n\n".join("\n".join(lines) for lines in sections if lines)
+
+
+def _held_back(site: Site, root: Path | None) -> list[str]:
+    """Reports dated after today: not on the site until a build on their day. A typo in a date
+    (2024-05-17 for 2024-05-07) hides a report just the same, so each is named at its line."""
+    if not site.held_back:
+        return []
+    lines = [f"暂不发布的活动动态：{len(site.held_back)} 篇（日期晚于今天，到当天重新生成网站后才会出现）"]
+    for item in sorted(site.held_back, key=lambda item: (item.date, item.slug)):
+        line = date_line(root, item.file) if root is not None else 0
+        where = f"{item.file}:{line}" if line else item.file
+        lines.append(f"  - {where}: 「{item.title}」的日期是 {cn_date(item.date)}；如果日期写错了，请改正后重新生成")
+    return lines
+
+
+def date_line(root: Path, name: str) -> int:
+    """The line of `date:` in a report's front matter (0 when it cannot be read)."""
+    try:
+        _, text = read_text(root / name, root)
+        front = split_front_matter(text, name)[0]
+    except ContentError:
+        return 0
+    return front.value["date"].line if isinstance(front.value, dict) and "date" in front.value else 0
 
 
 def _due(site: Site, moment: dt.datetime) -> list[str]:

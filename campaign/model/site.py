@@ -230,6 +230,7 @@ class Site:
     links: tuple[StableLink, ...] = ()
     posters: tuple[Poster, ...] = ()
     as_of: dt.datetime | None = None  # the moment statuses are shown for (Beijing time)
+    held_back: tuple[NewsItem, ...] = ()  # reports dated after `as_of`: published on their day
 
     @property
     def news_hidden(self) -> bool:

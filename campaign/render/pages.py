@@ -124,6 +124,8 @@ def _now_summary(site: Site, timing: dict) -> dict:
     current = [e for e in site.events if timing[e.id]["status"] in ("live", "today")]
     upcoming = [e for e in site.events if timing[e.id]["status"] == "upcoming"][:3]
     return {
+        "first": first,
+        "last": last,
         "phase": phase,
         "current": current,
         "next": upcoming,

@@ -1,11 +1,30 @@
-/* 日程状态：页面生成时已按当时写好；这里按读者手机的时钟随时更新（时间均按北京时间计算）。 */
+/* 日程状态和首页的「现在」：页面生成时已按当时写好（没有脚本时照此显示）；
+   这里按读者手机的时钟随时更新，无论手机设在哪个时区，一律按北京时间计算。 */
 (function () {
   "use strict";
   var LABELS = { upcoming: "未开始", today: "今天", live: "正在进行", ended: "已结束" };
+  var WEEKDAYS = "日一二三四五六";
   var HOUR = 3600000;
+  var NEXT_COUNT = 3;
+
+  function beijing(ms) {
+    return new Date(ms + 8 * HOUR); /* read with getUTC*: the wall clock in Beijing */
+  }
 
   function beijingDay(ms) {
-    return new Date(ms + 8 * HOUR).toISOString().slice(0, 10);
+    return beijing(ms).toISOString().slice(0, 10);
+  }
+
+  function cnDate(ms) {
+    var d = beijing(ms);
+    return d.getUTCFullYear() + "年" + (d.getUTCMonth() + 1) + "月" + d.getUTCDate() + "日 星期" +
+      WEEKDAYS.charAt(d.getUTCDay());
+  }
+
+  function cnClock(ms) {
+    var d = beijing(ms);
+    var h = d.getUTCHours(), m = d.getUTCMinutes();
+    return (h < 10 ? "0" : "") + h + ":" + (m < 10 ? "0" : "") + m;
   }
 
   function statusAt(now, el) {
@@ -18,11 +37,16 @@
     return "upcoming";
   }
 
-  function update() {
-    var now = Date.now();
+  function show(el, visible) {
+    if (el) { el.hidden = !visible; }
+  }
+
+  function updateBadges(now) {
     var events = document.querySelectorAll("[data-start][data-end]");
+    var states = {};
     for (var i = 0; i < events.length; i++) {
       var state = statusAt(now, events[i]);
+      states[events[i].getAttribute("data-event")] = state;
       var badge = events[i].querySelector(".status");
       if (badge && badge.getAttribute("data-status") !== state) {
         badge.setAttribute("data-status", state);
@@ -30,6 +54,77 @@
         badge.textContent = LABELS[state];
       }
     }
+    return states;
+  }
+
+  /* 首页「现在」：宣传周前「即将开始」，宣传周中「今天」和「接下来」，宣传周后「活动回顾」。 */
+  function updateNow(now, states) {
+    var section = document.querySelector("section.now[data-first]");
+    if (!section) { return; }
+    var today = beijingDay(now);
+    var phase = today < section.getAttribute("data-first") ? "before" :
+      today > section.getAttribute("data-last") ? "after" : "during";
+    var heading = section.querySelector("[data-now-heading]");
+    heading.textContent = phase === "after" ? "活动回顾" : phase === "during" ? "今天：" + cnDate(now) : "即将开始";
+    var current = 0, next = 0;
+    var lists = { current: null, next: null, done: null };
+    for (var name in lists) {
+      lists[name] = section.querySelector('[data-now-list="' + name + '"]');
+    }
+    var items = lists.current.querySelectorAll("[data-event]");
+    for (var i = 0; i < items.length; i++) {
+      var state = states[items[i].getAttribute("data-event")];
+      var isCurrent = phase === "during" && (state === "live" || state === "today");
+      show(items[i], isCurrent);
+      if (isCurrent) { current++; }
+    }
+    items = lists.next.querySelectorAll("[data-event]");
+    for (i = 0; i < items.length; i++) {
+      var isNext = phase !== "after" && states[items[i].getAttribute("data-event")] === "upcoming" &&
+        next < NEXT_COUNT;
+      show(items[i], isNext);
+      if (isNext) { next++; }
+    }
+    items = lists.done.querySelectorAll("[data-event]");
+    for (i = 0; i < items.length; i++) {
+      show(items[i], states[items[i].getAttribute("data-event")] === "ended");
+    }
+    show(lists.current, phase === "during");
+    show(lists.next, phase !== "after");
+    show(lists.done, phase === "after");
+    show(section.querySelector('[data-now="after"]'), phase === "after");
+    show(section.querySelector('[data-now="during-none"]'), phase === "during" && current === 0);
+    show(section.querySelector('[data-now="during-next"]'), phase === "during" && next > 0);
+    section.querySelector("[data-now-clock]").textContent =
+      "按本机时间显示：" + cnDate(now) + " " + cnClock(now) + "（北京时间）";
+  }
+
+  /* 日程页：标出读者所在的「今天」。 */
+  function updateDays(now) {
+    var today = beijingDay(now);
+    var days = document.querySelectorAll("[data-day]");
+    for (var i = 0; i < days.length; i++) {
+      var isToday = days[i].getAttribute("data-day") === today;
+      days[i].classList.toggle("is-today", isToday);
+      show(days[i].querySelector(".today-mark"), isToday);
+    }
+  }
+
+  /* 按日期切换的说明，如网址「将于某日公布」到了那天变为「应于某日公布，本站正在更新」。 */
+  function updateDated(now) {
+    var today = beijingDay(now);
+    var from = document.querySelectorAll("[data-from]");
+    for (var i = 0; i < from.length; i++) { show(from[i], today >= from[i].getAttribute("data-from")); }
+    var until = document.querySelectorAll("[data-until]");
+    for (i = 0; i < until.length; i++) { show(until[i], today < until[i].getAttribute("data-until")); }
+  }
+
+  function update() {
+    var now = Date.now();
+    var states = updateBadges(now);
+    updateNow(now, states);
+    updateDays(now);
+    updateDated(now);
   }
 
   update();
