@@ -43,5 +43,10 @@ def test_build_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path):
     keep = tmp_path / "notes.txt"
     keep.write_text("重要", encoding="utf-8")
     result = run_build("--out", str(tmp_path))
-    assert result.returncode != 0
+    assert result.returncode == 2, result.stdout + result.stderr
+    # one line saying which folder and why nothing was written (its advice's wording may change)
+    [refusal] = result.stderr.splitlines()
+    assert refusal.startswith(f"构建失败：输出文件夹 {tmp_path.resolve()} 里已有别的文件，"), refusal
+    assert "为免误删" in refusal
     assert keep.read_text(encoding="utf-8") == "重要"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

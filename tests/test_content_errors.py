@@ -3,7 +3,7 @@
 Every test first builds the untouched copy once (so `output/` holds a good site), then breaks
 one thing and runs `python build.py --root <copy>` again. A broken build must:
 
-* exit with a non-zero code,
+* exit with code 1 (a content mistake; a crash's traceback is refused below),
 * print the problem as `<file>:<line>: <message>` with the right file, the right line and a
   distinctive Chinese fragment of the message,
 * print no Python traceback,
@@ -87,7 +87,7 @@ def assert_fails(site: Site, *expected: tuple[str, int, str]) -> str:
     """Build the broken copy; each expected (file, line, fragment) must be printed."""
     result = run_build(site.root)
     both = result.stdout + result.stderr
-    assert result.returncode != 0, f"broken site built without complaint:\n{both}"
+    assert result.returncode == 1, f"broken site not refused as a content mistake (exit 1):\n{both}"
     assert "Traceback" not in both, both
     assert "构建失败" in result.stderr
     lines = result.stderr.splitlines()

@@ -450,7 +450,11 @@ def test_an_empty_news_section_can_be_left_out_of_the_site(tmp_path):
         )
 
     shown = run("check")
-    assert shown.returncode != 0 and "「活动动态」栏目没有任何内容" in shown.stdout
+    assert shown.returncode == VETO_EXIT, shown.stdout + shown.stderr
+    assert "Traceback" not in shown.stderr
+    assert (
+        "  - content/news/: 「活动动态」栏目没有任何内容（共 1 个空白栏目，达到 5 个即单项否决）；请补上内容后再发布\n"
+    ) in shown.stdout
     config = root / "config.yaml"
     config.write_text(
         config.read_text(encoding="utf-8").replace("hide_empty_sections: 否", "hide_empty_sections: 是"),

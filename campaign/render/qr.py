@@ -8,6 +8,7 @@ Ours has a viewBox and no size, so CSS scales it, no ids, and a 4-module quiet z
 from __future__ import annotations
 
 import io
+import math
 import re
 from html import escape
 
@@ -114,7 +115,7 @@ def draw_png(rows: tuple[tuple[bool, ...], ...], width_mm: float, dpi: int) -> b
     from PIL import Image  # only posters need Pillow
 
     target_px = width_mm / 25.4 * dpi
-    scale = max(1, -(-int(target_px) // len(rows)))
+    scale = max(1, math.ceil(target_px / len(rows)))  # whole pixels, rounded up: never under the size
     small = Image.new("1", (len(rows), len(rows)), 1)
     small.putdata([0 if dark else 1 for row in rows for dark in row])
     image = small.resize((len(rows) * scale, len(rows) * scale), Image.NEAREST)
