@@ -90,14 +90,14 @@ def build(ctx: BuildContext, out: Path, base_url: str | None = None, pdf: bool =
     On any ContentError `out` is left as it was. Poster PDFs need Chromium: without it
     everything else is still built, and `ctx.say` tells the user how to get it.
     """
-    check_target(out, ctx.root)
+    store = ctx.root / ".cache"
+    record = build_state.record_file(store, out)
+    check_target(out, ctx.root, known=record.is_file())
     ctx.progress("读取并检查内容")
     site = load(ctx, base_url, offline)
     templates = templates_of(ctx)
     chromium = _chromium(ctx, site, pdf)
-    store = ctx.root / ".cache"
     key = build_state.state_key(ctx.fingerprint, out, chromium is not None)
-    record = build_state.record_file(store, out)
     previous = build_state.load(store, out, key, read_record(record))
     ctx.progress(f"生成页面和二维码（{'只生成有变化的文件' if previous else '全部生成'}）")
     rendering = render(site, templates, ctx, chromium is not None, previous)

@@ -112,7 +112,7 @@ def test_publish_under_load_then_rollback(server, second_project):
 
     result = run_build(second_project, "publish", str(dest), "--rollback")
     assert result.returncode == 0, result.stderr
-    assert "已退回" in result.stdout
+    assert result.stdout == f"已退回到上一个版本 {ids[0]}（{dest}）\n"
     assert current(dest) == f"releases/{ids[0]}"
     for page in PAGES:
         status, _, body = get(server.url4 + page)
@@ -125,7 +125,7 @@ def test_rollback_without_an_earlier_release_is_explained(tmp_path):
     dest = tmp_path / "srv"
     result = run_build(shipped_copy(), "publish", str(dest), "--rollback")
     assert result.returncode == 4
-    assert "还没有发布过网站" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr == f"发布失败：{dest} 还没有发布过网站，无法退回\n"
     site = tmp_path / "site"
     write(site, "index.html", "<!DOCTYPE html><title>x</title>")
     publish(site, dest)
@@ -180,13 +180,17 @@ def test_user_mistakes_are_explained_without_a_traceback(tmp_path):
     assert result.returncode == 4, result.stderr
     assert "发布失败：无法写入发布文件夹" in result.stderr and "Traceback" not in result.stderr
     result = run_build(shipped_copy(), "publish")
-    assert result.returncode == 2 and "请在 publish 后面写上" in result.stderr
+    assert result.returncode == 2 and result.stderr == "请在 publish 后面写上发布到的服务器文件夹，如 /srv/jnxcz\n"
     result = run_build(shipped_copy(), "package")
-    assert result.returncode == 2 and "请在 package 后面写上" in result.stderr
+    assert result.returncode == 2 and result.stderr == "请在 package 后面写上压缩包文件名，如 jnxcz.zip\n"
     real_folder = tmp_path / "srv2"
     (real_folder / "current").mkdir(parents=True)
     result = run_build(shipped_copy(), "publish", str(real_folder), "--no-pdf")
-    assert result.returncode == 4 and "是普通文件夹" in result.stderr
+    assert result.returncode == 4
+    assert result.stderr == (
+        f"发布失败：{real_folder / 'current'} 是普通文件夹而不是指向发布版本的链接；"
+        "为免误删，请先把它改名或移走，再发布\n"
+    )
     assert list((real_folder / "current").iterdir()) == []
 
 
@@ -201,6 +205,7 @@ def test_package_holds_the_build_and_is_byte_identical(tmp_path):
     result = run_build(project, "--out", str(tmp_path / "output"), "--as-of", MOMENT)
     assert result.returncode == 0, result.stderr
     files = snapshot(tmp_path / "output")
+    assert files.pop(".jnxcz-site").startswith("本文件夹由 build.py 生成".encode())  # the output folder's own mark
     assert any(name.endswith(".pdf") for name in files)
     with zipfile.ZipFile(tmp_path / "one.zip") as archive:
         infos = archive.infolist()

@@ -7,6 +7,7 @@ it, since guessing the encoding would silently corrupt text on the site.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from campaign.errors import ContentError
@@ -25,7 +26,25 @@ def decode_text(data: bytes, file: str) -> str:
         text = text[1:]
     if "\x00" in text:
         raise ContentError.at(file, 0, "文件里有空字符，不是文本文件，请确认选对了文件")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Word's manual line break and page break, pasted into a report: a space, as a browser shows them
+    text = text.replace("\x0b", " ").replace("\x0c", " ")
+    found = CONTROL.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise ContentError.at(file, line, control_message(found.group()))
+    return text
+
+
+# Characters no page, feed or calendar may carry (XML 1.0 forbids them; in .ics a CR is a line end).
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def control_message(char: str) -> str:
+    return (
+        f"这一行有看不见的控制字符（U+{ord(char):04X}），多半是从别的软件复制时带进来的；"
+        "请删去这一行里多余的空白后重新输入，再保存"
+    )
 
 
 def _encoding_message(data: bytes) -> str:

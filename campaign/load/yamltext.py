@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from campaign.errors import ContentError, Problems
+from campaign.load.source import CONTROL
 
 # libyaml composes the same nodes about ten times faster; without it, the same parser in Python.
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -110,6 +111,14 @@ def _convert(node: yaml.Node, file: str, offset: int, problems: Problems, seen: 
     seen.add(id(node))
     if isinstance(node, yaml.ScalarNode):
         value = node.value
+        found = CONTROL.search(value)  # a quoted "\e", "\0" or "\r" makes one
+        if found:
+            problems.add(
+                file,
+                line,
+                f"这里的引号里用反斜杠写出了看不见的控制字符（U+{ord(found.group()):04X}）；请删去这个「\\」转义",
+            )
+            return Node(None, line, file)
         if not node.style and value in NULLS:  # plain, not quoted (libyaml says "", PyYAML None)
             return Node(None, line, file)
         return Node(value, line, file)

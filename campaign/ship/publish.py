@@ -22,6 +22,8 @@ import shutil
 import zipfile
 from pathlib import Path
 
+from campaign.ship.write import MARK
+
 MANIFEST = "MANIFEST.sha256"
 CURRENT = "current"
 RELEASES = "releases"
@@ -62,7 +64,7 @@ def _site_files(folder: Path) -> list[str]:
         relative = path.relative_to(folder).as_posix()
         if path.is_symlink():
             raise PublishError(f"网站文件夹里有快捷方式（符号链接）{relative}，不能发布")
-        if path.is_file() and relative != MANIFEST:
+        if path.is_file() and relative not in (MANIFEST, MARK):  # the mark stays with its folder
             if "\n" in relative or "\\" in relative:
                 raise PublishError(f"文件名 {relative!r} 含有不能使用的字符")
             paths.append(relative)

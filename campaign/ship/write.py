@@ -1,25 +1,37 @@
-"""Putting a rendered site on disk without ever leaving a half-written `output/`.
+"""Putting a rendered site on disk: `output/` is at every instant the last complete site or the new one.
 
-A first build is written into a temporary folder beside `output/` and renamed into place. A
-rebuild writes only the files whose bytes changed: all of them first into a temporary folder,
-then each renamed over the old one (a rename cannot fail half-way), then vanished files are
-removed. A failed build writes nothing, so the last good site stays exactly as it was; files
-that did not change keep their dates, which is what makes republishing and caching cheap.
+A build writes the new site as a whole folder beside `output/`: unchanged files are hard links
+to the ones already there (no copy), changed files are written anew. The two folders are then
+exchanged in one step (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere two renames a moment
+apart), and the old one is removed. A build killed at any point leaves `output/` as it was, and
+the next build removes what the killed one left beside it. A build that changed nothing writes
+nothing, so files keep their dates, which is what makes republishing and caching cheap.
+
+Only folders this tool made are written over: each carries the mark `.jnxcz-site`. A folder
+holding anything else (the project's `templates/`, a user's documents) is refused, never emptied.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import errno
 import hashlib
 import json
 import os
+import re
+import secrets
 import shutil
-import tempfile
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from campaign.render.urls import is_safe
 
 MANIFEST_FORMAT = 2
+MARK = ".jnxcz-site"
+MARK_TEXT = "本文件夹由 build.py 生成，下次生成时会整体更新；请不要在这里保存其他文件。\n".encode()
+SOURCE_FOLDERS = ("content", "templates", "campaign", "tests", "deploy", "benchmarks", ".git")
 
 
 class UnsafeTarget(Exception):
@@ -33,17 +45,30 @@ class Stored:
     sha256: str
 
 
-def check_target(target: Path, root: Path) -> None:
-    """Refuse to write over a folder that holds the project or anything but a previous build."""
+def check_target(target: Path, root: Path, known: bool = False) -> None:
+    """Refuse any output folder but a new or empty one, or one this tool made.
+
+    `known`: the build state remembers writing there (a folder made before the mark existed).
+    """
     target, root = target.resolve(), root.resolve()
     if target == root or target in root.parents or target == Path(target.anchor):
         raise UnsafeTarget(f"输出文件夹 {target} 包含网站项目本身，不能用作输出文件夹")
-    looks_built = (
-        (target / "index.html").exists() and not (target / "config.yaml").exists() and not (target / "content").exists()
-    )
-    if target.is_dir() and any(target.iterdir()) and not looks_built:
+    if target.parent == root and target.name in ("config.yaml", "build.py", "README.md"):
         raise UnsafeTarget(
-            f"输出文件夹 {target} 里已有别的文件，看起来不是以前生成的网站；为免误删，请换一个空文件夹或删去它后再试"
+            f"「{target.name}」是网站项目自己的文件，不能用作输出文件夹；请写一个新的文件夹名，如 output"
+        )
+    for folder in SOURCE_FOLDERS:
+        if target == root / folder or root / folder in target.parents:
+            raise UnsafeTarget(
+                f"输出文件夹 {target} 在项目的 {folder}/ 里，会和网站的源文件混在一起；"
+                "请换一个文件夹，如项目下的 output"
+            )
+    if target.exists() and not target.is_dir():
+        raise UnsafeTarget(f"「{target}」是一个文件，不是文件夹；为免覆盖它，请换一个新的文件夹名")
+    ours = (target / MARK).is_file() or (known and (target / "index.html").is_file())
+    if target.is_dir() and any(target.iterdir()) and not ours:
+        raise UnsafeTarget(
+            f"输出文件夹 {target} 里已有别的文件，不是本工具生成的网站；为免误删，请换一个新的或空的文件夹"
         )
 
 
@@ -52,52 +77,135 @@ def digest(data: bytes) -> str:
 
 
 def write_site(files: dict, target: Path, record: Path | None = None) -> frozenset:
-    """Make `target` hold exactly `files`; returns the paths written or removed.
+    """Make `target` hold exactly `files` (and the mark); returns the paths written or removed.
 
-    `record` is where the hash, size and date of every file written is kept, so the next
+    `record` is where the hash, size and dates of every file written are kept, so the next
     build knows what is on disk without reading it back.
     """
     target = target.resolve()
     for path in files:
-        if not is_safe(path):
+        if not is_safe(path) or path == MARK:
             raise ValueError(f"unsafe output path {path!r}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(target)
+    known = read_record(record)
     if not target.exists() or not any(target.iterdir()):
-        _write_fresh(files, target)
         touched = frozenset(files)
+        staging = _staging(target)
+        try:
+            _write_all(staging, {**files, MARK: MARK_TEXT})
+            if target.exists():
+                target.rmdir()
+            staging.rename(target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     else:
-        touched = _update(files, target, read_record(record))
+        touched = _update(files, target, known)
     if record is not None:
         _write_record(record, target, files)
     return touched
 
 
-def _write_fresh(files: dict, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+def _staging(target: Path) -> Path:
+    """A new folder beside `target`, named after this process so a later run can tell it is stale."""
+    staging = target.parent / f".{target.name}.new-{os.getpid()}-{secrets.token_hex(4)}"
+    staging.mkdir(mode=0o755)
     os.chmod(staging, 0o755)
+    return staging
+
+
+LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?:new|old)-(?:(?P<pid>\d+)-)?[0-9a-z_]+$")
+
+
+def remove_leftovers(target: Path) -> None:
+    """Remove the half-made folders an interrupted build left beside `target`."""
     try:
-        _write_all(staging, files)
-        if target.exists():
-            target.rmdir()
-        staging.rename(target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        siblings = list(target.parent.iterdir())
+    except OSError:
+        return
+    for path in siblings:
+        match = LEFTOVER.match(path.name)
+        if match and match["name"] == target.name and path.is_dir() and not path.is_symlink():
+            if match["pid"] and int(match["pid"]) != os.getpid() and _alive(int(match["pid"])):
+                continue  # another build is writing right now
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
 
 
 def _update(files: dict, target: Path, known: dict) -> frozenset:
     changed = [path for path, data in files.items() if not _same(target / path, data, known.get(path))]
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    on_disk = _files_on_disk(target, known)
+    removed = frozenset(path for path in on_disk - files.keys() if path != MARK)
+    if not changed and not removed and (target / MARK).is_file():
+        return frozenset()
+    staging = _staging(target)
     try:
-        _write_all(staging, {path: files[path] for path in changed})
-        for path in changed:
-            destination = target / path
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / path, destination)
-    finally:
+        unchanged = [path for path in files if path not in set(changed)]
+        marked = (target / MARK).is_file()
+        _link_all(target, staging, unchanged + ([MARK] if marked else []))
+        _write_all(staging, {path: files[path] for path in changed} | ({} if marked else {MARK: MARK_TEXT}))
+        _exchange(staging, target)  # from here on `output/` is the new site, whole
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-    removed = _remove_vanished(files, target, known)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)  # now the old site
     return frozenset(changed) | removed
+
+
+def _files_on_disk(target: Path, known: dict) -> set:
+    if known:
+        return set(known)
+    return {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file() or p.is_symlink()}
+
+
+def _link_all(source: Path, folder: Path, paths: list) -> None:
+    """Hard links to the unchanged files (a copy where the disk cannot link)."""
+    made = set()
+    for path in paths:
+        parent = os.path.dirname(path)
+        if parent and parent not in made:
+            os.makedirs(folder / parent, exist_ok=True)
+            made.add(parent)
+        try:
+            os.link(source / path, folder / path)
+        except OSError:
+            shutil.copyfile(source / path, folder / path)
+
+
+def _exchange(new: Path, target: Path) -> None:
+    """Swap the two folders' names: atomically where the system can, else in two renames."""
+    if sys.platform.startswith("linux") and _renameat2(new, target):
+        return
+    old = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+    os.rename(target, old)
+    os.rename(new, target)
+    os.rename(old, new)
+
+
+def _renameat2(a: Path, b: Path) -> bool:
+    RENAME_EXCHANGE, AT_FDCWD = 2, -100
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        call = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    call.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if call(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False  # an old kernel or a file system without it: two renames instead
+    raise OSError(code, os.strerror(code), str(b))
 
 
 def _same(path: Path, data, known) -> bool:
@@ -113,27 +221,6 @@ def _same(path: Path, data, known) -> bool:
     if stat.st_size != len(data):
         return False
     return path.read_bytes() == data
-
-
-def _remove_vanished(files: dict, target: Path, known: dict) -> frozenset:
-    on_disk = (
-        set(known)
-        if known
-        else {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file() or p.is_symlink()}
-    )
-    removed = set()
-    for path in sorted(on_disk - files.keys()):
-        if is_safe(path) and (target / path).is_file():
-            (target / path).unlink()
-            removed.add(path)
-            _prune(target, (target / path).parent)
-    return frozenset(removed)
-
-
-def _prune(target: Path, folder: Path) -> None:
-    while folder != target and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
 
 
 def _write_all(folder: Path, files: dict) -> None:
