@@ -11,7 +11,7 @@ from pathlib import Path
 
 from campaign import pipeline
 from campaign.context import make_context
-from campaign.errors import ContentError
+from campaign.errors import ContentError, machine_trouble
 from campaign.inspection.checks import inspect
 from campaign.inspection.report import inspection_report, report, write_inspection_html
 from campaign.load.schema import Invalid, Url
@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     except PublishError as exc:
         print(f"发布失败：{exc}", file=sys.stderr)
         return 4
+    except OSError as exc:  # the machine, not the content: disk full, read-only, no permission
+        print(f"失败：{machine_trouble(exc)}。网站文件夹保持上次的样子，没有改动。", file=sys.stderr)
+        return 6
 
 
 def _check(root: Path, args) -> int:

@@ -7,6 +7,7 @@ one error per build.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 
@@ -59,3 +60,23 @@ class Problems:
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+
+REASONS = {
+    errno.ENOSPC: "磁盘已满",
+    errno.EDQUOT: "磁盘配额已用完",
+    errno.EROFS: "磁盘是只读的",
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有写入权限",
+    errno.ENOENT: "文件夹不存在",
+    errno.ENOTDIR: "路径中有一项是文件而不是文件夹",
+    errno.EISDIR: "同名文件夹已存在",
+    errno.EEXIST: "同名文件已存在",
+}
+
+
+def machine_trouble(exc: OSError) -> str:
+    """A failure of the machine (disk full, read-only, permission) as one sentence a clerk can act on."""
+    words = REASONS.get(exc.errno, "读写文件出错")
+    where = f"：{exc.filename}" if exc.filename else ""
+    return f"{words}{where}（{exc.strerror or exc}）"

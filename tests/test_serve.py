@@ -350,3 +350,35 @@ def test_incremental_preview_matches_a_full_build(tmp_path, monkeypatch):
     full = pipeline.make_site(make_context(root, disk_cache=False), "http://127.0.0.1:8000" + BASE, pdf=False).files
     assert preview.files == full
     assert not (root / "output").exists()
+
+
+def _request(port: int, path: str, headers: dict) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+WEBSOCKET = {
+    "Connection": "Upgrade",
+    "Upgrade": "websocket",
+    "Sec-WebSocket-Version": "13",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+}
+
+
+def test_only_this_machines_names_are_answered(serving):
+    """A page elsewhere that points its own name at 127.0.0.1 (DNS rebinding) reads nothing."""
+    port = serving.port
+    for name in ("127.0.0.1", "localhost", "[::1]"):
+        assert _request(port, BASE, {"Host": f"{name}:{port}"}) == 200
+    for path in (BASE, BASE + "news/", "/livereload.js", "/"):
+        assert _request(port, path, {"Host": f"rebind.example:{port}"}) == 403
+    own = {"Host": f"127.0.0.1:{port}", **WEBSOCKET}
+    assert _request(port, "/livereload", {**own, "Origin": f"http://rebind.example:{port}"}) == 403
+    assert _request(port, "/livereload", {**own, "Origin": f"http://localhost:{port}"}) == 101

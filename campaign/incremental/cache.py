@@ -94,7 +94,10 @@ class Cache:
                 self._db, self._pid = db, os.getpid()
                 return db
             except sqlite3.DatabaseError:
-                path.unlink(missing_ok=True)  # not a database any more: start afresh
+                try:
+                    path.unlink(missing_ok=True)  # not a database any more: start afresh
+                except OSError:
+                    break  # a folder or a locked file in its place: build without the cache
             except (sqlite3.Error, OSError):
                 break
         self._broken = True

@@ -17,7 +17,7 @@ from campaign.errors import ContentError, Problems
 from campaign.load import posters
 from campaign.load.markup import split_front_matter
 from campaign.load.schema import Choice, Date, Email, Ident, Integer, ListOf, Record, Text, Time, Url, read_document
-from campaign.load.source import display_name, read_text
+from campaign.load.source import display_name, paragraph_limit, read_text
 from campaign.load.yamltext import Node, parse_yaml
 from campaign.model import site as m
 
@@ -29,6 +29,7 @@ EVENT_KINDS = {
     "竞赛": "quiz",
     "宣传": "publicity",
 }
+RESERVED_EVENT_IDS = ("week",)  # calendar/week.ics is the whole week's calendar
 KIND_LABELS = {value: key for key, value in EVENT_KINDS.items()}
 
 CONFIG = Record(
@@ -207,8 +208,13 @@ def _read_page(ctx, path: Path, record: Record, problems: Problems):
 def _front_of(name_text: tuple[str, str], record: Record):
     """((checked front matter, Markdown body, front matter node), problems found)."""
     found = Problems()
-    front, body, _ = split_front_matter(name_text[1], name_text[0])
-    return (read_document(front, record, found), body, front), found.items
+    front, body, body_line = split_front_matter(name_text[1], name_text[0])
+    checked = read_document(front, record, found)
+    too_hard = paragraph_limit(body)
+    if too_hard is not None:  # not worth converting: said at its line, with the other problems
+        found.add(name_text[0], body_line + too_hard[0], too_hard[1])
+        raise ContentError(found.items)
+    return (checked, body, front), found.items
 
 
 def _parse_news(name_text: tuple[str, str]):
@@ -385,6 +391,10 @@ def _announced(r: dict, kind: str) -> m.Announced:
 
 def _event(r: dict, by_id: dict, problems: Problems, to_html) -> m.Event:
     where = (r["_file"], r["_line"])
+    if r["id"] in RESERVED_EVENT_IDS:
+        problems.add(
+            *where, f"日程的 id 不能用「{r['id']}」：它已留作全周日历 calendar/{r['id']}.ics 的文件名；请换一个"
+        )
     if r["end_date"] and r["end_date"] < r["date"]:
         problems.add(
             *where, f"日程「{r['title']}」的结束日期 end_date（{r['end_date']}）早于开始日期 date（{r['date']}）"

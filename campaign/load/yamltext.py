@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 import yaml
 
 from campaign.errors import ContentError, Problems
-from campaign.load.source import CONTROL
+from campaign.load.source import CONTROL, paragraph_limit
 
 # libyaml composes the same nodes about ten times faster; without it, the same parser in Python.
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+DEPTH_MESSAGE = "内容嵌套的层次太多（列表或缩进套了几百层），不像是要写的内容；请检查是否误粘贴了大量「[」「-」或空格"
 NULLS = {"", "~", "null", "Null", "NULL"}
 FULLWIDTH_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*：")
 LEADING_TAB = re.compile(r"^ *\t")
@@ -57,12 +58,30 @@ def parse_yaml(text: str, file: str, first_line: int = 1) -> Node:
         raise ContentError.at(file, line, _syntax_message(exc)) from None
     except yaml.YAMLError as exc:
         raise ContentError.at(file, first_line, f"YAML 格式有误：{exc}") from None
+    except RecursionError:
+        raise ContentError.at(file, first_line + _deepest_line(text), DEPTH_MESSAGE) from None
     if root is None:
         return Node({}, first_line, file)
     problems = Problems()
-    node = _convert(root, file, first_line - 1, problems, set())
+    try:
+        node = _convert(root, file, first_line - 1, problems, set())
+    except RecursionError:
+        raise ContentError.at(file, first_line + _deepest_line(text), DEPTH_MESSAGE) from None
     problems.raise_if_any()
     return node
+
+
+def _deepest_line(text: str) -> int:
+    """The 0-based line where brackets or indentation first go a hundred levels deep."""
+    depth = 0
+    for number, line in enumerate(text.split("\n")):
+        if len(line) - len(line.lstrip(" ")) > 200:
+            return number
+        for char in line:
+            depth += 1 if char in "[{" else -1 if char in "]}" else 0
+            if depth > 100:
+                return number
+    return 0
 
 
 def _check_typing_slips(text: str, file: str, first_line: int) -> None:
@@ -111,6 +130,10 @@ def _convert(node: yaml.Node, file: str, offset: int, problems: Problems, seen: 
     seen.add(id(node))
     if isinstance(node, yaml.ScalarNode):
         value = node.value
+        too_hard = paragraph_limit(value)
+        if too_hard is not None:
+            problems.add(file, line + too_hard[0], too_hard[1])
+            return Node(None, line, file)
         found = CONTROL.search(value)  # a quoted "\e", "\0" or "\r" makes one
         if found:
             problems.add(

@@ -24,12 +24,13 @@ import mimetypes
 import sys
 import warnings
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from livereload import Server
-from livereload.handlers import LiveReloadHandler
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from livereload.server import LiveScriptInjector
 from livereload.watcher import Watcher
-from tornado import ioloop, web
+from tornado import escape, ioloop, web
 
 from campaign.preview.session import Outcome, Preview
 from campaign.preview.watch import SourceWatch
@@ -142,12 +143,82 @@ class PreviewServer(Server):
     def get_web_handlers(self, script):
         return [(r".*", SiteHandler, {"server": self})]
 
+    def application(self, port, host, liveport=None, debug=None, live_css=True):
+        """livereload's application, with every request's Host and the WebSocket's Origin checked.
+
+        A web page elsewhere can point its own name at 127.0.0.1 (DNS rebinding) and then read
+        the preview, unpublished drafts included; only our own names are answered.
+        """
+        LiveReloadHandler.watcher = self.watcher
+        LiveReloadHandler.live_css = live_css
+        names = allowed_hosts(host, port)
+        guard = {"names": names}
+        script = escape.utf8(LIVE_SCRIPT)
+
+        class Transform(LiveScriptInjector):
+            pass
+
+        Transform.script = script
+        handlers = [
+            (r"/livereload", GuardedLiveReload, guard),
+            (r"/livereload\.js", GuardedLiveReloadJS, guard),
+            *[(pattern, handler, {**options, **guard}) for pattern, handler, options in self.get_web_handlers(script)],
+        ]
+        web.Application(handlers=handlers, transforms=[Transform]).listen(port, address=host)
+
+
+# livereload's own snippet for a page served on the same port (see livereload.server)
+LIVE_SCRIPT = (
+    '<script type="text/javascript">(function(){var s=document.createElement("script");'
+    "var port=(window.location.port || (window.location.protocol == 'https:' ? 443: 80));"
+    's.src="//"+window.location.hostname+":"+port+ "/livereload.js?port=" + port;'
+    "document.head.appendChild(s);})();</script>"
+)
+
+
+def allowed_hosts(host: str, port: int) -> frozenset | None:
+    """The Host headers the preview answers: this machine's own names (None: any, when bound
+    to an address others can reach, where the user chose to share it)."""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    return frozenset(f"{name}:{port}" for name in ("127.0.0.1", "localhost", "[::1]"))
+
+
+def _host_allowed(handler, names) -> bool:
+    return names is None or handler.request.headers.get("Host", "") in names
+
+
+class GuardedLiveReload(LiveReloadHandler):
+    def initialize(self, names=None):
+        self.names = names
+
+    def prepare(self):
+        if not _host_allowed(self, self.names):
+            raise web.HTTPError(403)
+
+    def check_origin(self, origin):
+        host = urlsplit(origin).netloc
+        return self.names is None and host == self.request.headers.get("Host") or host in (self.names or ())
+
+
+class GuardedLiveReloadJS(LiveReloadJSHandler):
+    def initialize(self, names=None):
+        self.names = names
+
+    def prepare(self):
+        if not _host_allowed(self, self.names):
+            raise web.HTTPError(403)
+
 
 class SiteHandler(web.RequestHandler):
     """Every request but livereload's own: `/` to the site, the site under its sub-path, 404 else."""
 
-    def initialize(self, server: PreviewServer):
-        self.server, self.preview = server, server.preview
+    def initialize(self, server: PreviewServer, names=None):
+        self.server, self.preview, self.names = server, server.preview, names
+
+    def prepare(self):
+        if not _host_allowed(self, self.names):
+            raise web.HTTPError(403)
 
     def compute_etag(self):
         return None  # pages are never cached; assets are cached by name

@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 
 from campaign.errors import ContentError
-from campaign.load.source import decode_text
+from campaign.load.source import decode_text, refuse_outside
 
 STATIC = "static"
 
@@ -40,6 +40,7 @@ def load_templates(folder: Path) -> Templates:
         if not path.is_file() or any(p.startswith(".") for p in path.relative_to(folder).parts):
             continue
         name = path.relative_to(folder).as_posix()
+        refuse_outside(path, folder.parent, f"templates/{name}")
         data = path.read_bytes()
         if name.startswith(STATIC + "/"):
             plain = name[len(STATIC) + 1 :]
