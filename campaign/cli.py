@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 from campaign import pipeline
-from campaign.context import make_context
+from campaign.context import default_moment, make_context
 from campaign.errors import ContentError, machine_trouble
 from campaign.inspection.checks import inspect
-from campaign.inspection.report import inspection_report, report, write_inspection_html
+from campaign.inspection.report import content_sections, inspection_report, write_inspection_html
 from campaign.load.schema import Invalid, Url
 from campaign.model.timeline import parse_moment
 from campaign.ship import printing
@@ -71,11 +71,12 @@ def _check(root: Path, args) -> int:
     ctx = make_context(root, args.as_of, say=_advice)
     built = pipeline.make_site(ctx, args.base_url, pdf=not args.no_pdf)
     result = inspect(ctx, built.site, built.files, online=args.online)
-    print(report(built.site, built.site.as_of, root))
+    content = content_sections(built.site, built.site.as_of, root)
+    print("\n\n".join("\n".join(lines) for lines in content))
     print()
     print(inspection_report(result))
     try:
-        path = write_inspection_html(root, result)
+        path = write_inspection_html(root, result, content)
         print(f"\n检查报告已保存到 {path}")
     except OSError as exc:
         print(f"\n检查报告没能保存到 {root / 'reports'}（{exc.strerror or exc}），以上结果不受影响", file=sys.stderr)
@@ -115,8 +116,8 @@ def _build(root: Path, args) -> int:
     if sys.stdout.isatty():
         print("\r\033[K", end="")
     print(
-        f"已生成 {out}：共 {len(built.files)} 个文件，本次生成 {len(built.rendered)} 个，"
-        f"有变化并写入 {len(built.written)} 个（用时 {seconds:.2f} 秒）"
+        f"已生成 {out}：网站共 {len(built.files)} 个文件，这次有变化的 {len(built.written)} 个已写入"
+        f"（重新生成 {len(built.rendered)} 个页面和文件，用时 {seconds:.2f} 秒）"
     )
     return 0
 
@@ -140,11 +141,12 @@ def _publish(root: Path, args) -> int:
     """publish / package: the site rendered in memory, inspected, then shipped as those bytes."""
     from campaign.ship.publish import package, publish, rollback
 
-    if not args.target:
-        what = "发布到的服务器文件夹，如 /srv/jnxcz" if args.command == "publish" else "压缩包文件名，如 jnxcz.zip"
-        print(f"请在 {args.command} 后面写上{what}", file=sys.stderr)
+    if not args.target and args.command == "publish":
+        print("请在 publish 后面写上发布到的服务器文件夹，如 /srv/jnxcz", file=sys.stderr)
         return 2
-    target = Path(args.target)
+    # a zip without a name goes to dist/ (ignored by git), named after the day it shows
+    day = (args.as_of or default_moment()).date()
+    target = Path(args.target) if args.target else root / "dist" / f"jnxcz-{day:%Y-%m-%d}.zip"
     if args.command == "publish" and args.rollback:
         release = rollback(target)
         print(f"已退回到上一个版本 {release}（{target}）")
@@ -194,7 +196,9 @@ def _parser() -> argparse.ArgumentParser:
         "serve：本机预览，保存文件后浏览器自动刷新；"
         "publish：生成并发布到服务器文件夹；package：生成并打包为 zip",
     )
-    parser.add_argument("target", nargs="?", help="publish 发布到的服务器文件夹，或 package 生成的压缩包文件名")
+    parser.add_argument(
+        "target", nargs="?", help="publish 发布到的服务器文件夹；package 生成的压缩包文件名（默认 dist/jnxcz-日期.zip）"
+    )
     parser.add_argument("--keep", type=_keep, default=5, help="publish 时保留最近几个版本（默认 5）")
     parser.add_argument("--rollback", action="store_true", help="publish 时退回到上一个版本")
     parser.add_argument("--root", help="网站项目所在的文件夹（默认：当前文件夹）")

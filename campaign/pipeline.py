@@ -67,7 +67,7 @@ def _chromium(ctx: BuildContext, site: Site, pdf: bool) -> str | None:
         return None
     chromium = printing.find_chromium()
     if chromium is None:
-        ctx.say(printing.INSTALL_HINT)
+        ctx.say(printing.install_hint())
     return chromium
 
 

@@ -117,11 +117,13 @@ class FakeUtterance { constructor(text) { this.text = text; this.lang = ''; } }
 window.SpeechSynthesisUtterance = FakeUtterance;
 Object.defineProperty(window, 'speechSynthesis', { value: {
     paused: false, speaking: false,
-    speak(u) { window.__spoken.push({text: u.text, lang: u.lang}); this.speaking = true; },
+    speak(u) { window.__spoken.push({text: u.text, lang: u.lang, voice: u.voice && u.voice.name}); this.speaking = true; },
     pause() { this.paused = true; window.__spoken.push('pause'); },
     resume() { this.paused = false; window.__spoken.push('resume'); },
     cancel() { this.speaking = false; window.__spoken.push('cancel'); },
-    getVoices() { return []; } }, configurable: true });
+    getVoices() { return window.__voices; },
+    addEventListener(name, listener) { window.__voicesChanged = listener; } }, configurable: true });
+window.__voices = [{lang: 'en-US', name: 'English'}, {lang: 'zh-CN', name: '中文'}];
 """
 
 
@@ -134,7 +136,7 @@ def test_read_aloud_speaks_the_main_content_in_chinese(site_server, browser):
     assert read.is_visible()
     read.click()
     spoken = [s for s in tab.evaluate("window.__spoken") if isinstance(s, dict)]
-    assert len(spoken) == 1 and spoken[0]["lang"] == "zh-CN"
+    assert len(spoken) == 1 and spoken[0]["lang"] == "zh-CN" and spoken[0]["voice"] == "中文"
     heading = tab.locator("main h1").inner_text()
     assert spoken[0]["text"].startswith(heading)
     assert "少开一天车" in spoken[0]["text"]
@@ -170,3 +172,17 @@ def test_printed_pages_leave_out_navigation_and_show_addresses(built_site, site_
     tab.emulate_media(media="print")
     assert tab.locator(".site-nav").is_hidden()
     tab.close()
+
+
+def test_read_aloud_shows_only_with_a_chinese_voice(site_server, browser):
+    """A browser without a Chinese voice would stay silent: the button is not offered there."""
+    context = browser.new_context()
+    context.add_init_script(STUB + "window.__voices = [{lang: 'en-US', name: 'English'}];")
+    tab = context.new_page()
+    tab.goto(site_server + "pledges/")
+    assert not tab.locator("#read-aloud").is_visible()
+    assert not tab.locator("#read-pause").is_visible() and not tab.locator("#read-stop").is_visible()
+    # voices often arrive after the page: a Chinese one then brings the button
+    tab.evaluate("window.__voices.push({lang: 'zh_CN', name: '普通话'}); window.__voicesChanged()")
+    assert tab.locator("#read-aloud").is_visible()
+    context.close()

@@ -265,10 +265,28 @@ def _strip_template(line: str) -> str:
 # --- the checks, one per rule id -------------------------------------------------------------
 
 
+# 发文字号 in running text: the year in 〔〕 with four digits (GB/T 9704), e.g. 工作通知〔2024〕11号
+DOC_NO_BRACKETS = re.compile(r"[\[［【(（{｛]\s*(\d{4})\s*[\]］】)）}｝]\s*(\d+)\s*号")
+DOC_NO_SHORT_YEAR = re.compile(r"〔\s*(\d{2})\s*〕\s*(\d+)\s*号")
+
+
+def _doc_numbers(file: str, line: int, text: str) -> list[Finding]:
+    found = [
+        Finding.at("wording", file, line, f"发文字号「{m.group()}」应写作「〔{m[1]}〕{m[2]}号」（六角括号）")
+        for m in DOC_NO_BRACKETS.finditer(text)
+    ]
+    found += [
+        Finding.at("wording", file, line, f"发文字号「{m.group()}」的年份应写全四位，如「〔20{m[1]}〕{m[2]}号」")
+        for m in DOC_NO_SHORT_YEAR.finditer(text)
+    ]
+    return found
+
+
 def _wording(ctx, site, files, rules: Rules, texts) -> list[Finding]:
-    """Known wrong forms, longest first, so 全国低炭日 is one finding and not two."""
+    """Known wrong forms, longest first, so 全国低炭日 is one finding and not two; 发文字号 forms."""
     findings = []
     for file, line, text in texts:
+        findings += _doc_numbers(file, line, text)
         position = 0
         while position < len(text):
             for wrong, right in rules.wrong_forms:

@@ -15,22 +15,74 @@ from pathlib import Path
 from campaign.errors import ContentError
 from campaign.inspection.checks import VETO, Inspection
 from campaign.load.markup import split_front_matter
+from campaign.load.schema import Invalid, Time
 from campaign.load.source import read_text
+from campaign.load.yamltext import parse_yaml
 from campaign.model.site import Site
 from campaign.render.dates import cn_date
 
 
-def report(site: Site, moment: dt.datetime, root: Path | None = None) -> str:
+def content_sections(site: Site, moment: dt.datetime, root: Path | None = None) -> list[list[str]]:
+    """What the content still lacks or should be checked, most urgent first: a heading line each."""
     as_of = moment.date()
     sections = [
         [f"内容检查通过（按 {cn_date(as_of)} {moment:%H:%M} 北京时间检查）。"],
-        _held_back(site, root),
         _due(site, moment),
         _pending(site, as_of),
+        _questions(site, root),
+        _held_back(site, root),
         _links(site, as_of),
         _placeholders(site),
     ]
-    return "\n\n".join("\n".join(lines) for lines in sections if lines)
+    return [lines for lines in sections if lines]
+
+
+def report(site: Site, moment: dt.datetime, root: Path | None = None) -> str:
+    return "\n\n".join("\n".join(lines) for lines in content_sections(site, moment, root))
+
+
+EARLY = dt.time(7, 0)  # before this, a time was probably meant in the afternoon (2:30 for 14:30)
+
+
+def _questions(site: Site, root: Path | None) -> list[str]:
+    """Times and dates that are valid but probably not what was meant, at their lines."""
+    if root is None:
+        return []
+    try:
+        name, text = read_text(root / "content/schedule.yaml", root)
+        events = parse_yaml(text, name).value.get("events")
+    except (ContentError, AttributeError):
+        return []
+    year = min(theme.start for theme in site.campaign.themes).year
+    found = []
+    for node in events.value if events is not None and events.is_list else ():
+        fields = node.value if node.is_mapping else {}
+        title = fields["title"].value if "title" in fields else ""
+        for key in ("start", "end"):
+            value = fields[key].value if key in fields else None
+            moment = _time(value)
+            if moment is not None and moment < EARLY:
+                found.append(
+                    f"  - {name}:{fields[key].line}: 「{title}」的 {key} 是 {value}，早于 7 点；"
+                    f"如果是下午，请写成 {moment.hour + 12:02d}:{moment.minute:02d}（24 小时制）"
+                )
+        for key in ("date", "end_date"):
+            value = fields[key].value if key in fields else None
+            if isinstance(value, str) and value.strip()[:4].isdigit() and int(value.strip()[:4]) != year:
+                found.append(
+                    f"  - {name}:{fields[key].line}: 「{title}」的 {key} 是 {value.strip()}，"
+                    f"不在本次活动的 {year} 年；请核对年份"
+                )
+    return [f"请核对的时间和日期：{len(found)} 处", *found] if found else []
+
+
+def _time(value) -> dt.time | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return Time().parse(value.strip())
+    except Invalid:
+        return None
 
 
 def _held_back(site: Site, root: Path | None) -> list[str]:
@@ -64,7 +116,8 @@ def _due(site: Site, moment: dt.datetime) -> list[str]:
 
 def _pending(site: Site, as_of: dt.date) -> list[str]:
     pending = [item for item in site.livestreams + site.downloads if not item.is_known]
-    lines = [f"尚未公布的网址：{len(pending)} 个" if pending else "直播和下载网址：均已填写。"]
+    count = len(pending) + (site.quiz.url is None)
+    lines = [f"尚未公布的网址：{count} 个" if count else "直播、下载和答题网址：均已填写。"]
     for item in pending:
         state = "【已到公布日期，请尽快填写】" if as_of >= item.announce_on else "（待公布）"
         lines.append(
@@ -160,7 +213,7 @@ def inspection_report(result: Inspection) -> str:
     return "\n\n".join(parts)
 
 
-def write_inspection_html(root: Path, result: Inspection) -> Path:
+def write_inspection_html(root: Path, result: Inspection, content: list[list[str]] = ()) -> Path:
     """The report as a page for the office's files, outside output/ so it is never published.
 
     Deterministic (no clock but --as-of) so re-running a check on the same day changes nothing.
@@ -170,6 +223,9 @@ def write_inspection_html(root: Path, result: Inspection) -> Path:
         f"<h1>政府网站检查报告</h1><p>检查日期：{e(cn_date(result.as_of.date()))} "
         f"{result.as_of:%H:%M}（北京时间）</p><p><strong>{e(inspection_summary(result))}</strong></p>"
     ]
+    for heading, *lines in content:  # what the terminal says first: due dates, addresses, targets
+        items = "".join(f"<li>{e(line.strip().removeprefix('- '))}</li>" for line in lines)
+        body.append(f"<section><h2>{e(heading)}</h2>" + (f"<ul>{items}</ul>" if items else "") + "</section>")
     for heading, lines in inspection_sections(result):
         items = "".join(f"<li>{e(line.strip().removeprefix('- '))}</li>" for line in lines)
         body.append(f"<section><h2>{e(heading)}</h2><ul>{items}</ul></section>")

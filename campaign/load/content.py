@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from campaign.errors import ContentError, Problems
 from campaign.load import posters
-from campaign.load.markup import split_front_matter
+from campaign.load.markup import split_front_matter, unfinished_links
 from campaign.load.schema import Choice, Date, Email, Ident, Integer, ListOf, Record, Text, Time, Url, read_document
 from campaign.load.source import display_name, paragraph_limit, read_text
 from campaign.load.yamltext import Node, parse_yaml
@@ -214,6 +214,8 @@ def _front_of(name_text: tuple[str, str], record: Record):
     if too_hard is not None:  # not worth converting: said at its line, with the other problems
         found.add(name_text[0], body_line + too_hard[0], too_hard[1])
         raise ContentError(found.items)
+    for number, message in unfinished_links(body):
+        found.add(name_text[0], body_line + number, message)
     return (checked, body, front), found.items
 
 

@@ -7,6 +7,8 @@ cleaned by nh3 (an allow-list sanitiser), so neither a `<script>` nor a `javascr
 
 from __future__ import annotations
 
+import re
+
 import markdown
 import nh3
 
@@ -72,6 +74,35 @@ def split_front_matter(text: str, file: str) -> tuple[Node, str, int]:
             body = "\n".join(lines[index + 1 :])
             return parse_yaml(front, file, first_line=2), body, index + 2
     raise ContentError.at(file, 1, "开头的「---」没有配对：标题、日期等信息写完后，要另起一行写「---」，再写正文")
+
+
+UNOPENED_LINK = re.compile(r"\[[^\[\]]*\((?:https?://|mailto:)")  # [text(https://… : no ]
+CODE_SPAN = re.compile(r"`+[^`]*`+")
+
+
+def unfinished_links(body: str) -> list[tuple[int, str]]:
+    """(0-based line, message) for each link left half-written, which would show its brackets."""
+    found, fenced = [], False
+    for number, line in enumerate(body.split("\n")):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        if fenced:
+            continue
+        text = CODE_SPAN.sub("", line)
+        if UNOPENED_LINK.search(text):
+            found.append((number, "这一行的链接没有写完整：「[」后面缺少「]」；应写成 [文字](网址)"))
+            continue
+        start = text.find("](")
+        while start != -1:
+            depth, end = 0, start + 2
+            while end < len(text) and not (text[end] == ")" and depth == 0):
+                depth += {"(": 1, ")": -1}.get(text[end], 0)
+                end += 1
+            if end >= len(text):
+                found.append((number, "这一行的链接没有写完整：网址后面缺少「)」；应写成 [文字](网址)"))
+                break
+            start = text.find("](", end)
+    return found
 
 
 def _markdown_engine() -> markdown.Markdown:

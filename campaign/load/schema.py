@@ -195,13 +195,15 @@ class Record(Field):
                 return {"_line": node.line, "_file": node.file} | {k: f.default for k, f in self.fields.items()}
             raise Invalid(f"应是{self.expected}，请检查缩进和冒号")
         result: dict[str, Any] = {"_line": node.line, "_file": node.file}
+        misspelt = set()  # a key written wrong is one problem, at its line, not two
         for key, child in node.value.items():
             if key not in self.fields:
                 problems.add(node.file, child.line, unknown_key_message(key, self.fields))
+                misspelt.update(nearest_key(key, self.fields))
         for key, field in self.fields.items():
             child = node.value.get(key)
             if child is None or child.value is None or child.value == "" or child.value == []:
-                if field.required:
+                if field.required and not (child is None and key in misspelt):
                     line = child.line if child is not None else node.line
                     problems.add(node.file, line, f"缺少「{key}」，这一项必须填写")
                 result[key] = field.default
@@ -214,8 +216,12 @@ class Record(Field):
         return result
 
 
+def nearest_key(key: str, fields: dict[str, Field]) -> list[str]:
+    return difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
+
+
 def unknown_key_message(key: str, fields: dict[str, Field]) -> str:
-    guess = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
+    guess = nearest_key(key, fields)
     hint = f"是不是想写「{guess[0]}」？" if guess else ""
     known = "、".join(fields)
     return f"不认识的键「{key}」。{hint}这里可以写的键有：{known}"

@@ -52,8 +52,9 @@ def parse_yaml(text: str, file: str, first_line: int = 1) -> Node:
     except yaml.MarkedYAMLError as exc:
         _check_typing_slips(text, file, first_line)
         mark = exc.problem_mark or exc.context_mark
-        if "end of stream" in (exc.problem or "") and exc.context_mark is not None:
-            mark = exc.context_mark  # an unclosed quote: point where it was opened
+        opened = "end of stream" in (exc.problem or "") or (exc.context or "").startswith("while parsing a flow")
+        if opened and exc.context_mark is not None:
+            mark = exc.context_mark  # an unclosed quote or bracket: point where it was opened
         line = (mark.line + first_line) if mark else first_line
         raise ContentError.at(file, line, _syntax_message(exc)) from None
     except yaml.YAMLError as exc:
@@ -105,6 +106,13 @@ def _check_typing_slips(text: str, file: str, first_line: int) -> None:
 
 def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
     problem = (exc.problem or "").strip()
+    context = exc.context or ""
+    if context.startswith("while parsing a flow sequence"):
+        return "YAML 格式有误：这一行的「[」没有配对的「]」；同一行的列表要用「]」结束，如 [甲单位, 乙单位]"
+    if context.startswith("while parsing a flow mapping"):
+        return "YAML 格式有误：这一行的「{」没有配对的「}」；如不需要，请删去「{」"
+    if context.startswith("while scanning a quoted scalar"):
+        return "YAML 格式有误：这一行开头的引号没有配对：开头有引号，结尾却没有"
     hints = {
         "mapping values are not allowed": "这一行的冒号位置不对：每行只能有一个「键: 值」，"
         "值里如有英文冒号，请把整个值用英文引号括起来",

@@ -9,9 +9,12 @@ comes from the content. Printed PDFs are kept in a cache keyed by everything tha
 from __future__ import annotations
 
 import hashlib
+import ntpath
+import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -33,22 +36,54 @@ CHROMIUM_FLAGS = [
 ]
 PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \((D:[^)]*)\)")
 FORMAT = b"poster-pdf\n"  # a namespace; what shapes a PDF is in its key
-INSTALL_HINT = (
-    "未找到 Chromium 浏览器，海报 PDF 没有生成（其余文件已正常生成）。"
-    "安装方法（Debian/统信/麒麟等）：sudo apt-get install chromium"
-)
 
 
 class PrintingFailed(Exception):
     """Chromium was there but did not print; the message says which poster."""
 
 
-def find_chromium() -> str | None:
-    for name in CHROMIUM_NAMES:
-        path = shutil.which(name)
+# Where Chromium-family browsers install (every Windows PC has Edge, which prints the same way).
+INSTALLED = {
+    "win32": [
+        ("ProgramFiles(x86)", r"Microsoft\Edge\Application\msedge.exe"),
+        ("ProgramFiles", r"Microsoft\Edge\Application\msedge.exe"),
+        ("ProgramFiles", r"Google\Chrome\Application\chrome.exe"),
+        ("ProgramFiles(x86)", r"Google\Chrome\Application\chrome.exe"),
+        ("LocalAppData", r"Google\Chrome\Application\chrome.exe"),
+    ],
+    "darwin": [
+        ("", "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"),
+        ("", "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge"),
+        ("", "/Applications/Chromium.app/Contents/MacOS/Chromium"),
+    ],
+}
+
+
+def find_chromium(platform: str | None = None, environ=None, which=shutil.which, exists=os.path.isfile) -> str | None:
+    """A Chromium-family browser: on PATH, or where Edge and Chrome install on Windows and macOS."""
+    platform = platform or sys.platform
+    environ = os.environ if environ is None else environ
+    for name in (*CHROMIUM_NAMES, "msedge", "chrome"):
+        path = which(name)
         if path:
             return path
+    for variable, relative in INSTALLED.get(platform, ()):
+        base = environ.get(variable, "") if variable else ""
+        if variable and not base:
+            continue
+        path = ntpath.join(base, relative) if platform == "win32" else relative
+        if exists(path):
+            return path
     return None
+
+
+def install_hint(platform: str | None = None) -> str:
+    platform = platform or sys.platform
+    how = {
+        "win32": "请安装 Microsoft Edge 或 Google Chrome（Windows 一般已自带 Edge）",
+        "darwin": "请安装 Google Chrome 或 Microsoft Edge",
+    }.get(platform, "安装方法（Debian/统信/麒麟等）：sudo apt-get install chromium")
+    return f"未找到 Chromium 内核的浏览器，海报 PDF 没有生成（其余文件已正常生成）。{how}"
 
 
 def chromium_version(chromium: str) -> str:

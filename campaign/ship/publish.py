@@ -4,30 +4,46 @@ Layout of a server folder DEST (nginx serves DEST/current/):
 
     DEST/releases/<id>/      one complete build each, with its MANIFEST.sha256
     DEST/current -> releases/<id>
+    DEST/history             the releases made live, oldest first, one id a line
 
 A new release is copied in under a hidden name, checked byte for byte against its manifest and
 only then given its id; `current` is switched with one rename of a symlink, so a visitor is
 served either the whole old site or the whole new one, never a mix and never a missing page.
-Old releases stay on disk (up to `keep`) so `rollback` is one more rename.
+
+A page fetched a moment before a switch asks for its style sheet and scripts a moment after it,
+from the new release. So a release also holds the hashed assets (`assets/style.<hash>.css`) of
+the release that was live before it, listed in its manifest with a `# carried over from <id>:`
+line; a rollback likewise gives the release it returns to the assets of the one it leaves.
+
+`rollback` follows `history`, not the order of the names: after publish v1, v2, rollback (to
+v1), publish v3, a rollback returns to v1, never to the v2 that was taken down. Pruning keeps
+the newest `keep` releases and the last `keep` that were live (at least the current one and
+the one a rollback returns to); the history only ever names releases still on disk.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import hashlib
 import os
 import secrets
 import shutil
+import time
 import zipfile
 from pathlib import Path
 
-from campaign.ship.write import MARK
+from campaign.ship.write import MARK, SOURCE_FOLDERS
 
 MANIFEST = "MANIFEST.sha256"
 CURRENT = "current"
 RELEASES = "releases"
+HISTORY = "history"
+ASSETS = "assets/"
+CARRIED = "carried over from "  # a manifest comment: "# carried over from <id>: assets/x.css"
 ZIP_TIME = (2024, 1, 1, 0, 0, 0)
+LOCK_WAIT = 30.0  # seconds a publish waits for another one on the same folder
 
 
 class PublishError(Exception):
@@ -50,6 +66,10 @@ def _reason(exc: OSError) -> str:
     """The OS error in words a clerk can act on (the English text is kept for IT staff)."""
     words = _REASONS.get(exc.errno, "写入出错")
     return f"{words}（{exc.strerror or exc}）"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 # --- manifest -------------------------------------------------------------------------------
@@ -91,7 +111,7 @@ def manifest_text(source, note: str = "") -> str:
     """
     lines = [f"# {line}\n" for line in note.replace("\r", "").split("\n") if line.strip()]
     for relative, data in site_files(source).items():
-        lines.append(f"{hashlib.sha256(data).hexdigest()}  {relative}\n")
+        lines.append(f"{_sha256(data)}  {relative}\n")
     return "".join(lines)
 
 
@@ -107,11 +127,19 @@ def _parse_manifest(text: str, where: Path) -> dict[str, str]:
     return entries
 
 
-def verify(release: Path) -> None:
+def _carried_paths(text: str) -> set[str]:
+    """The files a manifest marks as carried over from another release (not this build's own)."""
+    marker = "# " + CARRIED
+    return {line.split(": ", 1)[1] for line in text.splitlines() if line.startswith(marker) and ": " in line}
+
+
+def verify(release: Path, leftovers: dict[str, str] | None = None) -> None:
     """Re-read every file of `release` and compare with its MANIFEST.sha256.
 
     Why re-read rather than trust the copy: a full disk or a flaky network share can leave
-    a short or damaged file without any error from the copy itself.
+    a short or damaged file without any error from the copy itself. `leftovers` (path ->
+    sha256) are files not listed yet that may be there with exactly that content: what a
+    rollback interrupted half-way had already added (see `_adopt_assets`).
     """
     manifest = release / MANIFEST
     if not manifest.is_file():
@@ -124,11 +152,15 @@ def verify(release: Path) -> None:
             p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file() and p.name != MANIFEST
         )
     missing = sorted(expected.keys() - set(actual))
-    extra = sorted(set(actual) - expected.keys())
+    extra = [
+        path
+        for path in sorted(set(actual) - expected.keys())
+        if not (leftovers and path in leftovers and _sha256((release / path).read_bytes()) == leftovers[path])
+    ]
     changed = [
         path
         for path in sorted(expected.keys() & set(actual))
-        if hashlib.sha256((release / path).read_bytes()).hexdigest() != expected[path]
+        if _sha256((release / path).read_bytes()) != expected[path]
     ]
     if missing or extra or changed:
         parts = []
@@ -141,7 +173,79 @@ def verify(release: Path) -> None:
         raise PublishError(f"{release} 与校验文件不符（{'；'.join(parts)}），文件可能已损坏")
 
 
-# --- publish and rollback -------------------------------------------------------------------
+# --- where we may write ---------------------------------------------------------------------
+
+
+def _source_folder(path: Path) -> str | None:
+    """The project folder (content/, templates/, ...) `path` lies in, if it lies in one.
+
+    A project is recognised by its config.yaml beside content/ and templates/, so this holds
+    for whichever project `--root` names, wherever the command is run from.
+    """
+    resolved = Path(path).resolve()
+    for folder in [resolved, *resolved.parents]:
+        root = folder.parent
+        if (
+            folder.name in SOURCE_FOLDERS
+            and (root / "config.yaml").is_file()
+            and (root / "content").is_dir()
+            and (root / "templates").is_dir()
+        ):
+            return folder.name
+    return None
+
+
+def check_publish_target(dest: Path) -> None:
+    """Refuse a server folder this tool would mix its releases into: only a new or empty folder,
+    or one it has published to (it holds `releases/` or the `current` link), is written to.
+    Cheap: the command line may call it before rendering the site."""
+    dest = Path(dest)
+    folder = _source_folder(dest)
+    if folder:
+        raise PublishError(
+            f"发布文件夹 {dest} 在网站项目的 {folder}/ 文件夹里，会和网站的源文件混在一起；"
+            "请换一个项目以外的文件夹，如 /srv/jnxcz"
+        )
+    current_id(dest)  # a real folder named `current` has its own message
+    ours = (dest / RELEASES).is_dir() or (dest / CURRENT).is_symlink()
+    if dest.is_dir() and not ours and any(dest.iterdir()):
+        raise PublishError(
+            f"{dest} 里已有别的文件，不是本工具发布网站用的文件夹（里面没有 releases 和 current）；"
+            "为免弄乱这些文件，请换一个新的或空的文件夹，如 /srv/jnxcz"
+        )
+
+
+def _is_our_zip(path: Path) -> bool:
+    """A zip `package` made: a MANIFEST.sha256 in our format at its root, listing index.html."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if MANIFEST not in names:
+                return False
+            entries = _parse_manifest(archive.read(MANIFEST).decode("utf-8"), path)
+    except (OSError, zipfile.BadZipFile, UnicodeDecodeError, PublishError, ValueError):
+        return False
+    return "index.html" in entries and entries.keys() <= names
+
+
+def check_package_target(zip_path: Path) -> None:
+    """Refuse to write a zip over anything but a zip this tool made, or into the project's sources."""
+    zip_path = Path(zip_path)
+    folder = _source_folder(zip_path)
+    if folder:
+        raise PublishError(
+            f"压缩包 {zip_path} 在网站项目的 {folder}/ 文件夹里，会覆盖或混入网站的源文件；"
+            "请换一个位置和新的文件名，如项目外的 jnxcz.zip"
+        )
+    if zip_path.is_dir():
+        raise PublishError(f"{zip_path} 是一个文件夹；请写压缩包的文件名，如 jnxcz.zip")
+    if (zip_path.exists() or zip_path.is_symlink()) and not _is_our_zip(zip_path):
+        raise PublishError(
+            f"{zip_path} 已经存在，而且不是本工具生成的网站压缩包；为免覆盖它，请换一个新的文件名，如 jnxcz.zip"
+        )
+
+
+# --- releases and the history of what was live ---------------------------------------------
 
 
 def _release_ids(dest: Path) -> list[str]:
@@ -160,6 +264,71 @@ def current_id(dest: Path) -> str | None:
         return None
     target = Path(os.readlink(link))
     return target.name
+
+
+def _history(dest: Path, live: str | None) -> list[str]:
+    """The releases made live, oldest first, ending with `live`; only releases still on disk.
+
+    The file is rewritten after each switch; should that be lost (a crash, a full disk), the
+    link tells the truth: a `live` missing from the history was just published (appended),
+    one found in it was returned to (what came after it is dropped). A folder published to
+    before the history existed gets the old rule: the releases up to `live`, by name.
+    """
+    ids = _release_ids(dest)
+    try:
+        text = (dest / HISTORY).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        history = ids[: ids.index(live) + 1] if live in ids else []
+    else:
+        known = set(ids)
+        history = [line.strip() for line in text.splitlines() if line.strip() in known]
+    if live is not None:
+        if live in history:
+            history = history[: len(history) - history[::-1].index(live)]
+        else:
+            history.append(live)
+    return history
+
+
+def _write_history(dest: Path, history: list[str]) -> None:
+    """Replace DEST/history in one rename. A failure is not fatal: `_history` recovers from the link."""
+    temporary = dest / f".{HISTORY}.tmp-{secrets.token_hex(4)}"
+    try:
+        with open(temporary, "w", encoding="utf-8", newline="\n") as out:
+            out.write("".join(f"{release}\n" for release in history))
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, dest / HISTORY)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+@contextlib.contextmanager
+def _locked(dest: Path):
+    """One publish or rollback at a time per server folder (the history is read, then rewritten)."""
+    try:
+        import fcntl
+    except ImportError:  # not on Linux: no lock, as before
+        yield
+        return
+    descriptor = os.open(dest / RELEASES, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise PublishError(
+                        f"{dest} 正在由另一次发布或退回使用，等了 {LOCK_WAIT:.0f} 秒还没结束；请稍后再运行"
+                    ) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def _switch(dest: Path, release_id: str) -> None:
@@ -194,32 +363,106 @@ def _write_tree(files: dict[str, bytes], target: Path) -> None:
             os.chmod(folder, 0o755)
 
 
+# --- assets kept across a switch ------------------------------------------------------------
+
+
+def _own_assets(release: Path, lacking: set[str] | dict) -> dict[str, bytes]:
+    """The hashed assets `release`'s own pages link (not those it carries) that are not in
+    `lacking`, as listed in its manifest; a file that no longer matches it is left behind."""
+    manifest = release / MANIFEST
+    try:
+        text = manifest.read_text(encoding="utf-8")
+        entries = _parse_manifest(text, manifest)
+    except (OSError, UnicodeDecodeError, PublishError):
+        return {}
+    carried = _carried_paths(text)
+    found = {}
+    for path, digest in entries.items():
+        parts = path.split("/")
+        if not path.startswith(ASSETS) or path in lacking or path in carried or ".." in parts or "" in parts:
+            continue
+        try:
+            data = (release / path).read_bytes()
+        except OSError:
+            continue
+        if _sha256(data) == digest:
+            found[path] = data
+    return found
+
+
+def _adopt_assets(dest: Path, release: Path, source_id: str, assets: dict[str, bytes]) -> None:
+    """Add `assets` (from release `source_id`) to the not-yet-live `release` and to its manifest.
+
+    Each file and then the manifest is put in place by one rename. Interrupted, it leaves
+    unlisted files that `verify(..., leftovers=)` accepts and the next attempt lists.
+    """
+    if not assets:
+        return
+    manifest = release / MANIFEST
+    text = manifest.read_text(encoding="utf-8")
+    comments = [line for line in text.splitlines() if line.startswith("#")]
+    entries = _parse_manifest(text, manifest)
+    for path, data in sorted(assets.items()):
+        destination = release / path
+        digest = _sha256(data)
+        if not (destination.is_file() and _sha256(destination.read_bytes()) == digest):
+            destination.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            _put(dest, destination, data)
+        entries[path] = digest
+        comments.append(f"# {CARRIED}{source_id}: {path}")
+    lines = [f"{line}\n" for line in comments] + [f"{entries[path]}  {path}\n" for path in sorted(entries)]
+    _put(dest, manifest, "".join(lines).encode("utf-8"))
+
+
+def _put(dest: Path, destination: Path, data: bytes) -> None:
+    """Write `data` under a hidden name in releases/ (never taken for a release), then rename it in."""
+    temporary = dest / RELEASES / f".put-{secrets.token_hex(4)}"
+    try:
+        temporary.write_bytes(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, destination)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+# --- publish and rollback -------------------------------------------------------------------
+
+
 def publish(source, dest: Path, keep: int = 5, note: str = "") -> str:
     """Install a site (path -> bytes, or a built folder) as a new release of `dest`, switch to it.
 
-    `note` is recorded at the top of the release's manifest (see `manifest_text`).
+    `note` is recorded at the top of the release's manifest (see `manifest_text`). The assets of
+    the release live until now come along (see the module's docstring).
     """
     if keep < 1:
         raise PublishError("--keep 至少为 1")
     dest = Path(dest)
+    check_publish_target(dest)
     files = site_files(source)
-    manifest = manifest_text(files, note)
     try:
-        current_id(dest)  # refuse early if `current` is a real folder
         (dest / RELEASES).mkdir(parents=True, exist_ok=True)
-        release_id = _new_id(dest, manifest)
-        incoming = dest / RELEASES / f".incoming-{release_id}"
-        try:
-            _write_tree(files, incoming)
-            (incoming / MANIFEST).write_text(manifest, encoding="utf-8", newline="\n")
-            os.chmod(incoming / MANIFEST, 0o644)
-            verify(incoming)
-            incoming.rename(dest / RELEASES / release_id)
-        except BaseException:
-            shutil.rmtree(incoming, ignore_errors=True)
-            raise
-        _switch(dest, release_id)
-        _prune(dest, keep)
+        with _locked(dest):
+            live = current_id(dest)
+            history = _history(dest, live)
+            carried = _own_assets(dest / RELEASES / live, files) if live else {}
+            notes = [note, *(f"{CARRIED}{live}: {path}" for path in carried)]
+            shipped = dict(sorted({**carried, **files}.items()))
+            manifest = manifest_text(shipped, "\n".join(line for line in notes if line))
+            release_id = _new_id(dest, manifest)
+            incoming = dest / RELEASES / f".incoming-{release_id}"
+            try:
+                _write_tree(shipped, incoming)
+                (incoming / MANIFEST).write_text(manifest, encoding="utf-8", newline="\n")
+                os.chmod(incoming / MANIFEST, 0o644)
+                verify(incoming)
+                incoming.rename(dest / RELEASES / release_id)
+            except BaseException:
+                shutil.rmtree(incoming, ignore_errors=True)
+                raise
+            _switch(dest, release_id)
+            _write_history(dest, [*history, release_id])
+            _prune(dest, keep)
     except PublishError:
         raise
     except OSError as exc:
@@ -228,33 +471,49 @@ def publish(source, dest: Path, keep: int = 5, note: str = "") -> str:
 
 
 def _prune(dest: Path, keep: int) -> None:
-    """Delete releases beyond the newest `keep`, but never the current one or the one before."""
+    """Delete releases but the newest `keep` and the last `keep` made live (at least two: the
+    current one and the one a rollback returns to), so no rollback ever lands on a deleted one."""
     ids = _release_ids(dest)
-    current = current_id(dest)
-    protected = set(ids[-keep:])
-    if current in ids:
-        protected.add(current)
-        index = ids.index(current)
-        if index > 0:
-            protected.add(ids[index - 1])
+    live = current_id(dest)
+    history = _history(dest, live)
+    protected = set(ids[-keep:]) | set(history[-max(keep, 2) :])
+    if live is not None:
+        protected.add(live)
     for old in ids:
         if old not in protected:
             shutil.rmtree(dest / RELEASES / old)
+    _write_history(dest, [release for release in history if release in protected])
 
 
 def rollback(dest: Path) -> str:
-    """Switch `current` back to the release before it, after checking that one is intact."""
+    """Switch `current` back to the release that was live before it, after checking it is intact.
+
+    That release first gets the hashed assets of the one being left, so a page fetched just
+    before the switch still finds its style sheet.
+    """
     dest = Path(dest)
-    current = current_id(dest)
-    if current is None:
+    live = current_id(dest)
+    if live is None or not (dest / RELEASES).is_dir():
         raise PublishError(f"{dest} 还没有发布过网站，无法退回")
-    earlier = [release for release in _release_ids(dest) if release < current]
-    if not earlier:
-        raise PublishError(f"{dest} 里没有比当前版本（{current}）更早的版本，无法退回")
-    previous = earlier[-1]
-    verify(dest / RELEASES / previous)
     try:
-        _switch(dest, previous)
+        with _locked(dest):
+            live = current_id(dest)
+            history = _history(dest, live)
+            earlier = [release for release in history[:-1] if release != live]
+            if not earlier:
+                raise PublishError(f"{dest} 里没有比当前版本（{live}）更早的版本，无法退回")
+            previous = earlier[-1]
+            target = dest / RELEASES / previous
+            manifest = target / MANIFEST
+            listed = _parse_manifest(manifest.read_text(encoding="utf-8"), manifest) if manifest.is_file() else {}
+            assets = _own_assets(dest / RELEASES / live, listed) if listed else {}
+            verify(target, leftovers={path: _sha256(data) for path, data in assets.items()})
+            _adopt_assets(dest, target, live, assets)
+            verify(target)
+            _switch(dest, previous)
+            _write_history(dest, history[: len(history) - history[::-1].index(previous)])
+    except PublishError:
+        raise
     except OSError as exc:
         raise PublishError(f"无法写入发布文件夹 {dest}：{_reason(exc)}") from None
     return previous
@@ -267,9 +526,10 @@ def package(source, zip_path: Path, note: str = "") -> None:
     """A zip of the site for upload through a CMS; the same build always gives the same bytes.
 
     Why deterministic: two people can compare a zip with one checksum, and re-uploading an
-    unchanged site is visibly a no-op.
+    unchanged site is visibly a no-op. Only a new file or a zip this tool made is written over.
     """
     zip_path = Path(zip_path)
+    check_package_target(zip_path)
     files = site_files(source)
     manifest = manifest_text(files, note).encode("utf-8")
     entries = sorted([*files.items(), (MANIFEST, manifest)])

@@ -44,7 +44,23 @@
       return; /* 浏览器不支持朗读时，按钮保持隐藏 */
     }
     var synth = window.speechSynthesis;
-    read.hidden = false;
+    var voice = null;
+    /* 只有浏览器带中文语音时才显示「朗读本页」：没有中文语音的浏览器按下去不会出声。
+       语音列表可能稍后才加载好，加载好时再看一次。 */
+    function findVoice() {
+      var voices = typeof synth.getVoices === "function" ? synth.getVoices() : [];
+      for (var i = 0; i < voices.length; i++) {
+        if (/^zh([-_]|$)/i.test(voices[i].lang || "")) { return voices[i]; }
+      }
+      return null;
+    }
+    function offer() {
+      voice = findVoice();
+      read.hidden = !voice;
+      if (!voice) { pause.hidden = true; stop.hidden = true; }
+    }
+    offer();
+    if (typeof synth.addEventListener === "function") { synth.addEventListener("voiceschanged", offer); }
     function reading(on) {
       pause.hidden = !on;
       stop.hidden = !on;
@@ -54,8 +70,10 @@
       synth.cancel();
       var utterance = new window.SpeechSynthesisUtterance(mainText());
       utterance.lang = "zh-CN";
+      utterance.voice = voice;
       utterance.rate = 0.9;
       utterance.onend = function () { reading(false); };
+      utterance.onerror = function () { reading(false); };
       synth.speak(utterance);
       pause.textContent = "暂停";
       reading(true);
