@@ -147,6 +147,9 @@ def _publish(root: Path, args) -> int:
     # a zip without a name goes to dist/ (ignored by git), named after the day it shows
     day = (args.as_of or default_moment()).date()
     target = Path(args.target) if args.target else root / "dist" / f"jnxcz-{day:%Y-%m-%d}.zip"
+    from campaign.ship.publish import check_package_target, check_publish_target
+
+    (check_package_target if args.command == "package" else check_publish_target)(target)  # before building
     if args.command == "publish" and args.rollback:
         release = rollback(target)
         print(f"已退回到上一个版本 {release}（{target}）")
@@ -199,7 +202,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "target", nargs="?", help="publish 发布到的服务器文件夹；package 生成的压缩包文件名（默认 dist/jnxcz-日期.zip）"
     )
-    parser.add_argument("--keep", type=_keep, default=5, help="publish 时保留最近几个版本（默认 5）")
+    parser.add_argument(
+        "--keep",
+        type=_keep,
+        default=5,
+        help="publish 时保留最近发布的和最近上线过的各几个版本（默认 5）；退回时要用到的版本不会删除",
+    )
     parser.add_argument("--rollback", action="store_true", help="publish 时退回到上一个版本")
     parser.add_argument("--root", help="网站项目所在的文件夹（默认：当前文件夹）")
     parser.add_argument("--out", help="输出文件夹（默认：项目下的 output/）")

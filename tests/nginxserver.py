@@ -1,20 +1,25 @@
 """Debian's real nginx running deploy/nginx.conf, for tests that must see what production serves.
 
-Only the listen ports and the /srv/jnxcz folder of the shipped file are rewritten, so a test
-that passes here passes with the file as it is installed on the server.
+Only the listen ports (and the port in the HTTP -> HTTPS redirect), the certificate paths and
+the /srv/jnxcz folder of the shipped file are rewritten, so a test that passes here passes with
+the file as it is installed on the server. The certificate is a self-signed one made with
+openssl for 127.0.0.1 and ::1; `get` and `connection` trust it (verification stays on).
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,27 +28,44 @@ import pytest
 from conftest import REPO
 
 NGINX = "/usr/sbin/nginx"
+OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 SITE_PATH = "/jnxcz/2024/"
 PRODUCTION_FOLDER = "/srv/jnxcz"
+PRODUCTION_CERTIFICATE = "/etc/nginx/tls/jnxcz.crt"
+PRODUCTION_KEY = "/etc/nginx/tls/jnxcz.key"
+# Trusts every certificate a running_nginx() made (each is added when made): hostname and
+# chain are verified as a browser would, against that self-signed certificate.
+TLS = ssl.create_default_context()
 
 
 @dataclass(frozen=True)
 class Nginx:
-    port: int
+    port: int  # HTTPS
+    http_port: int  # plain HTTP: redirects to HTTPS
     dest: Path  # the publish folder; nginx serves dest/current/
+    certificate: Path
 
     @property
     def url4(self) -> str:
-        return f"http://127.0.0.1:{self.port}{SITE_PATH}"
+        return f"https://127.0.0.1:{self.port}{SITE_PATH}"
 
     @property
     def url6(self) -> str:
-        return f"http://[::1]:{self.port}{SITE_PATH}"
+        return f"https://[::1]:{self.port}{SITE_PATH}"
+
+    @property
+    def http_url4(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}{SITE_PATH}"
+
+    @property
+    def http_url6(self) -> str:
+        return f"http://[::1]:{self.http_port}{SITE_PATH}"
 
 
-def free_port() -> int:
-    """A port free on both 127.0.0.1 and ::1, so one server block answers on both."""
-    for _ in range(50):
+def free_ports(count: int = 2) -> list[int]:
+    """Distinct ports free on both 127.0.0.1 and ::1, so one server block answers on both."""
+    ports: list[int] = []
+    for _ in range(100):
         with socket.socket(socket.AF_INET) as four:
             four.bind(("127.0.0.1", 0))
             port = four.getsockname()[1]
@@ -52,18 +74,68 @@ def free_port() -> int:
                     six.bind(("::1", port))
                 except OSError:
                     continue
-            return port
+        if port not in ports:
+            ports.append(port)
+        if len(ports) == count:
+            return ports
     raise RuntimeError("no free port on both 127.0.0.1 and ::1")
 
 
-def site_conf(port: int, dest: Path) -> str:
-    """deploy/nginx.conf with only the listen lines and the server folder changed."""
+def _rewrite(text: str, pattern: str, replacement: str, what: str) -> str:
+    text, count = re.subn(pattern, replacement, text)
+    assert count == 1, f"deploy/nginx.conf must have exactly one {what}"
+    return text
+
+
+def site_conf(port: int, http_port: int, dest: Path, certificate: Path, key: Path) -> str:
+    """deploy/nginx.conf with only the ports, the certificate paths and the server folder changed."""
     text = (REPO / "deploy" / "nginx.conf").read_text(encoding="utf-8")
-    text, four = re.subn(r"(?m)^(\s*)listen 80;", rf"\1listen 127.0.0.1:{port};", text)
-    text, six = re.subn(r"(?m)^(\s*)listen \[::\]:80;", rf"\1listen [::1]:{port};", text)
-    assert four == 1 and six == 1, "deploy/nginx.conf must listen on 80 and [::]:80"
+    text = _rewrite(text, r"(?m)^(\s*)listen 80;", rf"\1listen 127.0.0.1:{http_port};", "`listen 80;`")
+    text = _rewrite(text, r"(?m)^(\s*)listen \[::\]:80;", rf"\1listen [::1]:{http_port};", "`listen [::]:80;`")
+    text = _rewrite(text, r"(?m)^(\s*)listen 443 ssl;", rf"\1listen 127.0.0.1:{port} ssl;", "`listen 443 ssl;`")
+    text = _rewrite(text, r"(?m)^(\s*)listen \[::\]:443 ssl;", rf"\1listen [::1]:{port} ssl;", "`listen [::]:443 ssl;`")
+    text = _rewrite(
+        text,
+        r"return 301 https://\$host\$request_uri;",
+        f"return 301 https://$host:{port}$request_uri;",
+        "redirect to https://$host$request_uri",
+    )
+    text = _rewrite(text, re.escape(f" {PRODUCTION_CERTIFICATE};"), f" {certificate};", "certificate path")
+    text = _rewrite(text, re.escape(f" {PRODUCTION_KEY};"), f" {key};", "key path")
     assert PRODUCTION_FOLDER + "/current/" in text
     return text.replace(PRODUCTION_FOLDER, str(dest))
+
+
+def make_certificate(work: Path) -> tuple[Path, Path]:
+    """A self-signed certificate (and key) for 127.0.0.1, ::1 and localhost, valid two days."""
+    certificate, key = work / "jnxcz.crt", work / "jnxcz.key"
+    result = subprocess.run(
+        [
+            OPENSSL,
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(certificate),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    TLS.load_verify_locations(cafile=str(certificate))
+    return certificate, key
 
 
 def main_conf(work: Path, site: Path) -> str:
@@ -86,14 +158,26 @@ http {{
 
 
 def get(url: str, headers: dict | None = None, timeout: float = 10):
-    """(status, headers, body) without raising on 4xx/5xx and without decompressing."""
+    """(status, headers, body) without raising on 4xx/5xx and without decompressing.
+
+    HTTPS is verified against the test certificate; redirects are followed (see `connection`
+    for a request that must not follow them).
+    """
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout, context=TLS) as response:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         with error:
             return error.code, error.headers, error.read()
+
+
+def connection(url: str, timeout: float = 10) -> http.client.HTTPConnection:
+    """A connection (kept open between requests) to the host of `url`; HTTPS verified as in `get`."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https":
+        return http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout, context=TLS)
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
 
 
 @contextlib.contextmanager
@@ -110,9 +194,10 @@ def running_nginx():
     os.chmod(work, 0o755)
     dest = work / "srv"
     dest.mkdir(mode=0o755)
-    port = free_port()
+    port, http_port = free_ports(2)
+    certificate, key = make_certificate(work)
     site = work / "site.conf"
-    site.write_text(site_conf(port, dest), encoding="utf-8")
+    site.write_text(site_conf(port, http_port, dest, certificate, key), encoding="utf-8")
     conf = work / "nginx.conf"
     conf.write_text(main_conf(work, site), encoding="utf-8")
     directives = f"daemon off; pid {work}/nginx.pid; error_log {work}/error.log warn;"
@@ -127,12 +212,18 @@ def running_nginx():
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    server = Nginx(port, dest)
+    server = Nginx(port, http_port, dest, certificate)
     try:
         deadline = time.monotonic() + 10
         while True:
             try:
-                get(f"http://127.0.0.1:{port}/", timeout=1)
+                for url in (server.url4, server.url6, server.http_url4, server.http_url6):
+                    probe = connection(url, timeout=1)
+                    try:
+                        probe.request("HEAD", "/")
+                        probe.getresponse().read()
+                    finally:
+                        probe.close()
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:

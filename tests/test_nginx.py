@@ -1,19 +1,22 @@
 """The published site as production serves it: deploy/nginx.conf in Debian's nginx, real Chromium.
 
 The site is installed with the real `python build.py publish DEST`; every page reachable from
-the home page is opened over IPv4 and IPv6; the whole build goes through the Nu Html Checker,
-and every page through axe-core.
+the home page is opened over HTTPS (a self-signed certificate made for the test), IPv4 and
+IPv6; plain HTTP only redirects there. The whole build goes through the Nu Html Checker, and
+every page through axe-core.
 """
 
 from __future__ import annotations
 
 import gzip
 import html
-import http.client
 import json
 import os
 import re
+import socket
+import ssl
 import subprocess
+import warnings
 from collections import deque
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
@@ -21,7 +24,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 import yaml
 from conftest import REPO, run_build
-from nginxserver import SITE_PATH, get, running_nginx
+from nginxserver import SITE_PATH, connection, get, running_nginx
 
 PRODUCTION = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))["base_url"]
 CSP = (
@@ -31,6 +34,8 @@ CSP = (
 VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+HSTS = "max-age=31536000"
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +96,8 @@ class Crawl:
 
 def crawl(browser, base: str) -> Crawl:
     seen = Crawl(base)
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    # The certificate is self-signed for the test: Chromium is told to accept it.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, ignore_https_errors=True)
 
     def route(route):
         if route.request.url.startswith(seen.origin + "/"):
@@ -212,7 +218,7 @@ def test_redirect_pages_forward_to_existing_pages(served, release):
 
 @pytest.mark.parametrize("missing", ["no-such-page/", "a/b/c/deep.html", "assets/gone.css"])
 def test_missing_page_gets_the_site_404_page_with_its_stylesheet(served, browser, missing):
-    context = browser.new_context()
+    context = browser.new_context(ignore_https_errors=True)
     tab = context.new_page()
     styles = []
     tab.on("response", lambda r: styles.append(r.status) if "/assets/style." in r.url else None)
@@ -225,15 +231,94 @@ def test_missing_page_gets_the_site_404_page_with_its_stylesheet(served, browser
     context.close()
 
 
-def test_security_headers_on_every_kind_of_response(served, release):
+def security_headers_of(headers, what: str) -> None:
+    assert headers["Content-Security-Policy"] == CSP, what
+    assert headers["X-Content-Type-Options"] == "nosniff", what
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", what
+    assert headers["X-Frame-Options"] == "SAMEORIGIN", what
+    assert "Server" not in headers or "/" not in headers["Server"], f"{what}: nginx version shown"
+
+
+def raw(url: str, path: str):
+    """One request, redirects not followed: (status, headers as a message, body)."""
+    link = connection(url)
+    try:
+        link.request("GET", path)
+        response = link.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        link.close()
+
+
+def test_security_headers_and_hsts_on_every_kind_of_response(served, release):
     css = next((release / "assets").glob("style.*.css")).name
-    for path in ["", "schedule/", "assets/" + css, "feed.xml", "no-such-page/"]:
-        _, headers, _ = get(served.url4 + path)
-        assert headers["Content-Security-Policy"] == CSP, path
-        assert headers["X-Content-Type-Options"] == "nosniff", path
-        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", path
-        assert headers["X-Frame-Options"] == "SAMEORIGIN", path
-        assert "Server" not in headers or "/" not in headers["Server"], "nginx version shown"
+    kinds = {
+        "": 200,
+        "schedule/": 200,
+        "assets/" + css: 200,
+        "feed.xml": 200,
+        "calendar/" + next((release / "calendar").glob("*.ics")).name: 200,
+        "no-such-page/": 404,
+        "assets/gone.css": 404,
+        "MANIFEST.sha256": 404,
+        "assets/": 403,  # a folder: no listing
+        "news": 301,  # a folder without its slash
+    }
+    for path, expected in kinds.items():
+        status, headers, _ = raw(served.url4, SITE_PATH + path)
+        assert status == expected, path
+        security_headers_of(headers, path)
+        assert headers["Strict-Transport-Security"] == HSTS, path
+    for path, expected in [(SITE_PATH.rstrip("/"), 301), ("/", 404), ("/favicon.ico", 404)]:
+        status, headers, body = raw(served.url6, path)
+        assert status == expected, path
+        security_headers_of(headers, path)
+        assert headers["Strict-Transport-Security"] == HSTS, path
+        if status == 404:
+            assert "页面未找到".encode() in body, "not the site's 404 page (nginx's welcome page?)"
+
+
+@pytest.mark.parametrize("http", ["http_url4", "http_url6"])
+def test_plain_http_only_redirects_to_the_same_address_over_https(served, http):
+    base = getattr(served, http)
+    https = served.url4 if http == "http_url4" else served.url6
+    host = https.split(SITE_PATH)[0]
+    for path in [SITE_PATH, SITE_PATH + "news/?from=poster", SITE_PATH.rstrip("/"), SITE_PATH + "no-such-page/", "/"]:
+        status, headers, _ = raw(base, path)
+        assert status == 301, path
+        assert headers["Location"] == host + path, path
+        security_headers_of(headers, "http " + path)
+        assert "Strict-Transport-Security" not in headers, "HSTS is for HTTPS responses only"
+    # Followed, the redirect lands on the page itself, over HTTPS.
+    status, _, body = get(base + "schedule/")
+    assert status == 200 and body == get(https + "schedule/")[2]
+
+
+def test_only_tls_1_2_and_later_are_accepted(served):
+    def handshake(version: ssl.TLSVersion) -> str:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        context.set_ciphers("ALL:@SECLEVEL=0")  # let the client offer the old versions at all
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version = context.maximum_version = version
+        try:
+            with (
+                socket.create_connection(("127.0.0.1", served.port), timeout=10) as plain,
+                context.wrap_socket(plain) as secure,
+            ):
+                return secure.version()
+        except ssl.SSLError as error:
+            return error.reason
+
+    assert handshake(ssl.TLSVersion.TLSv1_3) == "TLSv1.3"
+    assert handshake(ssl.TLSVersion.TLSv1_2) == "TLSv1.2"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        old = [ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1]
+    for version in old:
+        assert handshake(version) == "TLSV1_ALERT_PROTOCOL_VERSION", version  # the server's refusal
 
 
 def test_calendars_are_served_as_calendars(served, release):
@@ -249,10 +334,19 @@ def test_cache_headers(served, release):
     for asset in (release / "assets").iterdir():
         status, headers, _ = get(served.url4 + "assets/" + asset.name)
         assert status == 200
-        assert headers["Cache-Control"] == "public, max-age=31536000, immutable", asset.name
+        assert headers["Cache-Control"] == IMMUTABLE, asset.name
     for path in ["", "news/", "404.html"]:
         _, headers, _ = get(served.url4 + path)
         assert headers["Cache-Control"] == "no-cache", path
+
+
+@pytest.mark.parametrize("path, expected", [("assets/style.0000000000.css", 404), ("assets/", 403)])
+def test_an_error_under_assets_is_never_cached_for_a_year(served, path, expected):
+    """A stylesheet missing for a moment must not stay missing in browsers for a year."""
+    status, headers, body = get(served.url4 + path)
+    assert status == expected
+    assert headers.get_all("Cache-Control") == ["no-cache"], headers.get_all("Cache-Control")
+    assert "页面未找到".encode() in body
 
 
 def test_gzip_only_when_asked(served, release):
@@ -266,12 +360,10 @@ def test_gzip_only_when_asked(served, release):
 
 
 def test_site_root_without_slash_redirects_and_manifest_is_hidden(served):
-    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
-    connection.request("GET", SITE_PATH.rstrip("/"))
-    response = connection.getresponse()
-    response.read()
-    assert response.status == 301 and response.getheader("Location") == SITE_PATH
-    connection.close()
+    status, headers, _ = raw(served.url4, SITE_PATH.rstrip("/"))
+    assert status == 301 and headers["Location"] == SITE_PATH
+    security_headers_of(headers, "301")
+    assert headers["Strict-Transport-Security"] == HSTS
     status, _, body = get(served.url4 + "MANIFEST.sha256")
     assert status == 404 and "页面未找到".encode() in body
 
@@ -306,7 +398,7 @@ def test_every_page_is_valid_html(release):
 def test_every_page_passes_axe(served, release, browser):
     """axe is injected as a script, which the served CSP rightly forbids: bypass it here only."""
     axe = _tool(AXE)
-    context = browser.new_context(bypass_csp=True)
+    context = browser.new_context(bypass_csp=True, ignore_https_errors=True)
     context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(served.url4) else r.abort())
     tab = context.new_page()
     problems = []
@@ -335,6 +427,9 @@ def test_current_symlink_is_followed_but_foreign_symlinks_are_not(served, releas
     try:
         os.lchown(planted, 65534, 65534)
         assert get(served.url4)[0] == 200
-        assert get(served.url4 + "planted.txt")[0] == 403
+        status, headers, body = get(served.url4 + "planted.txt")
+        assert status == 403 and "页面未找到".encode() in body  # the site's error page, not the file
+        security_headers_of(headers, "403")
+        assert headers["Cache-Control"] == "no-cache"
     finally:
         planted.unlink()

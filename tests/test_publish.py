@@ -32,9 +32,12 @@ def current(dest: Path) -> str:
 
 
 def check_manifest(release: Path) -> None:
-    """Independent of campaign.publish: every file listed with its sha256, and nothing else."""
+    """Independent of campaign.publish: every file listed with its sha256, and nothing else.
+
+    `# ` lines are notes (an overridden inspection, assets carried over), as `sha256sum -c` reads them.
+    """
     lines = (release / "MANIFEST.sha256").read_text(encoding="utf-8").splitlines()
-    listed = [line.split("  ", 1) for line in lines]
+    listed = [line.split("  ", 1) for line in lines if not line.startswith("#")]
     assert [path for _, path in listed] == sorted(path for _, path in listed)
     files = sorted(
         p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file() and p.name != "MANIFEST.sha256"
@@ -142,11 +145,14 @@ def test_old_releases_beyond_keep_are_removed(tmp_path):
     assert releases(dest) == made[-2:]
     assert current(dest) == f"releases/{made[-1]}"
     assert (dest / "current" / "index.html").read_text() == "<!DOCTYPE html><title>3</title>"
-    # keep=1 still leaves the release before the new one, so --rollback always has a target.
+    # keep=1 still leaves the release live before the new one, so --rollback always has a
+    # target: here made[2], returned to; made[3], taken down by the rollback, goes.
     rollback(dest)
     write(site, "index.html", "<!DOCTYPE html><title>4</title>")
     made.append(publish(site, dest, keep=1))
-    assert releases(dest) == [made[3], made[4]]
+    assert releases(dest) == [made[2], made[4]]
+    assert (dest / "history").read_text() == f"{made[2]}\n{made[4]}\n"
+    assert rollback(dest) == made[2]
     assert not [p for p in dest.iterdir() if p.name.startswith(".")], "temporary files left"
 
 
@@ -181,8 +187,6 @@ def test_user_mistakes_are_explained_without_a_traceback(tmp_path):
     assert "发布失败：无法写入发布文件夹" in result.stderr and "Traceback" not in result.stderr
     result = run_build(shipped_copy(), "publish")
     assert result.returncode == 2 and result.stderr == "请在 publish 后面写上发布到的服务器文件夹，如 /srv/jnxcz\n"
-    result = run_build(shipped_copy(), "package")
-    assert result.returncode == 2 and result.stderr == "请在 package 后面写上压缩包文件名，如 jnxcz.zip\n"
     real_folder = tmp_path / "srv2"
     (real_folder / "current").mkdir(parents=True)
     result = run_build(shipped_copy(), "publish", str(real_folder), "--no-pdf")

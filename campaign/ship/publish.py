@@ -310,7 +310,7 @@ def _locked(dest: Path):
     """One publish or rollback at a time per server folder (the history is read, then rewritten)."""
     try:
         import fcntl
-    except ImportError:  # not on Linux: no lock, as before
+    except ImportError:  # Windows: no lock (a server folder there is published to by one person)
         yield
         return
     descriptor = os.open(dest / RELEASES, os.O_RDONLY)
@@ -429,6 +429,15 @@ def _put(dest: Path, destination: Path, data: bytes) -> None:
 # --- publish and rollback -------------------------------------------------------------------
 
 
+def _remove_incoming(dest: Path) -> None:
+    for leftover in (dest / RELEASES).glob(".incoming-*"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in dest.glob(".current.tmp-*"):
+        if leftover.is_symlink():
+            leftover.unlink(missing_ok=True)
+
+
 def publish(source, dest: Path, keep: int = 5, note: str = "") -> str:
     """Install a site (path -> bytes, or a built folder) as a new release of `dest`, switch to it.
 
@@ -443,6 +452,7 @@ def publish(source, dest: Path, keep: int = 5, note: str = "") -> str:
     try:
         (dest / RELEASES).mkdir(parents=True, exist_ok=True)
         with _locked(dest):
+            _remove_incoming(dest)  # what a publish killed half-way left: no other one is running
             live = current_id(dest)
             history = _history(dest, live)
             carried = _own_assets(dest / RELEASES / live, files) if live else {}
