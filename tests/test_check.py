@@ -10,7 +10,7 @@ from conftest import REPO, run_build
 def test_check_before_announcement_lists_pending_addresses():
     result = run_build("check", "--as-of", "2024-05-10")
     assert result.returncode == 0, result.stderr
-    assert "尚未公布的网址：4 个" in result.stdout
+    assert "尚未公布的网址：5 个" in result.stdout  # four addresses and the quiz's
     pending_section, links_section = result.stdout.split("\n\n")[1:3]
     assert pending_section.count("（待公布）") == 4
     assert "请尽快填写" not in result.stdout
