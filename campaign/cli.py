@@ -1,4 +1,4 @@
-"""The command line: `python build.py [build|check]`. Parses arguments, calls, sets the exit code."""
+"""The command line: `python build.py [build|check|serve|publish|package|stats]`. Parses, calls, sets the exit code."""
 
 from __future__ import annotations
 
@@ -24,7 +24,14 @@ INSPECTION_FAILED = 5  # check found a 单项否决 or a link error
 
 
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "stats" and not any(word.startswith("-") for word in extra):
+        args.logs, extra = [*args.logs, *extra], []  # log names after an option (stats --from X a.log)
+    elif args.logs:  # only stats takes more than one name
+        extra = [*args.logs, *extra]
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     root = Path(args.root or root or Path.cwd()).resolve()
     _utf8_console()
     try:
@@ -33,6 +40,10 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
 
             out = Path(args.out) if args.out else root / "output"
             return run(root, out, args.host, args.port)
+        if args.command == "stats":
+            from campaign.stats.command import run as stats
+
+            return stats(root, [name for name in (args.target, *args.logs) if name], args.since, args.until)
         if args.command in ("publish", "package"):
             return _publish(root, args)
         if args.target:
@@ -188,19 +199,50 @@ def _moment_arg(text: str) -> dt.datetime:
         ) from None
 
 
+def _day_arg(option: str):
+    def parse(text: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} 应写成 2024-05-13 这样的日期，这里是「{text}」") from None
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="build.py", description="生成节能宣传周活动网站")
     parser.add_argument(
         "command",
         nargs="?",
         default="build",
-        choices=["build", "check", "serve", "publish", "package"],
+        choices=["build", "check", "serve", "publish", "package", "stats"],
         help="build：生成网站（默认）；check：只检查内容并列出待补充的信息；"
         "serve：本机预览，保存文件后浏览器自动刷新；"
-        "publish：生成并发布到服务器文件夹；package：生成并打包为 zip",
+        "publish：生成并发布到服务器文件夹；package：生成并打包为 zip；"
+        "stats：按 nginx 访问日志统计海报扫码、网页浏览和访客",
     )
     parser.add_argument(
         "target", nargs="?", help="publish 发布到的服务器文件夹；package 生成的压缩包文件名（默认 dist/jnxcz-日期.zip）"
+    )
+    parser.add_argument(
+        "logs",
+        nargs="*",
+        metavar="LOG",
+        help="stats 读取的 nginx 访问日志（可写多个，含轮转后的 .1 和 .gz），如 /var/log/nginx/jnxcz.access.log*",
+    )
+    parser.add_argument(
+        "--from",
+        dest="since",
+        metavar="日期",
+        type=_day_arg("--from"),
+        help="stats 统计的第一天（默认活动开始日），如 2024-05-13",
+    )
+    parser.add_argument(
+        "--to",
+        dest="until",
+        metavar="日期",
+        type=_day_arg("--to"),
+        help="stats 统计的最后一天（默认活动结束日），如 2024-05-19",
     )
     parser.add_argument(
         "--keep",

@@ -1,9 +1,10 @@
 """Debian's real nginx running deploy/nginx.conf, for tests that must see what production serves.
 
-Only the listen ports (and the port in the HTTP -> HTTPS redirect), the certificate paths and
-the /srv/jnxcz folder of the shipped file are rewritten, so a test that passes here passes with
-the file as it is installed on the server. The certificate is a self-signed one made with
-openssl for 127.0.0.1 and ::1; `get` and `connection` trust it (verification stays on).
+Only the listen ports (and the port in the HTTP -> HTTPS redirect), the certificate paths, the
+/srv/jnxcz folder and the access log's path of the shipped file are rewritten, so a test that
+passes here passes with the file as it is installed on the server. The certificate is a
+self-signed one made with openssl for 127.0.0.1 and ::1; `get` and `connection` trust it
+(verification stays on).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ SITE_PATH = "/jnxcz/2024/"
 PRODUCTION_FOLDER = "/srv/jnxcz"
 PRODUCTION_CERTIFICATE = "/etc/nginx/tls/jnxcz.crt"
 PRODUCTION_KEY = "/etc/nginx/tls/jnxcz.key"
+PRODUCTION_ACCESS_LOG = "/var/log/nginx/jnxcz.access.log"
 # Trusts every certificate a running_nginx() made (each is added when made): hostname and
 # chain are verified as a browser would, against that self-signed certificate.
 TLS = ssl.create_default_context()
@@ -44,6 +46,11 @@ class Nginx:
     http_port: int  # plain HTTP: redirects to HTTPS
     dest: Path  # the publish folder; nginx serves dest/current/
     certificate: Path
+
+    @property
+    def access_log(self) -> Path:
+        """The site's access log, in the shipped format (written beside the publish folder)."""
+        return self.dest.parent / "jnxcz.access.log"
 
     @property
     def url4(self) -> str:
@@ -88,7 +95,7 @@ def _rewrite(text: str, pattern: str, replacement: str, what: str) -> str:
 
 
 def site_conf(port: int, http_port: int, dest: Path, certificate: Path, key: Path) -> str:
-    """deploy/nginx.conf with only the ports, the certificate paths and the server folder changed."""
+    """deploy/nginx.conf with only the ports, the certificate paths, the server folder and the log changed."""
     text = (REPO / "deploy" / "nginx.conf").read_text(encoding="utf-8")
     text = _rewrite(text, r"(?m)^(\s*)listen 80;", rf"\1listen 127.0.0.1:{http_port};", "`listen 80;`")
     text = _rewrite(text, r"(?m)^(\s*)listen \[::\]:80;", rf"\1listen [::1]:{http_port};", "`listen [::]:80;`")
@@ -102,6 +109,8 @@ def site_conf(port: int, http_port: int, dest: Path, certificate: Path, key: Pat
     )
     text = _rewrite(text, re.escape(f" {PRODUCTION_CERTIFICATE};"), f" {certificate};", "certificate path")
     text = _rewrite(text, re.escape(f" {PRODUCTION_KEY};"), f" {key};", "key path")
+    log = dest.parent / "jnxcz.access.log"
+    text = _rewrite(text, re.escape(f"access_log {PRODUCTION_ACCESS_LOG} "), f"access_log {log} ", "access log path")
     assert PRODUCTION_FOLDER + "/current/" in text
     return text.replace(PRODUCTION_FOLDER, str(dest))
 

@@ -1,0 +1,432 @@
+"""Counting what people did: crawlers and probes left out, scans per poster, views per section and page, visitors.
+
+Two passes over the same lines, one line at a time (nothing is kept per request): the first
+learns which clients behave like programs (fetched robots.txt, sent only HEAD requests, probed
+for server files), the second counts what everyone else did. A client is an address and a
+browser on one day, known here only as a keyed hash: the key is random, made for each day in
+this run and dropped at its end, so a hash cannot be traced to an address, nor linked across
+days or runs; neither hashes nor addresses are ever written anywhere. Memory grows with the
+distinct clients of a day (some 100 bytes each), never with the number of requests; the tallies
+of names that visitors choose (referrers, missing addresses) are bounded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from campaign.model.sections import BY_KEY, SECTIONS, shown
+from campaign.stats.logs import Request
+
+# Programs by what they call themselves: crawlers, monitoring, command-line tools, libraries.
+ROBOT_AGENTS = re.compile(
+    r"bot|spider|crawl|slurp|archiver|curl|wget|python|go-http-client|java/|okhttp|libwww|httpclient|"
+    r"http-client|axios|node-fetch|scrapy|headless|phantomjs|uptime|monitor|pingdom|statuscake|"
+    r"site24x7|nagios|zabbix|check_http|prometheus|lighthouse|pagespeed|scan|nmap|nikto|zgrab|"
+    r"masscan|facebookexternalhit|preview|fetcher",
+    re.IGNORECASE,
+)
+BROWSERS = ("Mozilla/", "Opera/")  # every browser's user agent starts so, WeChat's too
+PHONES = re.compile(r"iPhone|iPod|Android.*Mobile|Mobile.*Android|Windows Phone|\(Phone;|HarmonyOS.*Mobile")
+WECHAT = "MicroMessenger"
+# Addresses only vulnerability scanners ask for: this site has no PHP, no .git, no WordPress.
+PROBES = re.compile(
+    r"\.(php\d?|aspx?|jsp|cgi|env|ini|sql|bak|cfg)$|/\.(git|env|svn|hg|aws|ht)|wp-(admin|login|content|includes)|"
+    r"/cgi-bin/|phpmyadmin|/actuator",
+    re.IGNORECASE,
+)
+# Asked for by browsers on their own, not through a link: a 404 of these is nothing to fix.
+AUTOMATIC = re.compile(r"/(favicon\.ico|apple-touch-icon[^/]*\.png|browserconfig\.xml)$")
+OTHER = "other"  # pages outside every section of the table (the posters' pages)
+OTHER_MENU = "其他页面"
+TALLY_LIMIT = 20_000
+
+# What the first pass learns of a client (and the second adds): bits of one int per client.
+PROGRAM = 1  # calls itself a crawler or a tool
+BROWSED = 2  # sent something other than HEAD
+ROBOTS = 4  # fetched robots.txt
+PROBED = 8  # asked for server files
+VISITED = 16  # opened a page or scanned a poster (counted as a visitor)
+ON_WECHAT = 32
+ON_PHONE = 64
+
+
+@dataclass(frozen=True)
+class Link:
+    """A stable address go/<id>/, with the headlines of the posters that print it."""
+
+    id: str
+    label: str  # what it leads to
+    headlines: tuple[str, ...]
+
+    @property
+    def path(self) -> str:
+        return f"go/{self.id}/"
+
+    @property
+    def name(self) -> str:
+        """How the report names it: its posters' headlines, or what it leads to."""
+        return "、".join(self.headlines) if self.headlines else f"{self.label}（没有海报）"
+
+
+@dataclass(frozen=True)
+class Page:
+    title: str
+    section: str  # a section key, or OTHER
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the site has, from its model: the report's rows and how addresses map to them."""
+
+    base_path: str  # e.g. /jnxcz/2024/
+    hosts: frozenset[str]  # the site's own host names: a referrer there is a link on the site
+    links: tuple[Link, ...]  # posters' addresses first, in posters.yaml order
+    pages: dict[str, Page]  # address under the base ("" for the home page) -> page
+    sections: tuple[tuple[str, str, str], ...]  # (key, menu entry, address), OTHER last
+
+
+def layout(site, plans) -> Layout:
+    """The layout of `site`, whose pages `plans` are (render.pages.plan_pages)."""
+    headlines: dict[str, list[str]] = {}
+    for poster in site.posters:
+        headlines.setdefault(poster.link.id, []).append(poster.headline)
+    links = sorted(site.links, key=lambda link: link.id not in headlines)  # stable: keeps the file's order
+    by_url = {section.url: section.key for section in SECTIONS}
+    pages: dict[str, Page] = {}
+    for plan in plans:
+        if plan.url.startswith("go/") or plan.url == "404.html":
+            continue
+        # the page's menu entry; "" is the home page's, but also that of pages in no section (posters)
+        in_section = plan.url == "" or plan.section != ""
+        pages[plan.url] = Page(plan.title, by_url.get(plan.section, OTHER) if in_section else OTHER)
+    for item in site.held_back:  # reports published after the site was loaded, in case
+        pages.setdefault(f"{BY_KEY['news'].url}{item.slug}/", Page(item.title, "news"))
+    hosts = {urlsplit(site.config.base_url).hostname, urlsplit(site.config.site_url).hostname}
+    return Layout(
+        base_path=site.config.base_path,
+        hosts=frozenset(h for h in hosts if h),
+        links=tuple(Link(link.id, link.label, tuple(headlines.get(link.id, ()))) for link in links),
+        pages=pages,
+        sections=(*((s.key, s.menu, s.url) for s in shown(site)), (OTHER, OTHER_MENU, "")),
+    )
+
+
+class Tally(dict):
+    """Counts by name, for names visitors choose; past `limit` names the rarest are dropped."""
+
+    def __init__(self, limit: int = TALLY_LIMIT):
+        super().__init__()
+        self.limit = limit
+        self.pruned = False
+
+    def add(self, key, count: int = 1) -> None:
+        self[key] = self.get(key, 0) + count
+        if len(self) > self.limit:
+            floor = min(self.values())
+            for name in [name for name, value in self.items() if value <= floor]:
+                del self[name]
+            self.pruned = True
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    address: str
+    per_day: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_day)
+
+
+@dataclass(frozen=True)
+class Day:
+    day: dt.date
+    visitors: int
+    views: int
+    scans: int
+    wechat: int  # visitors in WeChat's own browser
+    phones: int  # visitors on a phone
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything the report shows, in the order shown; no address or hash in it."""
+
+    start: dt.date
+    end: dt.date
+    files: int
+    lines: int
+    malformed: int
+    out_of_range: int
+    posters: tuple[Row, ...]  # scans per stable address, per day
+    sections: tuple[Row, ...]  # views per section, per day
+    pages: tuple[tuple[str, str, str, int], ...]  # (address, title, section menu entry, views)
+    days: tuple[Day, ...]
+    referrers: tuple[tuple[str, int], ...]  # top 10 other sites
+    missing: tuple[tuple[str, str, int], ...]  # top 20 (address, linked from, count)
+    programs: int  # clients left out as crawlers or probes
+    by_agent: int  # requests left out by user agent
+    by_behaviour: int  # requests left out by behaviour
+    pruned: bool  # too many distinct referrers or missing addresses: only the frequent ones
+    warnings: tuple[str, ...]
+
+    @property
+    def in_range(self) -> int:
+        return self.lines - self.malformed - self.out_of_range
+
+    @property
+    def day_list(self) -> tuple[dt.date, ...]:
+        return tuple(day.day for day in self.days)
+
+
+class Counts:
+    """Both passes: `learn` every line, then `count` every line again, then `summary`."""
+
+    def __init__(self, site: Layout, start: dt.date, end: dt.date):
+        self.site = site
+        self.start, self.end = start, end
+        self.dates = tuple(start + dt.timedelta(n) for n in range((end - start).days + 1))
+        self.index = {day: n for n, day in enumerate(self.dates)}
+        self._salts: dict[dt.date, bytes] = {}
+        self._recent: dict[tuple, int] = {}  # the last clients' hashes, by (day, address, agent)
+        self._referrers: dict[str, bool] = {}  # referrer -> one of the site's own pages
+        self._clients: dict[dt.date, dict[int, int]] = {day: {} for day in self.dates}
+        self._agents: dict[str, int] = {}
+        self.lines = self.malformed = self.out_of_range = 0
+        self.by_agent = self.by_behaviour = 0
+        self.scans = Tally()  # (link id, day index) -> scans
+        self.views = Tally()  # (section key, day index) -> views
+        self.pages = Tally()  # address under the base -> views
+        self.referrers = Tally()
+        self.missing = Tally()  # (path, linked from) -> count
+        self.warnings: list[str] = []
+
+    # --- who is who: the first pass -------------------------------------------------------
+
+    def _client(self, request: Request) -> int:
+        """The client's keyed hash; the last few are remembered (a page and its files come together)."""
+        recent = (request.day, request.address, request.agent)
+        key = self._recent.get(recent)
+        if key is None:
+            salt = self._salts.get(request.day)
+            if salt is None:
+                salt = self._salts[request.day] = secrets.token_bytes(16)
+            text = f"{request.address}\n{request.agent}".encode("utf-8", "surrogatepass")
+            key = int.from_bytes(hashlib.blake2b(text, key=salt, digest_size=8).digest(), "big")
+            if len(self._recent) >= 1024:
+                self._recent.clear()
+            self._recent[recent] = key
+        return key
+
+    def _agent(self, agent: str) -> int:
+        bits = self._agents.get(agent)
+        if bits is None:
+            bits = 0
+            if not agent.startswith(BROWSERS) or ROBOT_AGENTS.search(agent):
+                bits |= PROGRAM
+            if WECHAT in agent:
+                bits |= ON_WECHAT
+            if PHONES.search(agent):
+                bits |= ON_PHONE
+            if len(self._agents) < 50_000:
+                self._agents[agent] = bits
+        return bits
+
+    def learn(self, request: Request | None) -> None:
+        """First pass: every line, parsed (None when malformed)."""
+        self.lines += 1
+        if request is None:
+            self.malformed += 1
+            return
+        clients = self._clients.get(request.day)
+        if clients is None:
+            self.out_of_range += 1
+            return
+        bits = self._agent(request.agent)
+        if request.method != "HEAD":
+            bits |= BROWSED
+        if request.path.endswith("/robots.txt"):
+            bits |= ROBOTS
+        if PROBES.search(request.path):
+            bits |= PROBED
+        key = self._client(request)
+        clients[key] = clients.get(key, 0) | bits
+
+    # --- what people did: the second pass -------------------------------------------------
+
+    def count(self, request: Request | None) -> None:
+        """Second pass: the same lines again."""
+        if request is None or request.day not in self.index:
+            return
+        clients = self._clients[request.day]
+        key = self._client(request)
+        bits = clients.get(key)
+        if bits is None:  # a line the first pass did not see whole (the log was being written)
+            return
+        if bits & PROGRAM:
+            self.by_agent += 1
+            return
+        if not bits & BROWSED or bits & (ROBOTS | PROBED):
+            self.by_behaviour += 1
+            return
+        if request.method != "GET":
+            return
+        day = self.index[request.day]
+        if request.status in (200, 304):
+            if self._counted(request, day):
+                clients[key] = bits | VISITED
+        elif request.status == 404:
+            self._missing(request)
+
+    def _counted(self, request: Request, day: int) -> bool:
+        """A page view or a scan, counted; False for anything else (files, clicks on go/ links)."""
+        address = self._under_base(request.path)
+        if address is None:
+            return False
+        internal = self._internal(request.referrer)
+        if address.startswith("go/"):
+            link = address[3:].rstrip("/")
+            if internal or not link or "/" in link:
+                return False  # a click on the site's own link to a go/ address is no scan
+            self.scans.add((link, day))
+        elif address == "" or address.endswith("/") or (address.endswith(".html") and address != "404.html"):
+            page = self.site.pages.get(address)
+            self.pages.add(address)
+            self.views.add((page.section if page else self._section(address), day))
+        else:
+            return False  # a style sheet, a script, a picture, a calendar file
+        if request.referrer and not internal:
+            self.referrers.add(request.referrer)
+        return True
+
+    def _under_base(self, path: str) -> str | None:
+        """The address under the site's base path, as pages are known ("x/" for "x/index.html")."""
+        base = self.site.base_path
+        if "//" in path:
+            path = re.sub("/{2,}", "/", path)
+        if not path.startswith(base):
+            return None if path + "/" != base else ""
+        address = path[len(base) :]
+        return address[: -len("index.html")] if address.endswith("index.html") else address
+
+    def _section(self, address: str) -> str:
+        """The section of an address the site does not have now (a report since removed)."""
+        for key, _, url in self.site.sections:
+            if url and address.startswith(url):
+                return key
+        return "home" if address == "" else OTHER
+
+    def _internal(self, referrer: str) -> bool:
+        """Whether the referring page is one of the site's own (remembered: referrers repeat)."""
+        if not referrer:
+            return False
+        known = self._referrers.get(referrer)
+        if known is None:
+            try:
+                parts = urlsplit(referrer)
+                host = parts.hostname
+            except ValueError:  # "http://[x" and the like
+                return False
+            base = self.site.base_path
+            known = host in self.site.hosts or (base != "/" and parts.path.startswith(base))
+            if len(self._referrers) >= 4096:
+                self._referrers.clear()
+            self._referrers[referrer] = known
+        return known
+
+    def _missing(self, request: Request) -> None:
+        inside = self._under_base(request.path) is not None
+        internal = self._internal(request.referrer)
+        if AUTOMATIC.search(request.path) or not (inside or internal):
+            return
+        if internal:
+            address = self._under_base(urlsplit(request.referrer).path)
+            where = f"本站页面 {address or '首页'}" if address is not None else request.referrer
+        else:
+            where = request.referrer or "（没有来源页：手输、书签或扫码）"
+        self.missing.add((request.path, where))
+
+    # --- the result -----------------------------------------------------------------------
+
+    def _scanned(self, link: str) -> bool:
+        return any(self.scans.get((link, n)) for n in range(len(self.dates)))
+
+    def summary(self, files: int) -> Summary:
+        """The counts, sorted; the day keys and the clients' hashes are thrown away here."""
+        self._salts.clear()
+        self._recent.clear()
+        days_n = len(self.dates)
+        visitors = [0] * days_n
+        wechat = [0] * days_n
+        phones = [0] * days_n
+        programs = 0
+        for n, day in enumerate(self.dates):
+            for bits in self._clients[day].values():
+                if bits & PROGRAM or not bits & BROWSED or bits & (ROBOTS | PROBED):
+                    programs += 1
+                elif bits & VISITED:
+                    visitors[n] += 1
+                    wechat[n] += bool(bits & ON_WECHAT)
+                    phones[n] += bool(bits & ON_PHONE)
+            self._clients[day].clear()
+        known = {link.id for link in self.site.links}
+        extra = sorted({link for link, _ in self.scans if link not in known})
+        names = [(link.id, link.name) for link in self.site.links if link.headlines or self._scanned(link.id)]
+        names += [(link, "（content/posters.yaml 里已没有这个短地址）") for link in extra]
+        posters = tuple(
+            Row(name, f"go/{link}/", tuple(self.scans.get((link, n), 0) for n in range(days_n))) for link, name in names
+        )
+        sections = tuple(
+            Row(menu, _shown_address(key, url), tuple(self.views.get((key, n), 0) for n in range(days_n)))
+            for key, menu, url in self.site.sections
+        )
+        menus = {key: menu for key, menu, _ in self.site.sections}
+        pages = []
+        for address, views in self.pages.items():
+            page = self.site.pages.get(address)
+            section = page.section if page else self._section(address)
+            pages.append((address, page.title if page else "", menus.get(section, OTHER_MENU), views))
+        days = tuple(
+            Day(
+                day,
+                visitors[n],
+                sum(row.per_day[n] for row in sections),
+                sum(row.per_day[n] for row in posters),
+                wechat[n],
+                phones[n],
+            )
+            for n, day in enumerate(self.dates)
+        )
+        return Summary(
+            start=self.start,
+            end=self.end,
+            files=files,
+            lines=self.lines,
+            malformed=self.malformed,
+            out_of_range=self.out_of_range,
+            posters=posters,
+            sections=sections,
+            pages=tuple(sorted(pages, key=lambda p: (-p[3], p[0]))),
+            days=days,
+            referrers=_top(self.referrers.items(), 10),
+            missing=tuple((path, where, n) for (path, where), n in _top(self.missing.items(), 20)),
+            programs=programs,
+            by_agent=self.by_agent,
+            by_behaviour=self.by_behaviour,
+            pruned=self.referrers.pruned or self.missing.pruned or self.pages.pruned or self.scans.pruned,
+            warnings=tuple(self.warnings),
+        )
+
+
+def _shown_address(key: str, url: str) -> str:
+    return "（海报页等）" if key == OTHER else url or "（首页）"
+
+
+def _top(items, count: int) -> tuple:
+    return tuple(sorted(items, key=lambda item: (-item[1], item[0]))[:count])

@@ -1,0 +1,483 @@
+"""`build.py stats`: what the shipped nginx block logs, read back as the report a clerk is given.
+
+The real Debian nginx runs deploy/nginx.conf (ports, folder and log path adapted) and serves a
+build of the shipped project. A scripted week of visitors asks for pages over HTTPS: people in
+WeChat on phones, a phone browser over IPv6, a desktop browser, a real Chromium that scans a
+poster's address, and crawlers and probes that must be left out. Their log lines are spread
+over fake days by rewriting only the time stamps, split into rotated files (.2.gz, .1 and the
+current one) with garbage mixed in, and the report must show exactly what was sent.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import email.utils
+import gzip
+import http.client
+import io
+import re
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+import yaml
+from nginxserver import SITE_PATH, TLS, running_nginx
+from sitecopy import copy_site, run_build
+
+from campaign import cli
+from campaign.stats import count, logs
+
+WECHAT_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Mobile/15E148 MicroMessenger/8.0.48(0x18003030) NetType/WIFI Language/zh_CN"
+)
+WECHAT_ANDROID = (
+    "Mozilla/5.0 (Linux; Android 13; V2049A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160117 MMWEBSDK/20240301 MMWEBID/2652 "
+    "MicroMessenger/8.0.48.2580(0x28003036) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64"
+)
+WECHAT_CHROMIUM = WECHAT_ANDROID.replace("MMWEBID/2652", "MMWEBID/7310")  # another phone
+SAFARI_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.4 Mobile/15E148 Safari/604.1"
+)
+DESKTOP = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+)
+CRAWLER = "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)"
+CURL = "curl/8.5.0"
+MONITOR = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+ROBOTS_READER = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0"
+
+DAYS = ["2024-05-12", "2024-05-13", "2024-05-14", "2024-05-15"]  # the first is before the campaign
+CAMPAIGN = [f"2024-05-{day}" for day in range(13, 20)]
+GARBAGE = [
+    "garbage\n",
+    '2024-05-14T10:00:00+08:00 127.0.0.1 GET "/jnxcz/2024/sched\n',  # cut short
+    '127.0.0.1 - - [14/May/2024:10:00:00 +0800] "GET /jnxcz/2024/ HTTP/1.1" 200 123 "-" "Mozilla/5.0"\n',  # combined
+]
+
+
+class Visitors:
+    """Plain HTTPS requests, one log line each (redirects are not followed)."""
+
+    def __init__(self, server):
+        self.server = server
+        self.sent = 0
+
+    def ask(self, agent: str, path: str, method: str = "GET", referrer: str | None = None, six=False, **headers):
+        host = "::1" if six else "127.0.0.1"
+        connection = http.client.HTTPSConnection(host, self.server.port, timeout=10, context=TLS)
+        headers = {"User-Agent": agent, **headers}
+        if referrer is not None:
+            headers["Referer"] = self.server.url4 + referrer[5:] if referrer.startswith("site:") else referrer
+        try:
+            connection.request(method, path if path.startswith("/") else SITE_PATH + path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        self.sent += 1
+        return response.status
+
+
+def lines_of(log: Path) -> int:
+    return log.read_bytes().count(b"\n")
+
+
+def wait_for(log: Path, lines: int | None = None) -> int:
+    """Until nginx has written `lines` lines (or, when unknown, until the log stops growing)."""
+    deadline = time.monotonic() + 10
+    last, still = -1, 0.0
+    while time.monotonic() < deadline:
+        now = lines_of(log)
+        if lines is not None and now >= lines:
+            return now
+        if lines is None:
+            if now == last:
+                still += 0.05
+                if still >= 0.4:
+                    return now
+            else:
+                last, still = now, 0.0
+        time.sleep(0.05)
+    raise AssertionError(f"nginx wrote {lines_of(log)} lines, expected {lines}")
+
+
+def chromium_scan(browser, server) -> None:
+    """A real browser on a phone scans the 低碳日倡议 poster, lands on its page, opens 活动日程."""
+    context = browser.new_context(
+        user_agent=WECHAT_CHROMIUM, viewport={"width": 390, "height": 844}, is_mobile=True, ignore_https_errors=True
+    )
+    try:
+        tab = context.new_page()
+        tab.goto(server.url4 + "go/pledges/")
+        tab.wait_for_url(server.url4 + "pledges/", timeout=10_000)
+        tab.wait_for_load_state("load")
+        tab.click("nav.site-nav >> text=活动日程")
+        tab.wait_for_url(server.url4 + "schedule/", timeout=10_000)
+        tab.wait_for_load_state("networkidle")
+    finally:
+        context.close()
+
+
+def visit(server, browser) -> list[int]:
+    """The scripted visits, day by day; returns the number of log lines at the end of each day."""
+    log = server.access_log
+    log.write_bytes(b"")  # the start-up probes of running_nginx are not part of the script
+    people = Visitors(server)
+    ends = []
+
+    # 2024-05-12, before the campaign: out of the report's dates
+    people.ask(DESKTOP, "")
+    ends.append(wait_for(log, people.sent))
+
+    # 2024-05-13
+    people.ask(WECHAT_IPHONE, "go/chuanyu-live/")  # a scan
+    people.ask(WECHAT_IPHONE, "livestreams/", referrer="site:go/chuanyu-live/")
+    people.ask(WECHAT_ANDROID, "go/chuanyu-live/")  # a scan
+    people.ask(WECHAT_ANDROID, "go/schedule/")  # a scan
+    people.ask(DESKTOP, "", referrer="https://mp.weixin.qq.com/s/abc?from=timeline&openid=secret")
+    people.ask(DESKTOP, "schedule/", referrer="site:")
+    people.ask(DESKTOP, "news/", referrer="site:schedule/")
+    people.ask(CRAWLER, "")  # left out: its user agent
+    people.ask(CRAWLER, "go/pledges/")
+    people.ask(CURL, "go/schedule/")  # left out: its user agent
+    people.ask(MONITOR, "", method="HEAD")  # left out: only HEAD requests
+    people.ask(MONITOR, "", method="HEAD")
+    ends.append(wait_for(log, people.sent))
+
+    # 2024-05-14
+    people.ask(WECHAT_IPHONE, "go/schedule/")  # a scan (the same phone, another day)
+    people.ask(WECHAT_IPHONE, "schedule/", referrer="site:go/schedule/")
+    people.ask(SAFARI_IPHONE, "go/pledges/", six=True)  # a scan, over IPv6
+    people.ask(SAFARI_IPHONE, "events/low-carbon-day/", referrer="https://www.baidu.com/link?url=private", six=True)
+    assert people.ask(SAFARI_IPHONE, "nope/", referrer="site:news/", six=True) == 404
+    people.ask(ROBOTS_READER, "/robots.txt")  # left out: it reads robots.txt
+    people.ask(ROBOTS_READER, "")
+    people.ask(ROBOTS_READER, "go/quiz/")
+    assert people.ask(DESKTOP, "schedule") == 301  # nginx adds the slash: not a view by itself
+    people.ask(DESKTOP, "schedule/")
+    people.ask(DESKTOP, "go/pledges/", referrer="site:posters/pledges/")  # a click on the site: no scan
+    ends.append(wait_for(log, people.sent))
+
+    # 2024-05-15
+    chromium_scan(browser, server)
+    chromium = wait_for(log) - people.sent
+    page = server.dest / "current" / "pledges" / "index.html"
+    changed = email.utils.formatdate(int(page.stat().st_mtime), usegmt=True)
+    assert people.ask(WECHAT_ANDROID, "go/pledges/?from=poster&phone=13800000000") == 200  # a scan
+    assert people.ask(WECHAT_ANDROID, "pledges/", referrer="site:go/pledges/", **{"If-Modified-Since": changed}) == 304
+    assert people.ask(DESKTOP, "go/gone/") == 404
+    # asked for by a browser on its own (some name the page in Referer): nothing to fix
+    assert people.ask(DESKTOP, "/favicon.ico", referrer="site:schedule/") == 404
+    ends.append(wait_for(log, people.sent + chromium))
+    return ends
+
+
+def stamp(day: str, number: int) -> str:
+    """A time on `day` in Beijing; 2024-05-15 is logged by a server on UTC, when it is still the 14th there."""
+    if day == "2024-05-15":
+        moment = dt.datetime.fromisoformat(f"{day}T00:30:00+08:00") + dt.timedelta(minutes=number)
+        return moment.astimezone(dt.UTC).isoformat()  # 2024-05-14T16:30:00+00:00 and on
+    return (dt.datetime.fromisoformat(f"{day}T09:00:00+08:00") + dt.timedelta(minutes=number)).isoformat()
+
+
+@pytest.fixture(scope="module")
+def week(tmp_path_factory, browser):
+    """(project, [the rotated logs: .2.gz, .1, current]) after a scripted week of visits."""
+    work = tmp_path_factory.mktemp("stats")
+    root = copy_site(work / "site")
+    with running_nginx() as server:
+        result = run_build(root, "--out", str(server.dest / "current"), "--no-pdf", "--base-url", server.url4, cwd=work)
+        assert result.returncode == 0, result.stderr
+        ends = visit(server, browser)
+        written = server.access_log.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert len(written) == ends[-1]
+    for query in ("13800000000", "openid=secret", "url=private"):  # nginx logs no query string at all
+        assert query not in "".join(written)
+    days, start = [], 0
+    for day, end in zip(DAYS, ends):
+        days.append([stamp(day, n) + line[line.index(" ") :] for n, line in enumerate(written[start:end])])
+        start = end
+    rotated = [work / "jnxcz.access.log.2.gz", work / "jnxcz.access.log.1", work / "jnxcz.access.log"]
+    with gzip.open(rotated[0], "wt", encoding="utf-8") as oldest:
+        oldest.writelines(days[0] + days[1])
+    rotated[1].write_text("".join(days[2][:3] + GARBAGE + days[2][3:]), encoding="utf-8")
+    rotated[2].write_text("".join(days[3]), encoding="utf-8")
+    return root, rotated, len(written) + len(GARBAGE)
+
+
+def stats(root: Path, *args: str):
+    result = run_build(root, "stats", *args)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def table(stdout: str, heading: str) -> list[list[str]]:
+    """The rows of one printed table, cells split on spaces (the heading's line excluded)."""
+    block = stdout.split(heading, 1)[1].split("\n\n", 1)[0]
+    return [line.split() for line in block.strip("\n").splitlines()]
+
+
+def spreadsheet(path: Path) -> dict[str, list[list[str]]]:
+    """The CSV's blocks by heading (the first block, the facts, under "")."""
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "Excel needs the BOM to read UTF-8"
+    blocks: dict[str, list[list[str]]] = {}
+    heading = ""
+    for row in csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")):
+        if not row:
+            heading = None
+            continue
+        if heading is None:
+            heading = row[0]
+            blocks[heading] = []
+            continue
+        blocks.setdefault(heading, []).append(row)
+    return blocks
+
+
+def headlines(root: Path) -> dict[str, str]:
+    posters = yaml.safe_load((root / "content" / "posters.yaml").read_text(encoding="utf-8"))["posters"]
+    return {poster["link"]: poster["headline"] for poster in posters}
+
+
+def test_the_report_shows_exactly_the_visits_sent(week):
+    root, files, lines = week
+    before = sorted(p.relative_to(root) for p in root.rglob("*") if "reports" not in p.parts)
+    result = stats(root, *map(str, files))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert f"读取日志 3 个文件，共 {lines} 行：时段内 {lines - 1 - 3} 行，时段外 1 行，无法识别 3 行（已跳过）。" in out
+    assert (
+        "已排除爬虫和监控程序：4 个客户端的 8 条请求（按浏览器标识排除 3 条；按行为排除 5 条：抓取 robots.txt、"
+        "只发 HEAD 请求或探测服务器文件）。" in out
+    )
+    assert (
+        "访客 8 人次（按天分别计数，同一人不同的日子各算一次）；其中用微信打开的 5 人次（62.5%），用手机的 6 人次（75.0%）。"
+        in out
+    )
+
+    named = headlines(root)
+    scans = {"chuanyu-live": [2, 0, 0], "xinhua-live": [0, 0, 0], "schedule": [1, 1, 0], "pledges": [0, 1, 2]}
+    expected = [[named[link], f"go/{link}/", *map(str, days + [0] * 4), str(sum(days))] for link, days in scans.items()]
+    assert table(out, "一、海报扫码次数") == [
+        ["海报", "短地址", *(f"{int(d[5:7])}月{int(d[8:])}日" for d in CAMPAIGN), "合计"],
+        *expected,
+        ["合计", "3", "2", "2", "0", "0", "0", "0", "7"],
+        ["扫码即打开海报二维码上的短地址；在本站页面上点开短地址的不算。"],
+    ]
+    assert table(out, "二、各栏目浏览量")[1:] == [
+        ["首页", "（首页）", "1", "0", "0", "0", "0", "0", "0", "1"],
+        ["活动日程", "schedule/", "1", "3", "1", "0", "0", "0", "0", "5"],
+        ["直播收看", "livestreams/", "1", "0", "0", "0", "0", "0", "0", "1"],
+        ["低碳日倡议", "pledges/", "0", "0", "2", "0", "0", "0", "0", "2"],
+        ["知识竞赛", "quiz/", "0", "0", "0", "0", "0", "0", "0", "0"],
+        ["活动动态", "news/", "1", "0", "0", "0", "0", "0", "0", "1"],
+        ["活动通知", "notice/", "0", "0", "0", "0", "0", "0", "0", "0"],
+        ["联系报送", "contact/", "0", "0", "0", "0", "0", "0", "0", "0"],
+        ["其他页面", "（海报页等）", "0", "0", "0", "0", "0", "0", "0", "0"],
+        ["合计", "4", "3", "3", "0", "0", "0", "0", "10"],
+    ]
+    assert table(out, "三、每天的访客")[:4] == [
+        ["日期", "访客", "浏览量", "扫码", "用微信打开", "微信占比", "用手机", "手机占比"],
+        ["5月13日", "3", "4", "3", "2", "66.7%", "2", "66.7%"],
+        ["5月14日", "3", "3", "2", "1", "33.3%", "2", "66.7%"],
+        ["5月15日", "2", "3", "2", "2", "100.0%", "2", "100.0%"],  # the desktop only met 404s: no visitor
+    ]
+    assert table(out, "三、每天的访客")[-2] == ["合计", "8", "10", "7", "5", "62.5%", "6", "75.0%"]
+    pages = table(out, "四、各页面浏览量")
+    assert [row[0] for row in pages[1:]] == [
+        "schedule/",
+        "pledges/",
+        "（首页）",
+        "events/low-carbon-day/",
+        "livestreams/",
+        "news/",
+    ]
+    assert [row[-1] for row in pages[1:]] == ["4", "2", "1", "1", "1", "1"]
+    assert pages[4][-2] == "活动日程"  # an event's page belongs to the schedule
+    assert table(out, "五、来源网站（前 10 个）") == [
+        ["来源", "浏览量"],
+        ["https://mp.weixin.qq.com/s/abc", "1"],  # without its query string: nginx logged none
+        ["https://www.baidu.com/link", "1"],
+    ]
+    assert table(out, "六、要修复的失效地址（404，前 20 个）")[:3] == [
+        ["地址", "来源页", "次数"],
+        ["/jnxcz/2024/go/gone/", "（没有来源页：手输、书签或扫码）", "1"],
+        ["/jnxcz/2024/nope/", "本站页面", "news/", "1"],
+    ]
+
+    page = root / "reports" / "stats-2024-05-13_2024-05-19.html"
+    sheet = root / "reports" / "stats-2024-05-13_2024-05-19.csv"
+    assert f"统计报告（可打印）已保存到 {page}" in out and f"表格（可用 Excel 打开）已保存到 {sheet}" in out
+    blocks = spreadsheet(sheet)
+    assert blocks[""][1:7] == [
+        ["统计时段", "2024-05-13", "2024-05-19"],
+        ["日志文件数", "3"],
+        ["日志行数", str(lines)],
+        ["时段内", str(lines - 4)],
+        ["时段外", "1"],
+        ["无法识别（已跳过）", "3"],
+    ]
+    assert blocks[""][7:] == [
+        ["排除的爬虫和监控客户端", "4"],
+        ["按浏览器标识排除的请求", "3"],
+        ["按行为排除的请求", "5"],
+    ]
+    assert blocks["一、海报扫码次数"] == [
+        ["海报", "短地址", *CAMPAIGN, "合计"],
+        *expected,
+        ["合计", "", "3", "2", "2", "0", "0", "0", "0", "7"],
+    ]
+    assert blocks["三、每天的访客"][1:4] == [
+        ["2024-05-13", "3", "4", "3", "2", "66.7%", "2", "66.7%"],
+        ["2024-05-14", "3", "3", "2", "1", "33.3%", "2", "66.7%"],
+        ["2024-05-15", "2", "3", "2", "2", "100.0%", "2", "100.0%"],
+    ]
+    assert blocks["五、来源网站（前 10 个）"][1:] == [
+        ["https://mp.weixin.qq.com/s/abc", "1"],
+        ["https://www.baidu.com/link", "1"],
+    ]
+    assert blocks["六、要修复的失效地址（404，前 20 个）"][1:] == [
+        ["/jnxcz/2024/go/gone/", "（没有来源页：手输、书签或扫码）", "1"],
+        ["/jnxcz/2024/nope/", "本站页面 news/", "1"],
+    ]
+
+    html = page.read_text(encoding="utf-8")
+    figures = html.split("<figure>")[1:]
+    assert len(figures) == 4 and html.count('<rect class="bar"') == 4 * 7  # one bar per poster per day
+    for figure, days in zip(figures, scans.values()):
+        bars = re.findall(r"<title>(\d+/\d+)：(\d+) 次</title>", figure)
+        assert bars == [(f"5/{13 + n}", str(c)) for n, c in enumerate(days + [0] * 4)]
+
+    for text in (out, html, sheet.read_text(encoding="utf-8-sig")):  # no address of anyone, no query
+        assert "127.0.0.1" not in text and "::1" not in text and "secret" not in text and "private" not in text
+    assert sorted(p.name for p in (root / "reports").iterdir()) == sorted([page.name, sheet.name])
+    assert sorted(p.relative_to(root) for p in root.rglob("*") if "reports" not in p.parts) == before
+
+    again = stats(root, *map(str, reversed(files)))  # the same logs, in another order: the same report
+    assert again.stdout == out and page.read_text(encoding="utf-8") == html
+
+
+def test_dates_chosen_with_from_and_to(week):
+    root, files, lines = week
+    result = stats(root, *map(str, files), "--from", "2024-05-14", "--to", "2024-05-14")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "统计时段：2024年5月14日—2024年5月14日（北京时间，共 1 天）" in out
+    assert "已排除爬虫和监控程序：1 个客户端的 3 条请求（按浏览器标识排除 0 条；按行为排除 3 条" in out
+    named = headlines(root)
+    assert table(out, "一、海报扫码次数")[1:6] == [
+        [named["chuanyu-live"], "go/chuanyu-live/", "0", "0"],
+        [named["xinhua-live"], "go/xinhua-live/", "0", "0"],
+        [named["schedule"], "go/schedule/", "1", "1"],
+        [named["pledges"], "go/pledges/", "1", "1"],
+        ["合计", "2", "2"],
+    ]
+    assert table(out, "三、每天的访客")[1] == ["5月14日", "3", "3", "2", "1", "33.3%", "2", "66.7%"]
+    assert (root / "reports" / "stats-2024-05-14_2024-05-14.csv").is_file()
+
+
+def test_what_the_clerk_is_told_when_the_logs_will_not_do(tmp_path, week, monkeypatch, capsys):
+    root, files, _ = week
+    missing = stats(root, str(tmp_path / "access.log"))
+    assert missing.returncode == 7
+    assert f"统计失败：找不到日志文件 {tmp_path / 'access.log'}" in missing.stderr
+
+    folder = stats(root, str(tmp_path))
+    assert folder.returncode == 7 and "是文件夹，不是日志文件" in folder.stderr
+
+    empty = tmp_path / "jnxcz.access.log"
+    empty.write_bytes(b"")
+    result = stats(root, str(empty))
+    assert result.returncode == 7 and "统计失败：日志文件是空的" in result.stderr
+
+    junk = tmp_path / "access.log"
+    junk.write_text("".join(GARBAGE), encoding="utf-8")
+    result = stats(root, str(junk))
+    assert result.returncode == 7 and "都不是本站日志的格式" in result.stderr
+
+    early = tmp_path / "early.log"
+    early.write_text(gzip.decompress(files[0].read_bytes()).decode().splitlines(keepends=True)[0], encoding="utf-8")
+    result = stats(root, str(early))
+    assert result.returncode == 7
+    assert "日志里没有2024年5月13日至2024年5月19日的访问记录（共 1 行：不在这些日子的 1 行" in result.stderr
+
+    result = stats(root, str(files[2]), "--from", "5月13日")
+    assert result.returncode == 2 and "--from 应写成 2024-05-13 这样的日期，这里是「5月13日」" in result.stderr
+    result = stats(root, str(files[2]), "--from", "2024-05-19", "--to", "2024-05-13")
+    assert result.returncode == 2 and "晚于结束日期" in result.stderr
+    assert stats(root).returncode == 2
+
+    # a rotated file cut short: what precedes the damage is counted, and the report says so
+    cut = tmp_path / "jnxcz.access.log.3.gz"
+    cut.write_bytes(files[0].read_bytes()[:-20])
+    result = stats(root, str(cut))
+    assert result.returncode == 0 and f"注意：日志文件 {cut} 在第" in result.stdout
+
+    # no permission (the tests run as root, who may read anything: the refusal is simulated)
+    def refused(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(logs, "open_log", refused)
+    assert cli.main(["stats", str(files[2]), "--root", str(root)]) == 7
+    assert f"统计失败：没有权限读取日志文件 {files[2]}" in capsys.readouterr().err
+
+
+def test_lines_are_read_as_nginx_escapes_them():
+    line = (
+        '2024-05-14T18:30:00+00:00 ::1 GET "/jnxcz/2024/%E6%B4%BB%E5%8A%A8/\\x22x" 404 10 '
+        '"https://example.org/a\\x22b?q=1" "Mozilla/5.0 \\xE4\\xB8\\xAD\\x1B[31m"\n'
+    )
+    request = logs.parse(line)
+    assert request == logs.Request(
+        dt.date(2024, 5, 15),
+        "::1",
+        "GET",
+        '/jnxcz/2024/活动/"x',
+        404,
+        'https://example.org/a"b',
+        "Mozilla/5.0 中\ufffd[31m",
+    )
+    assert logs.parse(line.replace("GET", "G E T")) is None
+    assert logs.parse('2024-05-14T18:30:00+08:00 ::1 GET "/" 200 - "-" "-"').referrer == ""
+
+
+def test_memory_does_not_grow_with_the_number_of_requests():
+    """A 1 GB log streams: ten times the requests (from the same visitors) need no more memory."""
+    site = count.Layout(
+        "/jnxcz/2024/",
+        frozenset({"www.example.gov.cn"}),
+        (count.Link("pledges", "低碳日倡议", ("全国低碳日，从我做起",)),),
+        {"": count.Page("首页", "home")},
+        (("home", "首页", ""), (count.OTHER, count.OTHER_MENU, "")),
+    )
+
+    def lines(total: int):
+        for n in range(total):
+            path = ("/jnxcz/2024/", "/jnxcz/2024/go/pledges/", "/jnxcz/2024/missing/")[n % 3]
+            yield (
+                f'2024-05-{13 + n % 7}T10:{n % 60:02d}:00+08:00 10.0.{n % 50}.1 GET "{path}" 200 100 '
+                f'"https://example.org/{n % 40}" "Mozilla/5.0 (iPhone) Mobile MicroMessenger/8.0"\n'
+            )
+
+    def peak(total: int) -> tuple[int, count.Summary]:
+        counter = count.Counts(site, dt.date(2024, 5, 13), dt.date(2024, 5, 19))
+        tracemalloc.start()
+        for line in lines(total):
+            counter.learn(logs.parse(line))
+        for line in lines(total):
+            counter.count(logs.parse(line))
+        used = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return used, counter.summary(1)
+
+    small, _ = peak(3_000)
+    large, summary = peak(30_000)
+    assert large < small + 64 * 1024, (small, large)
+    assert sum(row.total for row in summary.posters) == 10_000
+    assert sum(day.visitors for day in summary.days) == 7 * 50
