@@ -150,7 +150,7 @@ def load_rules(root: Path) -> Rules:
             tuple(rule["exempt"] or ()),
         )
     missing = [rule_id for rule_id in CHECKS if rule_id not in rules]
-    if missing and doc["rules"] is not None:
+    if missing and doc["rules"]:  # without any rules, 缺少「rules」 already says it
         problems.add(name, doc["_line"], "缺少检查规则：" + "、".join(missing) + "；请照其他规则的样子补上")
     if not re.fullmatch(r"\d{6}", doc["division_code"] or ""):
         problems.add(name, 0, 'division_code 应是 6 位数字的行政区划代码，如 "500105"')

@@ -407,6 +407,7 @@ def _adopt_assets(dest: Path, release: Path, source_id: str, assets: dict[str, b
         digest = _sha256(data)
         if not (destination.is_file() and _sha256(destination.read_bytes()) == digest):
             destination.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            os.chmod(destination.parent, 0o755)  # the web server reads it whatever the umask
             _put(dest, destination, data)
         entries[path] = digest
         comments.append(f"# {CARRIED}{source_id}: {path}")
