@@ -8,16 +8,21 @@ plus N generated news pages), runs the real command line in a subprocess and rep
   live-preview edit-to-reload time in headless Chromium, and Hugo's cold build of the same corpus
   (when `hugo` is on PATH) as the ratio every time is divided by.
 
-It also times the shipped site as it is (QR codes included, poster PDFs excluded).
+It also times the shipped site as it is (QR codes included, poster PDFs excluded), and a site
+with --photos phone photos (default 200: 4032×3024 JPEGs of 3–8 MB with EXIF orientation and
+GPS, four to a report folder, with a PDF beside each report): cold build, no-op rebuild and the
+rebuild after one photo was replaced.
 Nothing here asserts a time: targets from the issue are printed next to the figures.
 
-    .venv/bin/python benchmarks/bench.py [--pages 1000 4000] [--quick] [--json out.json]
+    .venv/bin/python benchmarks/bench.py [--pages 1000 4000] [--photos 200] [--quick] [--json out.json]
+    .venv/bin/python benchmarks/bench.py --pages --photos 200     # the photo case alone
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import os
 import platform
@@ -184,7 +189,7 @@ def _table(rng: random.Random) -> str:
 
 
 def make_body(index: int, slugs: list[str], rng: random.Random) -> str:
-    """About 600 words of Markdown: headings, lists, a table, links and an image."""
+    """About 600 words of Markdown: headings, lists, a table and links."""
     blocks = [_paragraph(rng, 5)]
     headings = rng.sample(HEADINGS, len(HEADINGS))
     section = 0
@@ -203,7 +208,8 @@ def make_body(index: int, slugs: list[str], rng: random.Random) -> str:
                 f"详见[{name}]({url})发布的有关通知，另见本站报道"
                 f"[《相关活动动态》](../{other}/)。See also [the earlier report](../{rng.choice(slugs)}/)."
             )
-            blocks.append(f"![活动现场照片 {index}](https://www.example.gov.cn/images/bench-{index % 50:02d}.png)")
+            # a picture from another site is refused (our CSP would block it): a link to it instead
+            blocks.append(f"[活动现场照片 {index}](https://www.example.gov.cn/images/bench-{index % 50:02d}.png)")
         else:
             blocks.append("\n".join(f"{k}. {item}" for k, item in enumerate(rng.sample(LIST_ITEMS, 3), start=1)))
         section += 1
@@ -546,6 +552,140 @@ def time_preview(site: Path, article: Article, edits: int) -> dict:
     }
 
 
+# --------------------------------------------------------------------------- photo reports
+
+PHOTOS_PER_REPORT = 4
+
+
+def phone_photo(index: int) -> bytes:
+    """A JPEG as a phone delivers it: 4032×3024, 3–8 MB, EXIF orientation (every other one
+    stored sideways), GPS, an sRGB profile; different bytes for every index."""
+    from PIL import Image, ImageCms, ImageDraw
+
+    rng = random.Random(SEED + index)
+    width, height = 4032, 3024
+    noise = Image.effect_noise((width, height), rng.uniform(14, 26))
+    ramp = Image.linear_gradient("L").resize((width, height))
+    picture = Image.merge("RGB", (ramp, noise, ramp.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
+    draw = ImageDraw.Draw(picture)
+    for _ in range(12):
+        x, y = rng.randrange(width - 600), rng.randrange(height - 600)
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        draw.rectangle((x, y, x + rng.randrange(100, 600), y + rng.randrange(100, 600)), fill=colour)
+    orientation = 6 if index % 2 else 1  # 6: the stored pixels are shown turned, as a portrait
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x010F] = "Apple"
+    exif[0x8825] = {1: "N", 2: (29.0, 34.0, float(index % 60)), 3: "E", 4: (106.0, 33.0, 10.0)}
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=92, exif=exif, icc_profile=icc)
+    return out.getvalue()
+
+
+def write_photo_site(folder: Path, photos: int) -> Path:
+    """The real project plus `photos` phone photos, four to a report folder, a PDF beside each."""
+    site = write_campaign_site(folder, [])
+    reports = -(-photos // PHOTOS_PER_REPORT)
+    bundles = [site / "content" / "news" / f"{_report_day(r):%Y-%m-%d}-photos-{r:03d}" for r in range(reports)]
+    for bundle in bundles:
+        bundle.mkdir(parents=True)
+    write_photos(
+        [(i, bundles[i // PHOTOS_PER_REPORT] / f"photo-{i % PHOTOS_PER_REPORT + 1}.jpg") for i in range(photos)]
+    )
+    for report, bundle in enumerate(bundles):
+        day = _report_day(report)
+        lines = []
+        for k in range(PHOTOS_PER_REPORT):
+            index = report * PHOTOS_PER_REPORT + k
+            if index < photos:
+                lines.append(f"![{rng_caption(index)}](photo-{k + 1}.jpg)")
+        (bundle / "summary.pdf").write_bytes(b"%PDF-1.4\n" + random.Random(report).randbytes(150_000))
+        (bundle / "index.md").write_text(
+            f"---\ntitle: 基准测试图片报道第 {report + 1} 篇\ndate: {day:%Y-%m-%d}\nsource: {UNITS[report % len(UNITS)]}\n---\n"
+            + _paragraph(random.Random(report))
+            + "\n\n"
+            + "\n\n".join(lines)
+            + "\n\n附件：[活动总结](summary.pdf)\n",
+            encoding="utf-8",
+        )
+    return site
+
+
+def _report_day(report: int) -> dt.date:
+    return dt.date(2024, 5, 1) + dt.timedelta(days=report % 14)
+
+
+def _write_photo(item: tuple[int, Path]) -> None:
+    item[1].write_bytes(phone_photo(item[0]))
+
+
+def write_photos(items: list[tuple[int, Path]]) -> None:
+    """Photos made and written in worker processes: this process never holds them, since a
+    build started from it would report this process's memory as its own peak (Linux counts a
+    child's peak from the moment it is forked, before it becomes `build.py`)."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool() as pool:
+        pool.map(_write_photo, items)
+
+
+def rng_caption(index: int) -> str:
+    return f"{TOPICS[index % len(TOPICS)]}活动现场（第 {index + 1} 张）"
+
+
+def bench_photos(photos: int, workdir: Path, repeat: int, say=print) -> dict:
+    """Cold build, no-op rebuild, one photo replaced; what goes in and what comes out."""
+    site = write_photo_site(workdir / f"photos-{photos}", photos)
+    sources = sorted((site / "content" / "news").glob("*/photo-*.jpg"))
+    size_in = sum(p.stat().st_size for p in sources)
+    say(f"[photos={photos}] {len(sources)} photos written ({size_in / 1e6:.0f} MB)")
+    cold = time_cold(site, repeat)
+    say(f"[photos={photos}] cold {median([r.seconds for r in cold]):.1f} s")
+    noop = time_noop(site, repeat)
+    replaced = []
+    for k in range(repeat):
+        write_photos([(10_000 + k, sources[k])])
+        replaced.append(build(site))
+    delivered = [p for p in (site / "output" / "news").rglob("*.jpg")]
+    result = {
+        "photos": len(sources),
+        "repeat": repeat,
+        "mb_in": size_in / 1e6,
+        "files_out": len(delivered),
+        "mb_out": sum(p.stat().st_size for p in delivered) / 1e6,
+        "largest_kb": max(p.stat().st_size for p in delivered) / 1024,
+        "cold_s": median([r.seconds for r in cold]),
+        "cold_reported_s": median([reported_seconds(r) or 0 for r in cold]),
+        "noop_s": median([r.seconds for r in noop]),
+        "noop_reported_s": median([reported_seconds(r) or 0 for r in noop]),
+        "replaced_s": median([r.seconds for r in replaced]),
+        "replaced_reported_s": median([reported_seconds(r) or 0 for r in replaced]),
+        "peak_mb": max(r.peak_mb for r in cold + noop + replaced),
+    }
+    shutil.rmtree(site, ignore_errors=True)
+    return result
+
+
+def photo_lines(r: dict) -> list[str]:
+    lines = [
+        f"Photo reports: {r['photos']} phone photos (4032×3024, EXIF orientation, GPS; {r['mb_in']:.0f} MB) "
+        f"in {-(-r['photos'] // PHOTOS_PER_REPORT)} report folders, a PDF beside each:",
+        f"  {'figure':<52}{'seconds':>9}  {'build.py 用时':>9}",
+    ]
+    for name, key in (
+        (f"cold build, no cache (median of {r['repeat']})", "cold"),
+        (f"no-op rebuild (median of {r['repeat']})", "noop"),
+        (f"one photo replaced (median of {r['repeat']})", "replaced"),
+    ):
+        lines.append(f"  {pad(name, 52)}{r[key + '_s']:9.3f}  {r[key + '_reported_s']:9.3f}")
+    lines.append(
+        f"  delivered: {r['files_out']} JPEG files, {r['mb_out']:.1f} MB in all, the largest {r['largest_kb']:.0f} KB"
+    )
+    lines.append(f"  {'peak memory of a build (max RSS, MB)':<52}{r['peak_mb']:9.1f}")
+    return lines
+
+
 # --------------------------------------------------------------------------- one size
 
 
@@ -700,6 +840,8 @@ def report(results: dict) -> str:
     lines.append(f"  {'peak memory (MB)':<52}{shipped['peak_mb']:9.1f}")
     for r in results["sizes"]:
         lines += [""] + size_lines(r)
+    if results.get("photos"):
+        lines += [""] + photo_lines(results["photos"])
     return "\n".join(lines)
 
 
@@ -711,9 +853,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--pages",
         type=int,
-        nargs="+",
+        nargs="*",
         default=[1000, 4000],
-        help="numbers of generated news pages (default: 1000 4000)",
+        help="numbers of generated news pages (default: 1000 4000; none: only the photo case)",
+    )
+    parser.add_argument(
+        "--photos", type=int, default=200, help="phone photos in the photo-report case (default 200; 0: skip it)"
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: N=200, one repetition, 3 preview edits")
     parser.add_argument("--json", type=Path, help="also save every figure to this JSON file")
@@ -748,6 +893,7 @@ def profile_cold(n: int, workdir: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes, repeat, edits = ([200], 1, 3) if args.quick else (args.pages, 3, 10)
+    photo_repeat = 1 if args.quick else 2
     version = None if args.no_hugo else hugo_version()
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731 - progress only
     started = time.perf_counter()
@@ -769,12 +915,14 @@ def main(argv: list[str] | None = None) -> int:
         say(f"shipped site cold {results['shipped']['cold_s']:.2f} s")
         for n in sizes:
             results["sizes"].append(bench_size(n, workdir, repeat, edits, version is not None, say))
+        if args.photos:
+            results["photos"] = bench_photos(args.photos, workdir, photo_repeat, say)
         results["meta"]["total_s"] = time.perf_counter() - started
         print(report(results))
         print(f"\n(total benchmark time {results['meta']['total_s']:.0f} s)")
         if args.json:
             args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
-        if args.profile:
+        if args.profile and sizes:
             print(f"\ncProfile, one cold build of N={sizes[0]} (top 15 by cumulative time):")
             print(profile_cold(sizes[0], workdir))
     finally:

@@ -1,5 +1,8 @@
 """Links in the rendered site: internal ones must land on a page and anchor; outside ones listed.
 
+Photos count as links: every size in an `<img srcset>` must be a file of the site, and so must
+every attachment a page offers for download.
+
 The rendered site in memory is crawled rather than the sources, because only the output shows
 where a link really goes (templates build addresses with `url()`, Markdown writes them by hand).
 A broken link is then traced back to the line that wrote it, so the clerk knows what to edit.
@@ -34,6 +37,7 @@ LINK_ATTRS = {
     ("form", "action"),
     ("source", "src"),
 }
+SRCSET_ATTRS = {("img", "srcset"), ("source", "srcset")}
 IGNORED_SCHEMES = ("mailto:", "tel:", "data:", "javascript:")
 XML_LINK = re.compile(r'<loc>([^<]+)</loc>|href="([^"]+)"')
 REFRESH_URL = re.compile(r"url=(.+)$", re.IGNORECASE)
@@ -56,6 +60,8 @@ class _PageLinks(HTMLParser):
         for name, value in attrs:
             if (tag, name) in LINK_ATTRS and value:
                 self.links.append(value.strip())
+            elif (tag, name) in SRCSET_ATTRS and value:  # each photo size: "ride-800.jpg 800w, …"
+                self.links += [part.split()[0] for part in value.split(",") if part.strip()]
         if tag == "meta" and (values.get("http-equiv") or "").lower() == "refresh":
             match = REFRESH_URL.search(values.get("content") or "")
             if match:
@@ -117,7 +123,7 @@ def check_links(site: Site, files: dict[str, bytes], sources: list) -> tuple[lis
 def _problem(target: tuple[str, str], files: dict, ids: dict) -> str:
     path, fragment = target
     if path not in files:
-        return "指向的页面不存在"
+        return "指向的页面不存在" if path.endswith(".html") else "指向的文件不存在"
     if fragment and path in ids and fragment not in ids[path]:
         return f"指向的页面上没有「#{fragment}」这个位置"
     return ""

@@ -10,16 +10,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+from html import escape as html_escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from campaign.errors import ContentError, Problems
-from campaign.load import posters
+from campaign.load import bundles, posters
 from campaign.load.markup import split_front_matter, unfinished_links
 from campaign.load.schema import Choice, Date, Email, Ident, Integer, ListOf, Record, Text, Time, Url, read_document
 from campaign.load.source import display_name, paragraph_limit, read_text
 from campaign.load.yamltext import Node, parse_yaml
 from campaign.model import site as m
+from campaign.model.sections import BY_KEY
 
 EVENT_KINDS = {
     "发布": "announcement",
@@ -121,6 +123,7 @@ QUIZ = Record(
         "how": Text(),
         "prize": Text(),
         "description": Text(required=False, default=""),
+        "image": Text(required=False, default=""),  # the questionnaire's QR code picture, in content/files/
     }
 )
 NOTICE = Record(
@@ -159,10 +162,12 @@ def load_site(ctx) -> m.Site:
         "posters": ("content/posters.yaml", posters.POSTERS),
     }
     nodes: list[Node] = []
+    named: dict[str, Node] = {}
     for name, (path, record) in yaml_files.items():
         node = _guarded(problems, lambda p=path: _read_yaml(ctx, root / p))
         if node is not None:
             nodes.append(node)
+            named[name] = node
             docs[name] = read_document(node, record, problems)
     pages = {}
     for name, path, record in (("notice", "content/notice.md", NOTICE), ("contact", "content/contact.md", CONTACT)):
@@ -171,8 +176,61 @@ def load_site(ctx) -> m.Site:
             nodes.append(page[2])
             pages[name] = page
     news = _read_news(ctx, problems, nodes)
+    pages, news, quiz_image = _with_files(ctx, pages, news, docs.get("quiz"), named.get("quiz"), problems)
     problems.raise_if_any()
-    return _assemble(ctx, docs, pages, news, nodes)
+    return _assemble(ctx, docs, pages, news, nodes, quiz_image)
+
+
+def _with_files(ctx, pages: dict, news: list, quiz: dict | None, quiz_node: Node | None, problems: Problems):
+    """The photos and attachments of every Markdown page (and the quiz's picture), in one pass."""
+    content = ctx.root / "content"
+    sources = []
+    for name, (_, html, _, body, body_line, file) in pages.items():
+        sources.append(bundles.Source(file, body, body_line, html, content, BY_KEY[name].url, bundles.FILES))
+    for text in news:
+        out = f"{BY_KEY['news'].url}{text.slug}/"
+        sources.append(bundles.Source(text.file, text.body, text.body_line, text.html, text.folder, out, cover=True))
+    image = quiz["image"] if quiz else ""
+    if image:
+        line = quiz_node.value["image"].line if quiz_node is not None and quiz_node.is_mapping else 0
+        alt = f"{quiz['title'] or '知识竞赛'}的问卷二维码"
+        tag = f'<img alt="{html_escape(alt)}" src="{html_escape(image)}">'
+        sources.append(bundles.Source(QUIZ_FILE, "", line, tag, content, BY_KEY["quiz"].url, bundles.FILES))
+    attached = bundles.attach(ctx, sources, problems)
+    done = {}
+    for (name, page), (html, assets) in zip(pages.items(), attached):
+        done[name] = (page[0], html, page[2], assets)
+    items = [
+        m.NewsItem(
+            slug=text.slug,
+            title=text.front["title"],
+            date=text.front["date"],
+            source=text.front["source"],
+            summary=text.front["summary"],
+            body_html=html,
+            file=text.file,
+            assets=assets,
+        )
+        for text, (html, assets) in zip(news, attached[len(pages) :])
+    ]
+    quiz_assets = attached[-1][1] if image else ()
+    return done, items, (quiz_assets[0] if quiz_assets else None)
+
+
+QUIZ_FILE = "content/quiz.yaml"
+
+
+@dataclasses.dataclass(frozen=True)
+class _NewsText:
+    """A report read and converted, before its photos and attachments are looked at."""
+
+    slug: str
+    file: str
+    front: dict
+    body: str
+    body_line: int
+    html: str
+    folder: Path | None  # the report's own folder, None for a single .md file
 
 
 def _guarded(problems: Problems, read):
@@ -193,7 +251,7 @@ def _read_yaml(ctx, path: Path) -> Node:
 
 
 def _read_page(ctx, path: Path, record: Record, problems: Problems):
-    """(checked front matter, sanitised body HTML, front matter node) of a Markdown file."""
+    """(checked front matter, sanitised body HTML, front matter node, body, body's first line, name)."""
     name_text = _read_unless_unchanged(ctx, path)
     page = ctx.memo.front.get(name_text)
     if page is None:
@@ -201,12 +259,12 @@ def _read_page(ctx, path: Path, record: Record, problems: Problems):
         problems.items.extend(found)
         if not found:
             ctx.memo.remember(ctx.memo.front, name_text, page)
-    front, body, node = page
-    return front, ctx.markdown.to_html(body), node
+    front, body, node, body_line = page
+    return front, ctx.markdown.to_html(body), node, body, body_line, name_text[0]
 
 
 def _front_of(name_text: tuple[str, str], record: Record):
-    """((checked front matter, Markdown body, front matter node), problems found)."""
+    """((checked front matter, Markdown body, front matter node, body's first line), problems found)."""
     found = Problems()
     front, body, body_line = split_front_matter(name_text[1], name_text[0])
     checked = read_document(front, record, found)
@@ -216,7 +274,7 @@ def _front_of(name_text: tuple[str, str], record: Record):
         raise ContentError(found.items)
     for number, message in unfinished_links(body):
         found.add(name_text[0], body_line + number, message)
-    return (checked, body, front), found.items
+    return (checked, body, front, body_line), found.items
 
 
 def _parse_news(name_text: tuple[str, str]):
@@ -242,7 +300,8 @@ def _read_unless_unchanged(ctx, path: Path | str, stat=None) -> tuple[str, str]:
     return name_text
 
 
-def _read_news(ctx, problems: Problems, nodes: list[Node]) -> list[m.NewsItem]:
+def _read_news(ctx, problems: Problems, nodes: list[Node]) -> list[_NewsText]:
+    """Every report: `<slug>.md`, or a folder `<slug>/` with `index.md` and its photos and files."""
     root = ctx.root
     folder = root / "content" / "news"
     items, read = [], []
@@ -250,30 +309,35 @@ def _read_news(ctx, problems: Problems, nodes: list[Node]) -> list[m.NewsItem]:
         return items
     prefix = display_name(folder, root) + "/"
     with os.scandir(folder) as listing:
-        entries = sorted((entry for entry in listing if not entry.name.startswith(".")), key=lambda entry: entry.name)
+        entries = sorted((entry for entry in listing if not _ignored(entry.name)), key=lambda entry: entry.name)
+    slugs = {}
     for entry in entries:
         name = prefix + entry.name
-        if not entry.name.endswith(".md") or not entry.is_file():
-            problems.add(name, 0, "活动动态文件夹里只能放以 .md 结尾的文章文件")
+        found = _news_entry(entry, name, problems)
+        if found is None:
             continue
-        slug = entry.name[:-3]
-        try:
-            Ident().parse(slug)
-        except Exception:
+        slug, path, own = found
+        if slug in slugs:
             problems.add(
                 name,
                 0,
-                f"文件名「{entry.name}」不能用作网址；请只用小写英文字母、数字和连字符，如 2024-05-15-didi-tiyan.md",
+                f"「{slugs[slug]}」和「{entry.name}」是同一篇文章的两种写法（单个文件和文件夹），只能留一个；"
+                "有照片或附件的，请留文件夹",
             )
             continue
-        texts = _guarded(problems, lambda e=entry: _read_unless_unchanged(ctx, e.path, e.stat()))
+        slugs[slug] = entry.name
+        try:
+            stat = os.stat(path)
+        except OSError:
+            stat = None
+        texts = _guarded(problems, lambda p=path, st=stat: _read_unless_unchanged(ctx, p, st))
         if texts is not None:
-            read.append((slug, texts))
+            read.append((slug, texts, own))
     known = ctx.memo.front
-    fresh = [texts for _, texts in read if texts not in known]  # a preview: only what was saved
+    fresh = [texts for _, texts, _ in read if texts not in known]  # a preview: only what was saved
     done = dict(zip(fresh, ctx.workers.map(_parse_news, fresh)))  # over all cores
     pages = []
-    for slug, texts in read:
+    for slug, texts, own in read:
         if texts in done:
             page, found = done[texts]
             problems.items.extend(found)
@@ -282,28 +346,85 @@ def _read_news(ctx, problems: Problems, nodes: list[Node]) -> list[m.NewsItem]:
         else:
             page = known[texts]
         if page is not None:
-            pages.append((texts[0], slug, page))
-    ctx.markdown.warm([body for _, _, (_, body, _) in pages])  # all at once, over all cores
-    for name, slug, (front, body, node) in pages:
+            pages.append((texts[0], slug, page, own))
+    ctx.markdown.warm([page[1] for _, _, page, _ in pages])  # all at once, over all cores
+    for name, slug, (front, body, node, body_line), own in pages:
         nodes.append(node)
         html = ctx.markdown.to_html(body)
         if not html.strip():
             problems.add(name, 0, "这篇活动动态没有正文；请在第二个「---」下面写内容")
-        items.append(
-            m.NewsItem(
-                slug=slug,
-                title=front["title"],
-                date=front["date"],
-                source=front["source"],
-                summary=front["summary"],
-                body_html=html,
-                file=name,
-            )
-        )
+        items.append(_NewsText(slug, name, front, body, body_line, html, own))
     return items
 
 
-def _assemble(ctx, docs: dict, pages: dict, news: list[m.NewsItem], nodes: list[Node]) -> m.Site:
+def _ignored(name: str) -> bool:
+    """Hidden files, Office's lock files and what Windows and macOS leave in folders."""
+    return name.startswith((".", "~$")) or name.lower() in bundles.IGNORED
+
+
+SLUG_HINT = "请只用小写英文字母、数字和连字符，如 2024-05-15-didi-tiyan"
+
+
+def _news_entry(entry: os.DirEntry, name: str, problems: Problems) -> tuple[str, str, Path | None] | None:
+    """(slug, Markdown file, the report's folder or None) of one entry of content/news/."""
+    if entry.is_dir():
+        slug, folder = entry.name, Path(entry.path)
+        if not _valid_slug(slug):
+            problems.add(name, 0, f"文件夹名「{slug}」不能用作网址；{SLUG_HINT}")
+            return None
+        index = folder / "index.md"
+        if not index.is_file():
+            problems.add(f"{name}/index.md", 0, _missing_index(folder, slug))
+            return None
+        return slug, str(index), folder
+    if not entry.name.endswith(".md") or not entry.is_file():
+        if entry.name.lower().endswith(bundles.media.PHOTO_EXTENSIONS + tuple(bundles.media.ATTACHMENT_TYPES)):
+            message = (
+                "照片和附件不能直接放在 content/news/ 里（活动动态文件夹里只能放以 .md 结尾的文章文件，"
+                "或每篇文章一个文件夹）：请为文章新建一个文件夹，如 content/news/2024-05-15-qixing/，"
+                "把文章移进去并改名为 index.md，照片和附件放在它旁边"
+            )
+        else:
+            message = (
+                "活动动态文件夹里只能放以 .md 结尾的文章文件，或每篇文章一个文件夹（里面是 index.md 和它的照片、附件）"
+            )
+        problems.add(name, 0, message)
+        return None
+    slug = entry.name[:-3]
+    if not _valid_slug(slug):
+        problems.add(name, 0, f"文件名「{entry.name}」不能用作网址；{SLUG_HINT}.md")
+        return None
+    return slug, entry.path, None
+
+
+def _valid_slug(slug: str) -> bool:
+    try:
+        Ident().parse(slug)
+    except Exception:
+        return False
+    return True
+
+
+def _missing_index(folder: Path, slug: str) -> str:
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        names = []
+    if "index.md.txt" in names:
+        return (
+            "文件名实际是「index.md.txt」（Windows 隐藏了扩展名）：请用记事本打开它，「另存为」时"
+            "「保存类型」选「所有文件」，文件名写 index.md"
+        )
+    markdown = [name for name in names if name.endswith(".md")]
+    if markdown:
+        return f"文章文件夹里的文章要叫 index.md：请把「{markdown[0]}」改名为 index.md"
+    return (
+        f"文章文件夹 {slug}/ 里没有 index.md：请把这篇文章（.md 文件）放进这个文件夹并改名为 index.md，"
+        "照片和附件放在它旁边"
+    )
+
+
+def _assemble(ctx, docs: dict, pages: dict, news: list[m.NewsItem], nodes: list[Node], quiz_image) -> m.Site:
     problems = Problems()
     config = _config(docs["config"])
     livestreams = tuple(_announced(r, "livestream") for r in docs["livestreams"]["livestreams"])
@@ -313,32 +434,50 @@ def _assemble(ctx, docs: dict, pages: dict, news: list[m.NewsItem], nodes: list[
     by_id = {item.id: item for item in livestreams + downloads}
     events = tuple(
         sorted(
-            (_event(r, by_id, problems, ctx.markdown.to_html) for r in docs["schedule"]["events"]),
+            (
+                _event(r, by_id, problems, _no_pictures(ctx, problems, r["_file"], r["_line"]))
+                for r in docs["schedule"]["events"]
+            ),
             key=lambda e: (e.date, e.start or dt.time(0), e.id),
         )
     )
-    to_html = ctx.markdown.to_html
-    campaign = _campaign(docs["campaign"], problems, to_html)
+    campaign = _campaign(docs["campaign"], problems, _no_pictures(ctx, problems, "content/campaign.yaml"))
     placeholders = tuple(_placeholders(nodes, config))
     problems.raise_if_any()
-    notice, notice_html, _ = pages["notice"]
-    contact, contact_html, _ = pages["contact"]
+    notice, notice_html, _, notice_assets = pages["notice"]
+    contact, contact_html, _, contact_assets = pages["contact"]
     site = m.Site(
         config=config,
         campaign=campaign,
         events=events,
         livestreams=livestreams,
         downloads=downloads,
-        pledge_day=_pledge_day(docs["pledges"], to_html),
-        quiz=_quiz(docs["quiz"], to_html),
-        notice=m.Notice(**_fields(notice, m.Notice, body_html=notice_html)),
-        contact=m.Contact(**_fields(contact, m.Contact, body_html=contact_html)),
+        pledge_day=_pledge_day(docs["pledges"], _no_pictures(ctx, problems, "content/pledges.yaml")),
+        quiz=_quiz(docs["quiz"], _no_pictures(ctx, problems, QUIZ_FILE), quiz_image),
+        notice=m.Notice(**_fields(notice, m.Notice, body_html=notice_html, assets=notice_assets)),
+        contact=m.Contact(**_fields(contact, m.Contact, body_html=contact_html, assets=contact_assets)),
         news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
         placeholders=placeholders,
     )
     links, poster_list = posters.resolve(docs["posters"], site, problems, ctx.qr)
     problems.raise_if_any()
     return dataclasses.replace(site, links=links, posters=poster_list)
+
+
+def _no_pictures(ctx, problems: Problems, file: str, line: int = 0):
+    """Markdown to HTML for a YAML file's text, where a picture is refused at its line."""
+
+    def to_html(text: str) -> str:
+        html = ctx.markdown.to_html(text)
+        if "<img" in html:
+            where = line
+            if not where:
+                _, source = _read_unless_unchanged(ctx, ctx.root / file)
+                where = next((n for n, t in enumerate(source.split("\n"), 1) if "![" in t), 0)
+            bundles.refuse_pictures(html, file, where, problems)
+        return html
+
+    return to_html
 
 
 def _fields(record: dict, cls, **extra) -> dict:
@@ -458,8 +597,8 @@ def _pledge_day(r: dict, to_html) -> m.PledgeDay:
     )
 
 
-def _quiz(r: dict, to_html) -> m.Quiz:
-    return m.Quiz(**_fields(r, m.Quiz, body_html=to_html(r["description"])))
+def _quiz(r: dict, to_html, image: m.Asset | None) -> m.Quiz:
+    return m.Quiz(**_fields(r, m.Quiz, body_html=to_html(r["description"]), image=image))
 
 
 def _placeholders(nodes: list[Node], config: m.Config):

@@ -7,7 +7,8 @@ dates, and every value a clerk left as a placeholder (`待填写…`) is listed 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import quote
 
 PLACEHOLDER_PREFIX = "待填写"
 
@@ -115,6 +116,52 @@ class Event:
 
 
 @dataclass(frozen=True)
+class PhotoSize:
+    """One delivered size of a photo: its output path and its pixels."""
+
+    path: str  # output path, e.g. news/2024-05-15-qixing/ride-800.jpg
+    width: int
+    height: int
+
+    @property
+    def url(self) -> str:
+        """The path as it goes into an address: spaces and Chinese characters percent-encoded."""
+        return quote(self.path, safe="/")
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A photo or an attachment a page shows, read from beside its Markdown file.
+
+    What a page shows of it (names, sizes, alt text) compares; the hash of the source bytes,
+    its byte count and where it is referenced do not: they go into the plan of its own output
+    files (`render.site.outputs`), so a photo replaced by another of the same size renders
+    exactly that photo's files again, not every page that shows it.
+    """
+
+    kind: str  # "photo" or "attachment"
+    source: str  # project-relative path of the file, e.g. content/news/2024-05-15-qixing/ride.jpg
+    alt: str  # a photo's text for readers who cannot see it; an attachment's name as listed
+    path: str = ""  # an attachment's output path, e.g. news/2024-05-15-qixing/summary.pdf
+    label: str = ""  # an attachment's type and size as listed, e.g. "PDF，147 KB"
+    format: str = ""  # a photo's delivered format: "jpeg" or "png"
+    sizes: tuple[PhotoSize, ...] = ()  # a photo's delivered sizes, smallest first
+    cover: PhotoSize | None = None  # the small size a news list shows, for a report's first photo
+    sha256: str = field(default="", compare=False)
+    size: int = field(default=0, compare=False)  # bytes of the source file
+    file: str = field(default="", compare=False)  # where it is first referenced
+    line: int = field(default=0, compare=False)
+
+    @property
+    def url(self) -> str:
+        return quote(self.path, safe="/")
+
+    @property
+    def srcset(self) -> str:
+        return ", ".join(f"{size.url} {size.width}w" for size in self.sizes)
+
+
+@dataclass(frozen=True)
 class Pledge:
     title: str
     text: str
@@ -137,6 +184,7 @@ class Quiz:
     how: str
     prize: str
     body_html: str
+    image: Asset | None = None  # the questionnaire's own QR code picture, when there is one
 
 
 @dataclass(frozen=True)
@@ -153,6 +201,7 @@ class Notice:
     addressed_to: str
     source_url: str | None
     body_html: str
+    assets: tuple[Asset, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,6 +212,7 @@ class Contact:
     email: str
     deadline: dt.date
     body_html: str
+    assets: tuple[Asset, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,6 +224,12 @@ class NewsItem:
     summary: str
     body_html: str
     file: str
+    assets: tuple[Asset, ...] = ()  # photos and attachments of a report that is a folder
+
+    @property
+    def cover(self) -> Asset | None:
+        """The report's first photo, shown small in the list of reports."""
+        return next((asset for asset in self.assets if asset.cover is not None), None)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """The rendering pass: every file of the site from the model, in memory, each with what it read.
 
-`outputs` lists every file the site has (pages, feeds, calendars, print files) with its plan;
-`render` fills them in through the strict Jinja environment, over all cores. Each file is
+`outputs` lists every file the site has (pages, feeds, calendars, print files, each photo's
+sizes and each attachment) with its plan; `render` fills them in through the strict Jinja
+environment, over all cores. A photo's or attachment's plan holds the hash of its source, so a
+replaced photo renders exactly its own files again (`render.photos` makes them, cached by content). Each file is
 rendered against a `RecordingSite`, so the pass returns, beside the bytes, what every file
 read from the model and which templates and static files it used. Given the previous
 rendering, a file is rendered again only when its plan, something it read, something it used,
@@ -12,15 +14,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
 
-from campaign.errors import ContentError
+from campaign.errors import ContentError, ContentProblem
 from campaign.incremental.record import RecordingSite, changed_keys
 from campaign.model.sections import shown
-from campaign.model.site import PLACEHOLDER_PREFIX, Site
-from campaign.render import dates, ics
+from campaign.model.site import PLACEHOLDER_PREFIX, Asset, Site
+from campaign.render import dates, ics, photos
 from campaign.render.pages import PagePlan, plan_pages
 from campaign.render.posters import PRINT_FILES, print_file
 from campaign.render.templates import Templates, make_environment, template_error
@@ -28,6 +31,7 @@ from campaign.render.urls import Linker, is_safe, output_file
 
 FEED_SIZE = 50  # feed readers want the latest reports, not the archive of every year
 FEEDS = ("feed.xml", "sitemap.xml", "robots.txt")
+PHOTOS_IN_PARALLEL = 2  # a photo size takes 0.05–0.3 s to make: from two, worker processes pay
 
 
 @dataclass(frozen=True)
@@ -35,8 +39,16 @@ class Output:
     """One file of the site and everything specific to it that its renderer is given."""
 
     path: str
-    kind: str  # "page", "feed", "calendar" or "print"
+    kind: str  # "page", "feed", "calendar", "print", "photo" or "attachment"
     plan: object  # compared whole with the previous build's plan for the same path
+
+
+@dataclass(frozen=True)
+class AttachmentPlan:
+    """A file offered for download, copied as it is: a new hash copies it again."""
+
+    source: str  # project-relative path
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,9 @@ class Record:
 
     reads: frozenset  # keys of `incremental.record`, e.g. ("contact",), ("events", 0)
     uses: frozenset  # ("template", name) and ("asset", name)
+
+
+NOTHING = Record(frozenset(), frozenset())  # a photo or attachment reads nothing from the model
 
 
 @dataclass
@@ -73,6 +88,30 @@ def outputs(site: Site, codes) -> list[Output]:
         # the sitemap lists every page with its date, not what the pages show
         listed = tuple(_listed(plan) for plan in plans) if name == "sitemap.xml" else None
         found.append(Output(name, "feed", listed))
+    found += _asset_outputs(site)
+    return found
+
+
+def assets(site: Site) -> list[Asset]:
+    """Every photo and attachment the site shows: reports (not those held back), notice, contact, quiz."""
+    found = [asset for item in site.news for asset in item.assets]
+    found += [*site.notice.assets, *site.contact.assets]
+    if site.quiz.image is not None:
+        found.append(site.quiz.image)
+    return found
+
+
+def _asset_outputs(site: Site) -> list[Output]:
+    """Each photo's sizes and each attachment, in the folder of the page that shows it."""
+    found = []
+    for asset in assets(site):
+        if asset.kind == "attachment":
+            found.append(Output(asset.path, "attachment", AttachmentPlan(asset.source, asset.sha256)))
+            continue
+        sizes = {size.path: size for size in (*asset.sizes, *([asset.cover] if asset.cover else []))}
+        for size in sizes.values():
+            plan = photos.PhotoPlan(asset.source, asset.sha256, size.width, size.height, asset.format)
+            found.append(Output(size.path, "photo", plan))
     return found
 
 
@@ -88,7 +127,15 @@ def render(
 
     `with_pdf` says whether poster PDFs will be printed, so pages link to them or not.
     """
-    job = _Job(site, templates, with_pdf, ctx.qr, ctx.memo.environment(templates, make_environment, filters()))
+    job = _Job(
+        site,
+        templates,
+        with_pdf,
+        ctx.qr,
+        ctx.memo.environment(templates, make_environment, filters()),
+        ctx.root,
+        ctx.cache,
+    )
     files: dict = dict(templates.static)
     records: dict = {}
     listed: dict = {}
@@ -107,11 +154,32 @@ def render(
         todo = _stale(todo, old, old_site, site, uses)
         for path in listed.keys() - {output.path for output in todo}:
             files[path], records[path] = old.files[path], old.records[path]
+    _render_photos(job, ctx, [output for output in todo if output.kind == "photo"], files, records)
+    rest = [output for output in todo if output.kind != "photo"]
     interned: dict = {}
-    for output, (data, record) in zip(todo, ctx.workers.map(job.render, todo)):
+    for output, (data, record) in zip(rest, ctx.workers.map(job.render, rest)):
         files[output.path] = data
         records[output.path] = interned.setdefault(record, record)  # 4,000 pages, a few shapes
     return Rendering(dict(sorted(files.items())), listed, records, uses, frozenset(output.path for output in todo))
+
+
+def _render_photos(job: _Job, ctx, todo: list[Output], files: dict, records: dict) -> None:
+    """The photos first, those not in the cache over all cores; every bad photo is reported at once."""
+    work = []
+    for output in todo:
+        data = photos.cached(ctx.cache, output.plan)
+        if data is None:
+            work.append(output)
+        else:
+            files[output.path], records[output.path] = data, NOTHING
+    problems: list[ContentProblem] = []
+    for output, result in zip(work, ctx.workers.map(job.attempt, work, min_items=PHOTOS_IN_PARALLEL)):
+        if isinstance(result, ContentError):
+            problems += result.problems
+        else:
+            files[output.path], records[output.path] = result
+    if problems:
+        raise ContentError(problems)
 
 
 def _stale(todo: list[Output], previous: Rendering, old_site: Site, new_site: Site, uses: dict) -> list[Output]:
@@ -146,8 +214,19 @@ class _Job:
     with_pdf: bool
     codes: object  # render.qr.QrCodes
     env: jinja2.Environment
+    root: Path  # where photos and attachments are read from
+    cache: object  # incremental.cache.Cache: made photos
+
+    def attempt(self, output: Output):
+        """`render`, with a content mistake handed back rather than raised (to report them all)."""
+        try:
+            return self.render(output)
+        except ContentError as exc:
+            return exc
 
     def render(self, output: Output) -> tuple[bytes, Record]:
+        if output.kind in ("photo", "attachment"):
+            return self.file(output), NOTHING
         reads, uses = set(), set()
         site = RecordingSite(self.site, reads)
         self.env.uses = uses
@@ -165,6 +244,23 @@ class _Job:
         finally:
             self.env.uses = None
         return data, Record(frozenset(reads), frozenset(uses))
+
+    def file(self, output: Output) -> bytes:
+        """A photo's delivered size, or an attachment's bytes as they are."""
+        plan = output.plan
+        try:
+            if output.kind == "photo":
+                return photos.photo_file(plan, self.root, self.cache)
+            return photos.read_source(self.root, plan.source, plan.sha256)
+        except photos.PhotoTrouble as exc:
+            raise ContentError.at(*self.where(plan.source), str(exc)) from None
+
+    def where(self, source: str) -> tuple[str, int]:
+        """The Markdown file and line that show the photo or attachment `source`."""
+        for asset in assets(self.site):
+            if asset.source == source:
+                return asset.file, asset.line
+        return source, 0
 
     def page(self, site, plan: PagePlan, uses: set) -> str:
         cfg = site.config
