@@ -199,7 +199,13 @@ def inspect(ctx, site: Site, files: dict[str, bytes], online: bool = False) -> I
 def _text_files(root: Path) -> list[str]:
     """Files whose text shows on the site: config, content (not the rules) and templates."""
     names = ["config.yaml"]
-    for pattern in ("content/*.yaml", "content/*.md", "content/news/*.md", "content/news/*/index.md", "templates/*.html"):
+    for pattern in (
+        "content/*.yaml",
+        "content/*.md",
+        "content/news/*.md",
+        "content/news/*/index.md",
+        "templates/*.html",
+    ):
         names += [p.relative_to(root).as_posix() for p in sorted(root.glob(pattern)) if p.is_file()]
     return [n for n in names if n != RULES_FILE]
 
