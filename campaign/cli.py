@@ -1,4 +1,4 @@
-"""The command line: `python build.py [build|check|serve|publish|package|stats]`. Parses, calls, sets the exit code."""
+"""The command line: `python build.py [build|check|serve|publish|package|stats|new-edition]`. Parses, calls, sets the exit code."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from pathlib import Path
 from campaign import pipeline
 from campaign.context import default_moment, make_context
 from campaign.errors import ContentError, machine_trouble
-from campaign.inspection.checks import inspect
 from campaign.inspection.report import content_sections, inspection_report, write_inspection_html
 from campaign.load.schema import Invalid, Url
 from campaign.model.timeline import parse_moment
@@ -46,6 +45,8 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
             return stats(root, [name for name in (args.target, *args.logs) if name], args.since, args.until)
         if args.command in ("publish", "package"):
             return _publish(root, args)
+        if args.command == "new-edition":
+            return _new_edition(root, args)
         if args.target:
             print(f"{args.command} 后面不需要再写「{args.target}」", file=sys.stderr)
             return 2
@@ -81,7 +82,7 @@ def _check(root: Path, args) -> int:
     """
     ctx = make_context(root, args.as_of, say=_advice)
     built = pipeline.make_site(ctx, args.base_url, pdf=not args.no_pdf)
-    result = inspect(ctx, built.site, built.files, online=args.online)
+    result = pipeline.inspect_site(built, online=args.online)
     content = content_sections(built.site, built.site.as_of, root)
     print("\n\n".join("\n".join(lines) for lines in content))
     print()
@@ -99,7 +100,7 @@ def _inspection_gate(ctx, built, args) -> str:
 
     Returns the note for the release manifest ("" when nothing was overridden).
     """
-    blocking = inspect(ctx, built.site, built.files).blocking
+    blocking = pipeline.inspect_site(built).blocking
     if not blocking:
         return ""
     listed = "\n".join(f"  - {f}" for f in blocking)
@@ -129,6 +130,35 @@ def _build(root: Path, args) -> int:
     print(
         f"已生成 {out}：网站共 {len(built.files)} 个文件，这次有变化的 {len(built.written)} 个已写入"
         f"（重新生成 {len(built.rendered)} 个页面和文件，用时 {seconds:.2f} 秒）"
+    )
+    return 0
+
+
+def _new_edition(root: Path, args) -> int:
+    """Archive this year's sources and start `args.target`'s campaign from them."""
+    from campaign.new_edition import EditionRefused, start_edition, undo_edition
+
+    if not args.target:
+        print("请在 new-edition 后面写上新一届的年份，如：python build.py new-edition 2025", file=sys.stderr)
+        return 2
+    try:
+        archive, old_url, new_url = start_edition(root, args.target)
+    except EditionRefused as exc:
+        print(f"没有开始新一届：{exc}", file=sys.stderr)
+        return 2
+    try:
+        site = pipeline.load_editions(make_context(root, args.as_of, say=_advice))[-1].site
+    except ContentError:
+        undo_edition(root, archive)
+        raise
+    shown = archive.relative_to(root).as_posix()
+    print(
+        f"已开始 {args.target} 年的活动：\n"
+        f"  - 上一届的网站原样保存在 {shown}/，仍在 {old_url} 上，印出去的海报二维码一直有效；\n"
+        f"  - config.yaml 和 content/ 已改为 {args.target} 年的：正式网址 {new_url}，"
+        "上一届的日期、网址、主题、文号、联系人和活动动态都已换成「待填写」或删去。\n"
+        f"下一步：运行 python build.py check，按它列出的 {len(site.placeholders)} 处「待填写」（文件和行号）"
+        "逐项填写，再照常生成和发布（往届的网站会一同发布）。"
     )
     return 0
 
@@ -215,14 +245,17 @@ def _parser() -> argparse.ArgumentParser:
         "command",
         nargs="?",
         default="build",
-        choices=["build", "check", "serve", "publish", "package", "stats"],
+        choices=["build", "check", "serve", "publish", "package", "stats", "new-edition"],
         help="build：生成网站（默认）；check：只检查内容并列出待补充的信息；"
         "serve：本机预览，保存文件后浏览器自动刷新；"
         "publish：生成并发布到服务器文件夹；package：生成并打包为 zip；"
-        "stats：按 nginx 访问日志统计海报扫码、网页浏览和访客",
+        "stats：按 nginx 访问日志统计海报扫码、网页浏览和访客；"
+        "new-edition 年份：把本届存为往届，开始新一届的活动",
     )
     parser.add_argument(
-        "target", nargs="?", help="publish 发布到的服务器文件夹；package 生成的压缩包文件名（默认 dist/jnxcz-日期.zip）"
+        "target",
+        nargs="?",
+        help="publish 发布到的服务器文件夹；package 生成的压缩包文件名（默认 dist/jnxcz-日期.zip）；new-edition 新一届的年份",
     )
     parser.add_argument(
         "logs",

@@ -66,6 +66,7 @@ class BuildContext:
     qr: QrCodes
     memo: Memo
     fingerprint: str  # of the generator's own code and libraries: part of every key
+    store: Path  # the project's .cache/ (build state, printed posters), whichever edition is built
     progress: Callable[[str], None] = _quiet  # stage names, for a terminal
     say: Callable[[str], None] = print  # advice for the user (e.g. how to get Chromium)
 
@@ -89,7 +90,8 @@ def make_context(
 ) -> BuildContext:
     """A context for one command; `keep` for a live preview that rebuilds many times."""
     fingerprint = code_fingerprint()
-    cache = Cache(root / ".cache" if disk_cache else None, fingerprint)
+    store = root / ".cache"
+    cache = Cache(store if disk_cache else None, fingerprint)
     workers = Workers(count_cores(), cache)
     return BuildContext(
         root=root,
@@ -100,6 +102,7 @@ def make_context(
         qr=QrCodes(cache),
         memo=Memo(keep),
         fingerprint=fingerprint,
+        store=store,
         progress=progress,
         say=say,
     )

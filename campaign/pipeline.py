@@ -1,42 +1,56 @@
 """The one pipeline every command uses: load → render → (print posters) → inspect → write.
 
-`build` renders given the previous build of the same folder and writes only what changed;
-`make_site` renders a whole site in memory for `check`, `publish` and `package`, which inspect
-exactly the bytes they ship and leave no state behind. The preview drives the same stages
-with its previous rendering in memory (`preview.session`).
+A project builds every edition of its campaign (`load.editions`): this year's and the archived
+ones, each into its own folder of one tree (`2024/…`, `2025/…`) with the campaign's own address
+at the top, leading to the newest edition. `build` renders given the previous build of the same
+folder and writes only what changed; `make_site` renders the whole tree in memory for `check`,
+`publish` and `package`, which inspect exactly the bytes they ship and leave no state behind.
+The preview drives the same stages with its previous rendering in memory (`preview.session`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from campaign.context import BuildContext
+from campaign.errors import ContentError, ContentProblem
 from campaign.incremental import state as build_state
+from campaign.inspection.checks import Inspection, archived_links, inspect
 from campaign.load.content import load_site
-from campaign.model.site import Site
+from campaign.load.editions import EditionSource, edition_sources
+from campaign.model.site import Edition, Site, is_pending
+from campaign.model.timeline import BEIJING
+from campaign.render.campaign import campaign_home
 from campaign.render.site import Rendering, render
 from campaign.render.templates import Templates, load_templates
+from campaign.render.urls import campaign_path, edition_folder
 from campaign.ship import printing
 from campaign.ship.write import Stored, check_target, read_record, write_site
 
 
 def load(ctx: BuildContext, base_url: str | None = None, offline: bool = False) -> Site:
-    """The checked site model, as of the context's clock, with a command's overrides."""
-    site = hold_back_future_reports(dataclasses.replace(load_site(ctx), as_of=ctx.clock))
+    """The checked site model of the edition at `ctx.root`, as of the context's clock."""
+    site = as_of(load_site(ctx), ctx.clock)
     ctx.markdown.forget()  # the HTML is in the model now; a second copy would only cost memory
     if offline:
         site = dataclasses.replace(site, config=dataclasses.replace(site.config, offline=True))
     return with_address(site, base_url) if base_url else site
 
 
+def as_of(site: Site, moment: dt.datetime) -> Site:
+    """The site shown as of `moment`: reports dated after its day wait for a later build."""
+    return hold_back_future_reports(dataclasses.replace(site, as_of=moment, news=site.held_back + site.news))
+
+
 def hold_back_future_reports(site: Site) -> Site:
     """Reports dated after the build's day wait for a build on or after that day (as Hugo does)."""
     today = site.as_of.date()
     if all(item.date <= today for item in site.news):
-        return site
+        return dataclasses.replace(site, held_back=())
     published = tuple(item for item in site.news if item.date <= today)
     waiting = tuple(item for item in site.news if item.date > today)
     return dataclasses.replace(site, news=published, held_back=waiting)
@@ -54,16 +68,134 @@ def templates_of(ctx: BuildContext) -> Templates:
 
 
 @dataclass(frozen=True)
-class Built:
+class EditionSite:
+    """One edition, loaded: its own context (sources, clock) and model."""
+
+    source: EditionSource
+    ctx: BuildContext
     site: Site
-    files: dict  # output path -> bytes (or write.Stored for a file left as it was)
-    rendered: frozenset  # paths rendered by this build
+
+    @property
+    def folder(self) -> str:
+        return self.site.edition.folder
+
+
+@dataclass(frozen=True)
+class EditionBuilt:
+    edition: EditionSite
+    files: dict  # this edition's files, by their path under its own folder
+    rendering: Rendering
+
+
+@dataclass(frozen=True)
+class Built:
+    site: Site  # the current edition's
+    files: dict  # the whole tree: <folder>/<path> for every edition, and the campaign's own page
+    rendered: frozenset  # paths in the tree rendered by this build
     written: frozenset  # paths whose bytes changed on disk, or that were removed
+    editions: tuple[EditionBuilt, ...] = ()  # oldest first; the last is the current edition
 
 
-def _chromium(ctx: BuildContext, site: Site, pdf: bool) -> str | None:
+def _finished(site: Site) -> dt.datetime:
+    """The first moment after an edition's last day (its themes' and events' dates)."""
+    days = [day for theme in site.campaign.themes for day in (theme.start, theme.end) if not is_pending(day)]
+    days += [event.end_date or event.date for event in site.events]
+    last = max(days, default=site.as_of.date())
+    return dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), BEIJING)
+
+
+def _within(error: ContentError, source: EditionSource, project: Path) -> ContentError:
+    """An archived edition's mistakes named by their path from the project (editions/2024/...)."""
+    return ContentError([ContentProblem(source.shown(p.file, project), p.line, p.message) for p in error.problems])
+
+
+def load_editions(ctx: BuildContext, base_url: str | None = None, offline: bool = False) -> list[EditionSite]:
+    """Every edition's model, oldest first, each knowing which is the newest.
+
+    An archived edition is shown as of the moment after its last day at the earliest (every
+    status 已结束, its home page a 活动回顾). `base_url` (staging) moves the whole campaign: each
+    edition keeps its folder under the new address.
+    """
+    loaded = []
+    for source in edition_sources(ctx.root):
+        ectx = dataclasses.replace(ctx, root=source.root) if source.archived else ctx
+        try:
+            site = load(ectx, None, offline)
+        except ContentError as exc:
+            raise _within(exc, source, ctx.root) from None
+        if source.archived and _finished(site) > ctx.clock:
+            ectx = dataclasses.replace(ectx, clock=_finished(site))
+            site = as_of(site, ectx.clock)
+        loaded.append((source, ectx, site))
+    current = loaded[-1][2]
+    folders: dict[str, EditionSource] = {}
+    for source, _, site in loaded:
+        _check_place(site, current, source, folders, ctx.root)
+    if base_url:  # the current edition at `base_url`, the archived ones beside it
+        url = base_url if base_url.endswith("/") else base_url + "/"
+        beside = url[: url.rstrip("/").rfind("/") + 1]
+        loaded = [
+            (s, c, with_address(site, beside + edition_folder(site.config.base_path) + "/" if s.archived else url))
+            for s, c, site in loaded
+        ]
+        current = loaded[-1][2]
+        if any(edition_folder(site.config.base_path) == edition_folder(url) for s, _, site in loaded[:-1]):
+            raise ContentError.at("--base-url", 0, f"「{url}」的最后一段与往届活动的文件夹相同，请换一个")
+    return [EditionSite(source, ectx, in_campaign(site, current)) for source, ectx, site in loaded]
+
+
+def in_campaign(site: Site, newest: Site) -> Site:
+    """`site` as one edition of the campaign whose newest edition is `newest` (maybe itself)."""
+    edition = Edition(
+        edition_folder(site.config.base_path), edition_folder(newest.config.base_path), newest.config.title
+    )
+    return dataclasses.replace(site, edition=edition)
+
+
+def _check_place(site: Site, current: Site, source: EditionSource, folders: dict, project: Path) -> None:
+    """Every edition in a folder of its own under the same campaign address."""
+    base = site.config.base_url
+    where = source.shown("config.yaml", project)
+    line = _key_line(source.root / "config.yaml", "base_url")
+    folder = edition_folder(site.config.base_path)
+    if not folder:
+        raise ContentError.at(
+            where,
+            line,
+            f"正式网址「{base}」应以本届活动所在的文件夹结尾，如 https://www.example.gov.cn/jnxcz/2024/"
+            "（每年的活动各占一个文件夹，往届的网站和二维码才能一直有效）",
+        )
+    mine = base[: base.rstrip("/").rfind("/") + 1]
+    ours = current.config.base_url[: current.config.base_url.rstrip("/").rfind("/") + 1]
+    if mine != ours:
+        raise ContentError.at(
+            where,
+            line,
+            f"往届网站的网址「{base}」与本届（config.yaml）不在同一个活动网址「{ours}」下；"
+            "往届的网址是印在海报上的，请保持它当年的样子，并让本届的网址与它只差最后的年份",
+        )
+    if folder in folders:
+        other = folders[folder].shown("config.yaml", project)
+        raise ContentError.at(
+            where,
+            line,
+            f"正式网址「{base}」与 {other} 的相同：两届活动不能用同一个网址（{campaign_path(site.config.base_path)}"
+            f"{folder}/）；本届请改成新的年份",
+        )
+    folders[folder] = source
+
+
+def _key_line(path: Path, key: str) -> int:
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 0
+    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), 0)
+
+
+def _chromium(ctx: BuildContext, editions: list[EditionSite], pdf: bool) -> str | None:
     """Chromium's path when poster PDFs are wanted and it is there; says how to get it if not."""
-    if not pdf or not site.posters:
+    if not pdf or not any(edition.site.posters for edition in editions):
         return None
     chromium = printing.find_chromium()
     if chromium is None:
@@ -72,7 +204,7 @@ def _chromium(ctx: BuildContext, site: Site, pdf: bool) -> str | None:
 
 
 def _with_pdfs(ctx: BuildContext, site: Site, files: dict, chromium: str | None, out: Path | None) -> dict:
-    if chromium is None:
+    if chromium is None or not site.posters:
         return files
     ctx.progress(f"打印海报 PDF（{len(site.posters)} 张）")
     printable = {
@@ -80,43 +212,93 @@ def _with_pdfs(ctx: BuildContext, site: Site, files: dict, chromium: str | None,
         for path, data in files.items()
         if path.startswith(("posters/", "assets/"))
     }
-    printed = printing.print_posters(site, printable, chromium, ctx.root / ".cache", ctx.fingerprint)
+    printed = printing.print_posters(site, printable, chromium, ctx.store, ctx.fingerprint)
     return dict(sorted({**files, **printed}.items()))
 
 
+def _tree(built: list[EditionBuilt], out: Path | None) -> dict:
+    """The campaign's whole tree: each edition in its folder, the campaign's own page at the top."""
+    tree = {}
+    for edition in built:
+        tree.update({f"{edition.edition.folder}/{path}": data for path, data in edition.files.items()})
+    current = built[-1]
+    tree.update(campaign_home([edition.edition.site for edition in built]))
+    page = current.files.get("404.html")
+    if page is not None and not current.edition.site.config.offline:  # the server's error page
+        if isinstance(page, Stored):
+            page = (out / current.edition.folder / "404.html").read_bytes()
+        tree["404.html"] = page
+    return dict(sorted(tree.items()))
+
+
+def _render_all(ctx, editions, chromium, previous, out) -> list[EditionBuilt]:
+    built = []
+    for edition in editions:
+        before = (previous or {}).get(edition.folder)
+        rendering = render(edition.site, templates_of(edition.ctx), edition.ctx, chromium is not None, before)
+        folder = out / edition.folder if out is not None else None
+        files = _with_pdfs(edition.ctx, edition.site, rendering.files, chromium, folder)
+        built.append(EditionBuilt(edition, files, rendering))
+    return built
+
+
+def _rendered(built: list[EditionBuilt]) -> frozenset:
+    return frozenset(f"{b.edition.folder}/{path}" for b in built for path in b.rendering.rendered)
+
+
 def build(ctx: BuildContext, out: Path, base_url: str | None = None, pdf: bool = True, offline: bool = False) -> Built:
-    """Build the site into `out`, rendering only what changed since the last build there.
+    """Build every edition into `out`, rendering only what changed since the last build there.
 
     On any ContentError `out` is left as it was. Poster PDFs need Chromium: without it
     everything else is still built, and `ctx.say` tells the user how to get it.
     """
-    store = ctx.root / ".cache"
-    record = build_state.record_file(store, out)
+    record = build_state.record_file(ctx.store, out)
     check_target(out, ctx.root, known=record.is_file())
     ctx.progress("读取并检查内容")
-    site = load(ctx, base_url, offline)
-    templates = templates_of(ctx)
-    chromium = _chromium(ctx, site, pdf)
+    editions = load_editions(ctx, base_url, offline)
+    chromium = _chromium(ctx, editions, pdf)
     key = build_state.state_key(ctx.fingerprint, out, chromium is not None)
-    previous = build_state.load(store, out, key, read_record(record))
+    previous = build_state.load(ctx.store, out, key, read_record(record))
     ctx.progress(f"生成页面和二维码（{'只生成有变化的文件' if previous else '全部生成'}）")
-    rendering = render(site, templates, ctx, chromium is not None, previous)
-    files = _with_pdfs(ctx, site, rendering.files, chromium, out)
+    built = _render_all(ctx, editions, chromium, previous, out)
+    files = _tree(built, out)
     ctx.progress(f"写入 {out.name}/")
     written = write_site(files, out, record)
     ctx.cache.flush()
-    build_state.save(store, out, key, site, rendering, read_record(record))
-    return Built(site, files, rendering.rendered, written)
+    states = {b.edition.folder: (b.edition.site, b.rendering) for b in built}
+    build_state.save(ctx.store, out, key, states, read_record(record))
+    return Built(built[-1].edition.site, files, _rendered(built), written, tuple(built))
 
 
 def make_site(ctx: BuildContext, base_url: str | None = None, pdf: bool = True, offline: bool = False) -> Built:
-    """The whole site in memory, PDFs included, for commands that inspect and ship it."""
-    site = load(ctx, base_url, offline)
-    chromium = _chromium(ctx, site, pdf)
-    rendering = render(site, templates_of(ctx), ctx, chromium is not None)
-    files = _with_pdfs(ctx, site, rendering.files, chromium, None)
+    """The whole tree in memory, PDFs included, for commands that inspect and ship it."""
+    editions = load_editions(ctx, base_url, offline)
+    chromium = _chromium(ctx, editions, pdf)
+    built = _render_all(ctx, editions, chromium, None, None)
     ctx.cache.flush()
-    return Built(site, files, rendering.rendered, frozenset())
+    return Built(built[-1].edition.site, _tree(built, None), _rendered(built), frozenset(), tuple(built))
+
+
+def inspect_site(built: Built, online: bool = False) -> Inspection:
+    """The inspection of what ships: the current edition in full, the archived ones' links.
+
+    Freshness, due dates and placeholders concern this year's campaign only; an archived
+    edition must still have no broken link, its 往届 note to the newest edition included.
+    """
+    *archived, current = built.editions
+    result = inspect(current.edition.ctx, current.edition.site, current.files, online=online, tree=built.files)
+    root = current.edition.ctx.root
+    for edition in archived:
+        source = edition.edition.source
+        result.findings += archived_links(
+            edition.edition.ctx,
+            edition.edition.site,
+            edition.files,
+            built.files,
+            lambda name, s=source: s.shown(name, root),
+        )
+    result.findings.sort()
+    return result
 
 
 def rerender(ctx: BuildContext, site: Site, previous: tuple[Site, Rendering] | None) -> Rendering:

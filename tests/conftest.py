@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
-from sitecopy import shipped_copy
+from sitecopy import EDITION, shipped_copy
 
 REPO = Path(__file__).resolve().parent.parent
 # Hypothesis would keep `.hypothesis/` in the current folder, the repository; failing examples
@@ -54,11 +54,12 @@ def run_build(*args: str, cwd: Path | None = None) -> subprocess.CompletedProces
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    """The shipped project built (poster PDFs included) from a copy, into a temporary folder."""
+    """The shipped project built (poster PDFs included) from a copy, into a temporary folder:
+    the shipped edition's folder in it (output/2024/, what /jnxcz/2024/ serves)."""
     out = tmp_path_factory.mktemp("site") / "output"
     result = run_build("--root", str(shipped_copy()), "--out", str(out))
     assert result.returncode == 0, result.stderr
-    return out
+    return out / EDITION
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

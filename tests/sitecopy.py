@@ -23,6 +23,9 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 SITE_PARTS = ("config.yaml", "content", "templates")
+# The shipped edition's folder in a build (the last segment of base_url): output/2024/index.html.
+# output/ itself is the campaign's address (/jnxcz/): its index.html leads to the newest edition.
+EDITION = "2024"
 # The whole project, the generator's own code included: for tests that change the code.
 PROJECT_PARTS = ("build.py", "campaign") + SITE_PARTS
 

@@ -14,6 +14,9 @@ def test_staging_build_links_under_its_own_path_but_codes_keep_the_production_ad
     out = tmp_path / "staging"
     result = run_build("--base-url", STAGING, "--no-pdf", "--as-of", "2024-05-14T09:00", "--out", str(out))
     assert result.returncode == 0, result.stderr
+    # the tree is the staging server's: the site in the folder its address ends with
+    assert sorted(path.name for path in out.iterdir()) == [".jnxcz-site", "404.html", "index.html", "jieneng"]
+    out = out / "jieneng"
     missing = (out / "404.html").read_text(encoding="utf-8")
     assert 'href="/ceshi/jieneng/schedule/"' in missing and 'href="/jnxcz/2024/' not in missing
     schedule = (out / "schedule/index.html").read_text(encoding="utf-8")

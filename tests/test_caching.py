@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from conftest import REPO
-from sitecopy import copy_site, snapshot
+from sitecopy import EDITION, copy_site, snapshot
 
 AS_OF = "2024-05-14T09:00"
 
@@ -106,10 +106,11 @@ def test_what_each_change_invalidates(tmp_path, monkeypatch):
     )
     built = _api_build(root, monkeypatch)
     assert _stats().misses["markdown"] == 0 and _stats().misses["qr"] == 0
-    pages = {p for p in built.files if p.endswith(".html")}
-    sheets = {p for p in pages if p.startswith("posters/") and p != "posters/index.html"}
+    pages = {p for p in built.files if p.endswith(".html") and p.startswith(f"{EDITION}/")}
+    sheets = {p for p in pages if p.startswith(f"{EDITION}/posters/") and p != f"{EDITION}/posters/index.html"}
     assert {p for p in built.rendered if p.endswith(".html")} == pages - sheets  # sheets: own template
-    assert {p for p in built.written if p.endswith(".html")} == pages - sheets
+    # and the server's error page at the campaign's address, the newest edition's 404 page
+    assert {p for p in built.written if p.endswith(".html")} == pages - sheets | {"404.html"}
 
     # the QR settings: new codes (and the pages that carry them), Markdown untouched
     config = root / "config.yaml"
@@ -118,7 +119,7 @@ def test_what_each_change_invalidates(tmp_path, monkeypatch):
     )
     built = _api_build(root, monkeypatch)
     assert _stats().misses["qr"] >= len(pages - sheets) - 1 and _stats().misses["markdown"] == 0
-    assert {p for p in built.written if p.endswith(".html")} == pages - sheets  # poster codes stay H
+    assert {p for p in built.written if p.endswith(".html")} == pages - sheets | {"404.html"}  # posters stay H
 
 
 def test_editing_one_news_page_writes_only_what_shows_it(tmp_path):
@@ -131,15 +132,15 @@ def test_editing_one_news_page_writes_only_what_shows_it(tmp_path):
     after = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     assert after.keys() == before.keys()
     changed = {path for path in after if after[path] != before[path]}
-    assert changed == {"news/2024-04-03-report-0002/index.html", "feed.xml"}
-    assert "已更正" in (out / "news/2024-04-03-report-0002/index.html").read_text(encoding="utf-8")
+    assert changed == {f"{EDITION}/news/2024-04-03-report-0002/index.html", f"{EDITION}/feed.xml"}
+    assert "已更正" in (out / EDITION / "news/2024-04-03-report-0002/index.html").read_text(encoding="utf-8")
 
 
 def test_a_file_changed_by_hand_in_output_is_put_right(tmp_path):
     root = project(tmp_path / "site")
     out = build(root)
     reference = snapshot(out)
-    (out / "notice/index.html").write_text("被改动了", encoding="utf-8")
-    (out / "quiz/index.html").unlink()
+    (out / EDITION / "notice/index.html").write_text("被改动了", encoding="utf-8")
+    (out / EDITION / "quiz/index.html").unlink()
     build(root)
     assert snapshot(out) == reference

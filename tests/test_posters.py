@@ -15,7 +15,7 @@ import yaml
 import zxingcpp
 from conftest import REPO, run_build
 from PIL import Image, ImageFilter
-from sitecopy import copy_site, snapshot
+from sitecopy import EDITION, copy_site, snapshot
 
 CONFIG = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
 POSTERS = yaml.safe_load((REPO / "content/posters.yaml").read_text(encoding="utf-8"))["posters"]
@@ -155,7 +155,7 @@ def _copy_project(tmp_path):
 def test_filling_in_the_livestream_address_changes_the_page_not_the_poster(tmp_path):
     site = _copy_project(tmp_path)
     assert run_build("--root", str(site)).returncode == 0
-    before = snapshot(site / "output")
+    before = snapshot(site / "output" / EDITION)
     go_before = before["go/xinhua-live/index.html"].decode()
     assert "将于2024年5月13日" in go_before and "http-equiv" not in go_before
 
@@ -166,7 +166,7 @@ def test_filling_in_the_livestream_address_changes_the_page_not_the_poster(tmp_p
     streams.write_text(text, encoding="utf-8")
     result = run_build("--root", str(site))
     assert result.returncode == 0, result.stderr
-    after = snapshot(site / "output")
+    after = snapshot(site / "output" / EDITION)
 
     poster_files = [name for name in before if name.startswith("posters/xinhua-live/")]
     assert {"posters/xinhua-live/poster.pdf", "posters/xinhua-live/qr.svg", "posters/xinhua-live/qr-300dpi.png"} <= set(
@@ -182,6 +182,7 @@ def test_filling_in_the_livestream_address_changes_the_page_not_the_poster(tmp_p
 def test_poster_files_are_identical_between_builds(tmp_path, built_site):
     again = tmp_path / "again" / "output"
     assert run_build("--out", str(again)).returncode == 0
+    again = again / EDITION
     for poster in POSTERS:
         for name in ("poster.pdf", "qr.svg", "qr-300dpi.png", "index.html"):
             path = f"posters/{poster['id']}/{name}"
@@ -218,7 +219,7 @@ def test_without_chromium_everything_but_the_pdfs_is_built(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "未找到 Chromium" in result.stdout and "apt-get install chromium" in result.stdout
-    out = site / "output"
+    out = site / "output" / EDITION
     assert (out / "posters/xinhua-live/qr.svg").exists()
     assert not list(out.rglob("*.pdf"))
     assert "poster.pdf" not in (out / "posters/index.html").read_text(encoding="utf-8")

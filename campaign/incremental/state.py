@@ -18,17 +18,22 @@ from campaign.model.site import Site
 from campaign.render.site import Rendering
 from campaign.ship.write import Stored, on_disk_as_recorded
 
-STATE_FORMAT = 2
+STATE_FORMAT = 3
+
+
+@dataclass(frozen=True)
+class EditionState:
+    site: Site
+    outputs: dict
+    records: dict
+    uses: dict
 
 
 @dataclass(frozen=True)
 class State:
     key: str
-    site: Site
-    outputs: dict
-    records: dict
-    uses: dict
-    hashes: dict  # output path -> sha256 of the bytes written
+    editions: dict  # edition folder -> EditionState
+    hashes: dict  # output path (in the whole tree) -> sha256 of the bytes written
 
 
 def state_key(fingerprint: str, out: Path, with_pdf: bool) -> str:
@@ -48,8 +53,8 @@ def record_file(cache: Path, out: Path) -> Path:
     return cache / "state" / f"{_name(out)}.written.json"
 
 
-def load(cache: Path, out: Path, key: str, record: dict) -> tuple[Site, Rendering] | None:
-    """The previous build's site and rendering, or None when it cannot be trusted."""
+def load(cache: Path, out: Path, key: str, record: dict) -> dict | None:
+    """The previous build's {edition folder: (site, rendering)}, or None when it cannot be trusted."""
     try:
         state = pickle.loads(state_file(cache, out).read_bytes())
     except Exception:  # missing, half-written or from another version: not an error
@@ -60,14 +65,23 @@ def load(cache: Path, out: Path, key: str, record: dict) -> tuple[Site, Renderin
         return None  # the output folder is not what that build left
     if not on_disk_as_recorded(out, record):
         return None  # someone changed a file by hand: render everything again
-    files = {path: Stored(sha) for path, sha in state.hashes.items()}
-    return state.site, Rendering(files, state.outputs, state.records, state.uses, frozenset())
+    previous = {}
+    for folder, edition in state.editions.items():
+        prefix = folder + "/"
+        files = {path[len(prefix) :]: Stored(sha) for path, sha in state.hashes.items() if path.startswith(prefix)}
+        previous[folder] = edition.site, Rendering(files, edition.outputs, edition.records, edition.uses, frozenset())
+    return previous
 
 
-def save(cache: Path, out: Path, key: str, site: Site, rendering: Rendering, record: dict) -> None:
-    """`record`: what `write.write_site` recorded of the files it left, hashes included."""
+def save(cache: Path, out: Path, key: str, editions: dict[str, tuple[Site, Rendering]], record: dict) -> None:
+    """`editions`: each edition's site and rendering; `record`: what `write.write_site` recorded
+    of the files it left, hashes included."""
     hashes = {path: entry[0] for path, entry in record.items()}
-    state = State(key, site, rendering.outputs, rendering.records, rendering.uses, hashes)
+    kept = {
+        folder: EditionState(site, rendering.outputs, rendering.records, rendering.uses)
+        for folder, (site, rendering) in editions.items()
+    }
+    state = State(key, kept, hashes)
     path = state_file(cache, out)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 from campaign.errors import ContentProblem
 from campaign.load.source import read_text
 from campaign.model.site import Site
+from campaign.render.urls import output_file
 
 LINK_ATTRS = {
     ("a", "href"),
@@ -93,14 +94,25 @@ def _internal_target(site: Site, page: str, href: str) -> tuple[str, str] | None
             rest, fragment = urldefrag(absolute[len(prefix) :])
             rest = unquote(rest.split("?", 1)[0])
             return (rest + "index.html" if rest == "" or rest.endswith("/") else rest), fragment
+    campaign = cfg.site_url[: cfg.site_url.rstrip("/").rfind("/") + 1]
+    if absolute.startswith(campaign):  # another edition of the campaign, or the campaign's own page
+        rest, fragment = urldefrag(absolute[len(campaign) :])
+        return CAMPAIGN + output_file(unquote(rest.split("?", 1)[0])), fragment
     here, there = urlsplit(cfg.site_url), urlsplit(absolute)
     if (there.scheme, there.netloc) == (here.scheme, here.netloc):
-        return "\x00outside", ""  # our own host, but outside the site's folder
+        return "\x00outside", ""  # our own host, but outside the campaign's folder
     return None
 
 
-def check_links(site: Site, files: dict[str, bytes], sources: list) -> tuple[list, dict]:
-    """Broken internal links (traced to their source line) and outside addresses by host."""
+CAMPAIGN = "\x00campaign:"  # a target under the campaign's address, looked up in the whole tree
+
+
+def check_links(site: Site, files: dict[str, bytes], sources: list, tree: dict | None = None) -> tuple[list, dict]:
+    """Broken internal links (traced to their source line) and outside addresses by host.
+
+    `tree`: every edition's files by their path under the campaign's address, for links from
+    one edition to another (an archived edition's 往届 note leads to the newest).
+    """
     links, ids = crawl(files)
     broken: dict[tuple, list[str]] = {}
     outside: dict[str, set[str]] = {}
@@ -111,7 +123,11 @@ def check_links(site: Site, files: dict[str, bytes], sources: list) -> tuple[lis
                 if urlsplit(href).scheme in ("http", "https"):
                     outside.setdefault(urlsplit(href).netloc.lower(), set()).add(href)
                 continue
-            problem = _problem(target, files, ids)
+            if target[0].startswith(CAMPAIGN):
+                found = tree is not None and target[0][len(CAMPAIGN) :] in tree
+                problem = "" if found else "指向的页面不存在"
+            else:
+                problem = _problem(target, files, ids)
             if problem:
                 broken.setdefault((href, target[0], problem), []).append(page)
     findings = [_trace(href, path, problem, pages, sources) for (href, path, problem), pages in sorted(broken.items())]

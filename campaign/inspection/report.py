@@ -18,7 +18,7 @@ from campaign.load.markup import split_front_matter
 from campaign.load.schema import Invalid, Time
 from campaign.load.source import read_text
 from campaign.load.yamltext import parse_yaml
-from campaign.model.site import Site
+from campaign.model.site import Site, is_pending
 from campaign.render.dates import cn_date
 
 
@@ -53,7 +53,10 @@ def _questions(site: Site, root: Path | None) -> list[str]:
         events = parse_yaml(text, name).value.get("events")
     except (ContentError, AttributeError):
         return []
-    year = min(theme.start for theme in site.campaign.themes).year
+    first = min(theme.start for theme in site.campaign.themes)
+    if is_pending(first):
+        return []  # the campaign's dates are not filled in yet: no year to compare with
+    year = first.year
     found = []
     for node in events.value if events is not None and events.is_list else ():
         fields = node.value if node.is_mapping else {}

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from campaign.errors import Problems
 from campaign.load.yamltext import Node
+from campaign.model.site import PLACEHOLDER_PREFIX, PendingDate
 
 
 class Invalid(Exception):
@@ -53,9 +54,17 @@ class Text(Field):
 
 
 class Date(Field):
+    """A date; with `pending`, also a 待填写 text for a date not known yet (a new edition's)."""
+
     expected = "日期，写成 2024-05-13 这样的格式"
 
+    def __init__(self, *, required: bool = True, default: Any = None, pending: bool = False):
+        super().__init__(required=required, default=default)
+        self.pending = pending
+
     def parse(self, text: str) -> dt.date:
+        if self.pending and text.startswith(PLACEHOLDER_PREFIX):
+            return PendingDate(text)
         match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
         if not match:
             raise Invalid(f"应是{self.expected}，这里写的是「{text}」")
@@ -110,7 +119,13 @@ class Url(Field):
 class Email(Field):
     expected = "电子邮箱地址，如 name@example.com"
 
+    def __init__(self, *, required: bool = True, default: Any = None, pending: bool = False):
+        super().__init__(required=required, default=default)
+        self.pending = pending
+
     def parse(self, text: str) -> str:
+        if self.pending and text.startswith(PLACEHOLDER_PREFIX):
+            return text
         if not re.fullmatch(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", text):
             raise Invalid(f"应是{self.expected}，这里写的是「{text}」")
         return text

@@ -13,6 +13,71 @@ from urllib.parse import quote
 PLACEHOLDER_PREFIX = "待填写"
 
 
+class PendingDate(dt.date):
+    """A date the office has not filled in yet (a 待填写 text in a date field, as in a new edition).
+
+    It shows as its text wherever a date is shown (`render.dates`), offers no ISO form to
+    scripts, feeds or sitemaps (`isoformat()` is empty) and counts as false, so a template's
+    `{% if page.updated %}` leaves it out. It sorts after every real date and is never "due":
+    nothing is announced, started or late on a day nobody knows yet.
+    """
+
+    text: str
+
+    def __new__(cls, text: str):
+        pending = super().__new__(cls, 9999, 12, 31)
+        pending.text = text
+        return pending
+
+    def __reduce__(self):
+        return (PendingDate, (self.text,))
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, PendingDate) and other.text == self.text
+
+    def __ne__(self, other) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(("pending", self.text))
+
+    def isoformat(self) -> str:
+        return ""
+
+    def __format__(self, spec: str) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"PendingDate({self.text!r})"
+
+
+def is_pending(day) -> bool:
+    return isinstance(day, PendingDate)
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Which year's campaign a site is, among the editions one project builds.
+
+    `folder` is the edition's folder under the campaign's address (/jnxcz/2024/ -> "2024");
+    an archived edition's pages point readers to the newest one (往届活动).
+    """
+
+    folder: str
+    newest: str  # the newest edition's folder
+    newest_title: str
+
+    @property
+    def archived(self) -> bool:
+        return self.folder != self.newest
+
+
 @dataclass(frozen=True)
 class Placeholder:
     """A value not known yet, kept visible on the site and reported by `build.py check`."""
@@ -287,6 +352,7 @@ class Site:
     posters: tuple[Poster, ...] = ()
     as_of: dt.datetime | None = None  # the moment statuses are shown for (Beijing time)
     held_back: tuple[NewsItem, ...] = ()  # reports dated after `as_of`: published on their day
+    edition: Edition | None = None  # set by the pipeline, which knows every edition
 
     @property
     def news_hidden(self) -> bool:

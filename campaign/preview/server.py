@@ -34,6 +34,7 @@ from tornado import escape, ioloop, web
 
 from campaign.preview.session import Outcome, Preview
 from campaign.preview.watch import SourceWatch
+from campaign.render.urls import campaign_path
 
 WSAEADDRINUSE = 10048  # the port is in use, as Windows says it
 ASSETS_CACHE = "max-age=31536000, immutable"  # hashed names: a changed asset gets a new name
@@ -76,6 +77,8 @@ def run(root: Path, out: Path, host: str, port: int, say=print) -> int:
         first = preview.rebuild()
         server.seen_base(preview.base_path)
         say(f"预览地址：{origin}{preview.base_path}（按 Ctrl+C 停止）")
+        for base in preview.archived or ():
+            say(f"往届活动：{origin}{base}")
         if first.error is not None:
             _report(say, first)  # serve anyway: the page shows the error until it is fixed
         if sys.platform == "win32":
@@ -229,8 +232,11 @@ class SiteHandler(web.RequestHandler):
     def get(self):
         raw = self.request.path  # still percent-encoded
         base = self.preview.base_path
-        if raw == "/" and base != "/" or raw + "/" == base:
+        if raw == "/" and base != "/" or raw + "/" == base or raw in (campaign_path(base), campaign_path(base)[:-1]):
             return self._redirect(base)
+        archived = next((b for b in self.preview.archived or {} if raw.startswith(b) or raw + "/" == b), None)
+        if archived is not None:
+            return self._serve(raw, archived, self.preview.archived[archived])
         if not raw.startswith(base):
             old = next(
                 (
@@ -243,16 +249,21 @@ class SiteHandler(web.RequestHandler):
             if old is not None:
                 return self._redirect(base + raw[len(old) :])
             raise web.HTTPError(404)
+        if self.preview.error is not None and _is_page(raw):
+            self.set_status(500)
+            return self._send("index.html", error_page(self.preview.error).encode("utf-8"))
+        self._serve(raw, base, self.preview.files)
+
+    def _serve(self, raw: str, base: str, files: dict) -> None:
+        """The file at `raw` (still percent-encoded) of the edition served at `base`."""
+        if raw + "/" == base:
+            return self._redirect(base)
         try:
             path = unquote(raw[len(base) :], encoding="utf-8", errors="strict")
         except UnicodeDecodeError:
             raise web.HTTPError(404) from None
         if not _safe(path):
             raise web.HTTPError(403)
-        if self.preview.error is not None and _is_page(path):
-            self.set_status(500)
-            return self._send("index.html", error_page(self.preview.error).encode("utf-8"))
-        files = self.preview.files
         name = path + "index.html" if path == "" or path.endswith("/") else path
         data = files.get(name)
         if data is None:

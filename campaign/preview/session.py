@@ -1,6 +1,7 @@
 """The state of a live preview: the last good site in memory, the current error, rebuilds.
 
-Kept apart from the web server so it can be driven and tested without one. The preview never
+Kept apart from the web server so it can be driven and tested without one. The archived
+editions (`editions/`) are rendered once, at their own sub-paths beside the current one. The preview never
 writes to disk: `output/` is what the last `build` made, for publishing, and a preview must not
 put its local addresses (http://127.0.0.1:8000/...) there. Each rebuild goes through the same
 pipeline as a build, given the previous rendering, so only what changed is rendered again.
@@ -38,6 +39,8 @@ class Preview:
         self.site: Site | None = None
         self.rendering: Rendering | None = None
         self.error: ContentError | None = None
+        # the archived editions, each by its sub-path: rendered once, at the first good build
+        self.archived: dict[str, dict] | None = None
 
     @property
     def files(self) -> dict:
@@ -53,7 +56,10 @@ class Preview:
         started = time.perf_counter()
         self.ctx.clock = default_moment()
         try:
+            if self.archived is None:
+                self.archived = self._archived()
             site = pipeline.load(self.ctx)
+            site = pipeline.in_campaign(site, site)  # the current edition is the newest
             site = pipeline.with_address(site, self.origin + site.config.base_path)
             previous = (self.site, self.rendering) if self.rendering is not None else None
             rendering = pipeline.rerender(self.ctx, site, previous)
@@ -65,3 +71,11 @@ class Preview:
         written |= frozenset(before.keys() - rendering.files.keys())
         self.site, self.rendering, self.error = site, rendering, None
         return Outcome(rendering.rendered, written, time.perf_counter() - started)
+
+    def _archived(self) -> dict[str, dict]:
+        """Every archived edition's files at its own sub-path on this preview."""
+        found = {}
+        for edition in pipeline.load_editions(self.ctx)[:-1]:
+            site = pipeline.with_address(edition.site, self.origin + edition.site.config.base_path)
+            found[site.config.base_path] = pipeline.rerender(edition.ctx, site, None).files
+        return found

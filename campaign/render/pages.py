@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from campaign.model import timeline
 from campaign.model.sections import BY_KEY, SECTIONS
-from campaign.model.site import Site
+from campaign.model.site import Site, is_pending
 from campaign.render.posters import poster_facts, redirect_target
 from campaign.render.urls import Linker
 
@@ -138,7 +138,12 @@ def _schedule_days(site: Site) -> list[dict]:
     start = min(t.start for t in site.campaign.themes)
     end = max(t.end for t in site.campaign.themes)
     single = [e for e in site.events if not e.end_date]
-    days = sorted({start + dt.timedelta(n) for n in range((end - start).days + 1)} | {e.date for e in single})
+    week = (
+        set()
+        if is_pending(start) or is_pending(end)
+        else {start + dt.timedelta(n) for n in range((end - start).days + 1)}
+    )
+    days = sorted(week | {e.date for e in single})
     return [{"date": day, "events": [e for e in single if e.date == day]} for day in days]
 
 

@@ -334,13 +334,23 @@ def placeholder(value: str) -> Markup:
     return escape(value)
 
 
+def _shown_as_placeholder(write):
+    """A date filter that shows a date not filled in yet as a visible, labelled gap."""
+
+    def show(day, *args, **kwargs):
+        text = write(day, *args, **kwargs)
+        return placeholder(text) if text.startswith(PLACEHOLDER_PREFIX) else text
+
+    return show
+
+
 def filters() -> dict:
     return dict(
-        cn_date=dates.cn_date,
-        cn_span=dates.cn_span,
+        cn_date=_shown_as_placeholder(dates.cn_date),
+        cn_span=_shown_as_placeholder(dates.cn_span),
         cn_time=dates.cn_time,
         cn_datetime=dates.cn_datetime,
-        month_day=dates.cn_month_day,
+        month_day=_shown_as_placeholder(dates.cn_month_day),
         placeholder=placeholder,
     )
 

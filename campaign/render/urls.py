@@ -25,6 +25,17 @@ def is_safe(path: str) -> bool:
     return all(part not in ("", ".", "..") for part in path.split("/"))
 
 
+def edition_folder(base_path: str) -> str:
+    """The last segment of a site's path: "/jnxcz/2024/" -> "2024" ("" for a site at "/")."""
+    return base_path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def campaign_path(base_path: str) -> str:
+    """The campaign's own address, above every edition: "/jnxcz/2024/" -> "/jnxcz/"."""
+    stripped = base_path.rstrip("/")
+    return stripped[: stripped.rfind("/") + 1] or "/"
+
+
 @dataclass(frozen=True)
 class Linker:
     """Builds links as seen from one page."""
@@ -43,6 +54,16 @@ class Linker:
         folder = self.page if self.page.endswith("/") else posixpath.dirname(self.page)
         depth = len([part for part in folder.split("/") if part])
         return "../" * depth + target or "./"
+
+    def campaign(self, target: str) -> str:
+        """A link to another edition of the campaign, `target` under the campaign's address ("2025/")."""
+        if self.offline and (target == "" or target.endswith("/")):
+            target += "index.html"
+        if self.absolute and not self.offline:
+            return campaign_path(self.base_path) + target
+        folder = self.page if self.page.endswith("/") else posixpath.dirname(self.page)
+        depth = len([part for part in folder.split("/") if part])
+        return "../" * (depth + 1) + target
 
     def full(self, target: str) -> str:
         return self.base_url + target

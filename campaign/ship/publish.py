@@ -1,6 +1,7 @@
 """Installing a built site on a web server folder, and packing it for a CMS upload.
 
-Layout of a server folder DEST (nginx serves DEST/current/):
+Layout of a server folder DEST (nginx serves DEST/current/ at the campaign's address, /jnxcz/,
+with each edition in its own folder: current/2024/, current/2025/):
 
     DEST/releases/<id>/      one complete build each, with its MANIFEST.sha256
     DEST/current -> releases/<id>
@@ -11,8 +12,8 @@ only then given its id; `current` is switched with one rename of a symlink, so a
 served either the whole old site or the whole new one, never a mix and never a missing page.
 
 A page fetched a moment before a switch asks for its style sheet and scripts a moment after it,
-from the new release. So a release also holds the hashed assets (`assets/style.<hash>.css`) of
-the release that was live before it, listed in its manifest with a `# carried over from <id>:`
+from the new release. So a release also holds the hashed assets (`2024/assets/style.<hash>.css`)
+of the release that was live before it, listed in its manifest with a `# carried over from <id>:`
 line; a rollback likewise gives the release it returns to the assets of the one it leaves.
 
 `rollback` follows `history`, not the order of the names: after publish v1, v2, rollback (to
@@ -40,7 +41,7 @@ MANIFEST = "MANIFEST.sha256"
 CURRENT = "current"
 RELEASES = "releases"
 HISTORY = "history"
-ASSETS = "assets/"
+ASSETS = "assets"  # each edition's folder of hashed style sheets and scripts (2024/assets/...)
 CARRIED = "carried over from "  # a manifest comment: "# carried over from <id>: assets/x.css"
 ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 LOCK_WAIT = 30.0  # seconds a publish waits for another one on the same folder
@@ -379,7 +380,7 @@ def _own_assets(release: Path, lacking: set[str] | dict) -> dict[str, bytes]:
     found = {}
     for path, digest in entries.items():
         parts = path.split("/")
-        if not path.startswith(ASSETS) or path in lacking or path in carried or ".." in parts or "" in parts:
+        if not _is_asset(parts) or path in lacking or path in carried or ".." in parts or "" in parts:
             continue
         try:
             data = (release / path).read_bytes()
@@ -388,6 +389,11 @@ def _own_assets(release: Path, lacking: set[str] | dict) -> dict[str, bytes]:
         if _sha256(data) == digest:
             found[path] = data
     return found
+
+
+def _is_asset(parts: list[str]) -> bool:
+    """A hashed asset: in an edition's assets/ folder (or a release's own, from before editions)."""
+    return len(parts) > 1 and (parts[0] == ASSETS or len(parts) > 2 and parts[1] == ASSETS)
 
 
 def _adopt_assets(dest: Path, release: Path, source_id: str, assets: dict[str, bytes]) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from campaign.context import make_context
 from campaign.errors import ContentError, machine_trouble
+from campaign.model.site import is_pending
 from campaign.pipeline import load
 from campaign.render.dates import cn_date
 from campaign.render.pages import plan_pages
@@ -65,6 +66,12 @@ def run(root: Path, names: list[str], start: dt.date | None = None, end: dt.date
         return 1
     start = start or min(theme.start for theme in site.campaign.themes)
     end = end or max(theme.end for theme in site.campaign.themes)
+    if is_pending(start) or is_pending(end):
+        print(
+            "统计失败：content/campaign.yaml 里活动的日期还没有填写，请用 --from 和 --to 写明统计哪几天",
+            file=sys.stderr,
+        )
+        return 2
     if start > end:
         print(f"统计失败：开始日期 {start}（--from）晚于结束日期 {end}（--to）", file=sys.stderr)
         return 2

@@ -60,7 +60,8 @@
   /* 首页「现在」：宣传周前「即将开始」，宣传周中「今天」和「接下来」，宣传周后「活动回顾」。 */
   function updateNow(now, states) {
     var section = document.querySelector("section.now[data-first]");
-    if (!section) { return; }
+    /* 日期还没填写（data-first 为空）：保持生成时的内容。 */
+    if (!section || !section.getAttribute("data-first") || !section.getAttribute("data-last")) { return; }
     var today = beijingDay(now);
     var phase = today < section.getAttribute("data-first") ? "before" :
       today > section.getAttribute("data-last") ? "after" : "during";
@@ -110,13 +111,18 @@
     }
   }
 
-  /* 按日期切换的说明，如网址「将于某日公布」到了那天变为「应于某日公布，本站正在更新」。 */
+  /* 按日期切换的说明，如网址「将于某日公布」到了那天变为「应于某日公布，本站正在更新」；
+     日期还没填写（属性为空）的保持生成时的样子。 */
   function updateDated(now) {
     var today = beijingDay(now);
     var from = document.querySelectorAll("[data-from]");
-    for (var i = 0; i < from.length; i++) { show(from[i], today >= from[i].getAttribute("data-from")); }
+    for (var i = 0; i < from.length; i++) {
+      if (from[i].getAttribute("data-from")) { show(from[i], today >= from[i].getAttribute("data-from")); }
+    }
     var until = document.querySelectorAll("[data-until]");
-    for (i = 0; i < until.length; i++) { show(until[i], today < until[i].getAttribute("data-until")); }
+    for (i = 0; i < until.length; i++) {
+      if (until[i].getAttribute("data-until")) { show(until[i], today < until[i].getAttribute("data-until")); }
+    }
   }
 
   function update() {
