@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -88,6 +89,10 @@ def test_the_new_edition_shows_no_fact_of_last_year(editions):
     assert '<p class="theme-dates"><span class="placeholder">待填写：开始日期至待填写：结束日期</span></p>' in home
     assert '<h2 id="h-now" data-now-heading>即将开始</h2>' in home
     assert 'data-first="" data-last=""' in home, "no date for the reader's clock to act on"
+    # feeds stay valid without a date: the feed says when it was made, the sitemap leaves lastmod out
+    feed = ET.fromstring(pages["2025/feed.xml"])
+    assert feed.find("{http://www.w3.org/2005/Atom}updated").text == "2025-03-01T10:00:00+08:00"
+    assert b"<lastmod>" not in pages["2025/sitemap.xml"]
 
 
 def test_check_lists_every_placeholder_at_its_line(editions):

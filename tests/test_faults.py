@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from sitecopy import FIXED_EPOCH, REPO, copy_site, read, run_build, snapshot, write
+from sitecopy import EDITION, FIXED_EPOCH, REPO, copy_site, read, run_build, snapshot, write
 
 AS_OF = "2024-05-15T10:00"
 
@@ -141,6 +141,7 @@ def test_a_word_line_break_is_harmless_and_the_feed_stays_well_formed(tmp_path):
     out = tmp_path / "out"
     result = build(root, "--out", str(out))
     assert result.returncode == 0, result.stderr
+    out = out / EDITION
     ET.fromstring((out / "feed.xml").read_bytes())  # well-formed XML
     assert "第一行 第二行 完" in (out / "news/2024-05-14-word/index.html").read_text(encoding="utf-8")
     assert not any(ch in (out / "feed.xml").read_text(encoding="utf-8") for ch in "\x0b\x0c")

@@ -25,6 +25,7 @@ import pytest
 import yaml
 from conftest import REPO, run_build
 from nginxserver import SITE_PATH, connection, get, running_nginx
+from sitecopy import EDITION
 
 PRODUCTION = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))["base_url"]
 CSP = (
@@ -50,7 +51,8 @@ def served():
 
 @pytest.fixture(scope="module")
 def release(served) -> Path:
-    return served.dest / "current"
+    """The shipped edition's folder in the live release (what /jnxcz/2024/ serves)."""
+    return served.dest / "current" / EDITION
 
 
 def html_files(release: Path) -> list[str]:
@@ -365,6 +367,9 @@ def test_site_root_without_slash_redirects_and_manifest_is_hidden(served):
     security_headers_of(headers, "301")
     assert headers["Strict-Transport-Security"] == HSTS
     status, _, body = get(served.url4 + "MANIFEST.sha256")
+    assert status == 404 and "页面未找到".encode() in body
+    assert (served.dest / "current" / "MANIFEST.sha256").is_file()  # at the top of the release
+    status, _, body = get(served.url4.replace(SITE_PATH, "/jnxcz/MANIFEST.sha256"))
     assert status == 404 and "页面未找到".encode() in body
 
 

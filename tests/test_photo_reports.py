@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageCms, ImageDraw
-from sitecopy import copy_site, run_build, snapshot, write
+from sitecopy import EDITION, copy_site, run_build, snapshot, write
 
 SLUG = "2024-05-15-qixing"
 BUNDLE = f"content/news/{SLUG}"
@@ -125,7 +125,7 @@ def build(root: Path, out: Path | None = None, *args: str):
     result = run_build(root, "--out", str(out), "--no-pdf", "--as-of", AS_OF, *args)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
-    return out, result
+    return out / EDITION, result
 
 
 def line(text: str, needle: str) -> int:
@@ -522,12 +522,12 @@ def test_big_attachment_is_published_with_a_warning_and_spare_files_are_named(co
         f"{BUNDLE}/spare.jpg: 提示：这个文件没有在 index.md 里用到，不会放到网站上；"
         "要显示这张照片，请在正文里写 ![照片内容](spare.jpg)"
     ) in result.stdout
-    page = (copy / "output/news" / SLUG / "index.html").read_text(encoding="utf-8")
+    page = (copy / "output" / EDITION / "news" / SLUG / "index.html").read_text(encoding="utf-8")
     assert (
         '<p class="attachments">附件：<a href="video.zip" download="活动视频.zip">活动视频.zip</a>（ZIP，21.0 MB）'
         in page
     )
-    assert not (copy / "output/news" / SLUG / "spare-800.jpg").exists()
+    assert not (copy / "output" / EDITION / "news" / SLUG / "spare-800.jpg").exists()
 
 
 def test_notice_and_quiz_take_files_from_content_files(copy):
@@ -550,7 +550,7 @@ def test_notice_and_quiz_take_files_from_content_files(copy):
         "content/files/旧照片.jpg: 提示：这个文件没有在 通知、联系页或知识竞赛 里用到，不会放到网站上；"
         "要显示这张照片，请在正文里写 ![照片内容](files/旧照片.jpg)"
     ) in result.stdout
-    out = copy / "output"
+    out = copy / "output" / EDITION
     page = (out / "notice/index.html").read_text(encoding="utf-8")
     assert (
         '<p class="attachments">附件：<a href="files/%E9%80%9A%E7%9F%A5%20%E5%8E%9F%E6%96%87.pdf" '
@@ -599,24 +599,25 @@ def test_replacing_one_photo_renders_exactly_its_files(tmp_path):
     root = project(tmp_path / "site")
     _api_build(root)
     assert _api_build(root).rendered == frozenset()
+    here = f"{EDITION}/news/{SLUG}"
 
     (root / BUNDLE / "ride.jpg").write_bytes(phone_jpeg((3024, 4032), 6, seed=5))  # same size, other photo
     built = _api_build(root)
-    ride = {f"news/{SLUG}/ride-{w}.jpg" for w in (400, 800, 1600)}
+    ride = {f"{here}/ride-{w}.jpg" for w in (400, 800, 1600)}
     assert built.rendered == ride
     assert built.written == ride
 
     (root / BUNDLE / "summary.pdf").write_bytes(pdf_bytes(seed=7))  # same size, other bytes
     built = _api_build(root)
-    assert built.rendered == built.written == {f"news/{SLUG}/summary.pdf"}
+    assert built.rendered == built.written == {f"{here}/summary.pdf"}
 
     (root / BUNDLE / "ride.jpg").write_bytes(phone_jpeg((4032, 3024), 1, seed=6))  # now landscape
     built = _api_build(root)
-    assert ride | {f"news/{SLUG}/index.html", "news/index.html", "feed.xml"} <= built.rendered
+    assert ride | {f"{here}/index.html", f"{EDITION}/news/index.html", f"{EDITION}/feed.xml"} <= built.rendered
 
     fresh = copy_site(tmp_path / "clean", source=root, parts=("config.yaml", "content", "templates"))
     clean, _ = build(fresh)
-    assert snapshot(root / "output") == snapshot(clean)
+    assert snapshot(root / "output" / EDITION) == snapshot(clean)
 
 
 def test_preview_notices_a_saved_photo(tmp_path):
@@ -644,8 +645,9 @@ def test_link_check_follows_every_photo_size(built_report):
 
     root, _ = built_report
     built = make_site(make_context(root, parse_moment(AS_OF), say=lambda _: None), pdf=False)
-    assert check_links(built.site, built.files, [])[0] == []
-    files = dict(built.files)
+    edition = built.editions[-1].files  # the edition's own files, by their path in its folder
+    assert check_links(built.site, edition, [])[0] == []
+    files = dict(edition)
     del files[f"news/{SLUG}/ride-1600.jpg"]
     broken = check_links(built.site, files, [])[0]
     assert [p.message for p in broken] == [f"链接「ride-1600.jpg」指向的文件不存在（出现在 news/{SLUG}/）"]
@@ -659,6 +661,6 @@ def test_package_carries_photos_and_attachments(built_report, tmp_path):
     with zipfile.ZipFile(target) as archive:
         names = set(archive.namelist())
         for name in (f"news/{SLUG}/ride-1600.jpg", f"news/{SLUG}/队伍 合影-800.jpg", f"news/{SLUG}/summary.pdf"):
-            assert name in names, sorted(names)
-            assert archive.read(name) == (out / name).read_bytes()
+            assert f"{EDITION}/{name}" in names, sorted(names)
+            assert archive.read(f"{EDITION}/{name}") == (out / name).read_bytes()
     assert os.path.getsize(target) > 0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from nginxserver import get, running_nginx
-from sitecopy import copy_site, read, run_build, shipped_copy, snapshot, write
+from sitecopy import EDITION, copy_site, read, run_build, shipped_copy, snapshot, write
 
 from campaign.ship.publish import PublishError, publish, rollback
 
@@ -98,7 +98,7 @@ def test_publish_under_load_then_rollback(server, second_project):
     assert len(seen) > published_at, "the load ended before the publish finished"
     assert "已发布" in result.stdout
 
-    new = {page: (dest / "current" / page / "index.html").read_bytes() for page in PAGES}
+    new = {page: (dest / "current" / EDITION / page / "index.html").read_bytes() for page in PAGES}
     assert all(new[page] != old[page] for page in PAGES)
     assert "新版江北区".encode() in new[""]
     failed = [(page, status) for page, status, _ in seen if status != 200]

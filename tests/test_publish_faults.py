@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from nginxserver import SITE_PATH, connection, get, running_nginx
-from sitecopy import REPO, copy_site, read, run_build, write
+from sitecopy import EDITION, REPO, copy_site, read, run_build, write
 from test_publish import check_manifest
 
 from campaign.ship import publish as shipping
@@ -78,7 +78,7 @@ class Project:
 
     def live(self) -> int:
         """The version the live home page shows."""
-        page = (self.dest / "current" / "index.html").read_text(encoding="utf-8")
+        page = (self.dest / "current" / EDITION / "index.html").read_text(encoding="utf-8")
         return int(re.search(r"（第(\d+)版）", page).group(1))
 
 

@@ -31,10 +31,10 @@ from campaign.inspection.checks import Finding, Inspection, Rule
 from campaign.load import posters, schema, yamltext
 from campaign.load.yamltext import Node, parse_yaml
 from campaign.model import timeline
-from campaign.model.site import Announced, Event, PaperSize, Poster, StableLink
+from campaign.model.site import Announced, Event, PaperSize, PendingDate, Poster, StableLink
 from campaign.render import dates, ics, qr, qrfast
 from campaign.render.qr import QrCodes
-from campaign.render.urls import Linker, is_safe, output_file
+from campaign.render.urls import Linker, campaign_path, edition_folder, is_safe, output_file
 from campaign.ship import publish
 from campaign.ship.publish import PublishError
 
@@ -291,6 +291,62 @@ def test_absolute_links_of_the_404_page_and_full_addresses():
     link = Linker("404.html", "/jnxcz/2024/", "https://x.gov.cn/jnxcz/2024/", absolute=True)
     assert link("") == "/jnxcz/2024/"
     assert link.full("go/live/") == "https://x.gov.cn/jnxcz/2024/go/live/"
+
+
+@pytest.mark.parametrize(
+    "base, folder, campaign",
+    [
+        ("/jnxcz/2024/", "2024", "/jnxcz/"),
+        ("/2024/", "2024", "/"),
+        ("/a/b/2025/", "2025", "/a/b/"),
+        ("/jnxcz/2024", "2024", "/jnxcz/"),
+        ("/", "", "/"),
+    ],
+)
+def test_an_editions_folder_and_the_campaigns_address(base, folder, campaign):
+    assert (edition_folder(base), campaign_path(base)) == (folder, campaign)
+
+
+@pytest.mark.parametrize(
+    "page, offline, expected",
+    [
+        ("", False, "../2025/"),
+        ("schedule/", False, "../../2025/"),
+        ("go/schedule/", False, "../../../2025/"),
+        ("calendar/week.ics", False, "../../2025/"),
+        ("news/page/2/", True, "../../../../2025/index.html"),
+        ("404.html", False, "/jnxcz/2025/"),  # the error page shows at any depth
+        ("404.html", True, "../2025/index.html"),
+    ],
+)
+def test_links_to_another_edition(page, offline, expected):
+    link = Linker(page, "/jnxcz/2024/", "https://x.gov.cn/jnxcz/2024/", absolute=page == "404.html", offline=offline)
+    assert link.campaign("2025/") == expected
+
+
+def test_a_date_not_filled_in_shows_as_its_text_and_is_never_due():
+    start, end = PendingDate("待填写：开始日期"), PendingDate("待填写：结束日期")
+    assert dates.cn_date(start) == "待填写：开始日期"
+    assert dates.cn_date(start, weekday=False) == "待填写：开始日期"
+    assert dates.cn_month_day(end) == "待填写：结束日期"
+    assert dates.cn_span(start, end) == "待填写：开始日期至待填写：结束日期"
+    assert dates.cn_span(start, start) == "待填写：开始日期"
+    assert dates.cn_span(dt.date(2025, 5, 12), end) == "2025年5月12日至待填写：结束日期"
+    assert dates.cn_span(start, None) == "待填写：开始日期"
+    assert start.isoformat() == "" and f"{start:%Y-%m-%d}" == "待填写：开始日期" and not start
+    assert start > dt.date(2099, 12, 31) and min(start, dt.date(2025, 5, 12)) == dt.date(2025, 5, 12)
+    assert start == PendingDate("待填写：开始日期") != end and start != dt.date(9999, 12, 31)
+    assert hash(start) == hash(PendingDate("待填写：开始日期"))
+    import pickle
+
+    again = pickle.loads(pickle.dumps(start))
+    assert type(again) is PendingDate and again.text == start.text and again == start
+    assert schema.Date(pending=True).parse("待填写：开始日期") == start
+    with pytest.raises(schema.Invalid, match="应是日期"):
+        schema.Date().parse("待填写：开始日期")
+    assert schema.Email(pending=True).parse("待填写：报送邮箱") == "待填写：报送邮箱"
+    with pytest.raises(schema.Invalid, match="应是电子邮箱地址"):
+        schema.Email().parse("待填写：报送邮箱")
 
 
 # --- QR codes: drawing, caching, print files ------------------------------------------------

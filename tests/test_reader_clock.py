@@ -15,7 +15,7 @@ import threading
 
 import pytest
 from conftest import _QuietHandler
-from sitecopy import copy_site, run_build
+from sitecopy import EDITION, copy_site, run_build
 
 from campaign.context import make_context
 from campaign.model.timeline import BEIJING, status
@@ -213,5 +213,5 @@ def test_the_daily_timer_publishes_a_scheduled_report_on_its_day(tmp_path):
     for day, present in (("2024-05-16T00:05", False), ("2024-05-17T00:05", True)):
         result = run_build(root, "publish", str(destination), *command[4:], "--no-pdf", "--as-of", day)
         assert result.returncode == 0, result.stderr
-        live = (destination / "current/news/index.html").read_text(encoding="utf-8")
+        live = (destination / "current" / EDITION / "news/index.html").read_text(encoding="utf-8")
         assert ("区机关事务局开展低碳日体验活动" in live) is present, day

@@ -33,6 +33,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from sitecopy import (
+    EDITION,
     PROJECT_PARTS,
     SITE_PARTS,
     copy_site,
@@ -383,7 +384,7 @@ def rebuild_and_compare(root: Path, scratch: Path, what: str) -> dict[str, bytes
 def test_footer_shows_the_phone_then_the_phone_changes(project, tmp_path):
     add_snippet(project, "base.html", "{{ site.contact.phone }}")
     rebuilt = rebuild_and_compare(project, tmp_path, "footer shows site.contact.phone")
-    assert b"67875049" in rebuilt["schedule/index.html"]
+    assert b"67875049" in rebuilt[f"{EDITION}/schedule/index.html"]
     set_key(project, CONTACT, "phone:", '"67870000"')
     rebuilt = rebuild_and_compare(project, tmp_path, "phone changed in content/contact.md")
     stale = sorted(
@@ -493,6 +494,7 @@ def test_a_change_to_the_generators_code_reaches_every_page(tmp_path, change):
 
     rebuilt = snapshot(out)
     clean = clean_build(project, tmp_path, parts=PROJECT_PARTS, with_code=True)
+    shows = {f"{EDITION}/{path}": text for path, text in shows.items()}
     for path, text in shows.items():
         assert text in clean[path].decode("utf-8"), (
             f"the test's change to {file} ({change}) does not show in {path} even in a clean build"
@@ -507,7 +509,7 @@ def test_a_change_to_the_generators_code_reaches_every_page(tmp_path, change):
 
 
 def test_a_page_changed_by_hand_is_put_right_by_the_next_rebuild(project, tmp_path):
-    page = project / "output/contact/index.html"
+    page = project / "output" / EDITION / "contact/index.html"
     good = page.read_bytes()
     stat = page.stat()
     spot = good.index(b"67875049")

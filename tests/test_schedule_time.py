@@ -12,7 +12,7 @@ import sys
 import icalendar
 import pytest
 from conftest import REPO
-from sitecopy import copy_site, shipped_copy
+from sitecopy import EDITION, copy_site, shipped_copy
 
 EVENTS = [
     "address-announcement",
@@ -77,7 +77,7 @@ def build_as_of(out, moment, tz):
         cwd=out.parent,
     )
     assert result.returncode == 0, result.stderr
-    return out
+    return out / EDITION
 
 
 def statuses(html: str) -> dict:
@@ -201,10 +201,10 @@ def test_calendar_times_are_the_right_instants(tmp_path):
         env={**os.environ, "TZ": "America/New_York"},
     )
     assert result.returncode == 0, result.stderr
-    [launch] = _calendar(root / "output/calendar/chuanyu-launch-ceremony.ics").walk("VEVENT")
+    [launch] = _calendar(root / "output" / EDITION / "calendar/chuanyu-launch-ceremony.ics").walk("VEVENT")
     assert launch.decoded("DTSTART") == dt.datetime(2024, 5, 14, 1, 30, tzinfo=dt.UTC)
     assert launch.decoded("DTEND") == dt.datetime(2024, 5, 14, 3, 0, tzinfo=dt.UTC)
-    schedule_page = (root / "output/schedule/index.html").read_text(encoding="utf-8")
+    schedule_page = (root / "output" / EDITION / "schedule/index.html").read_text(encoding="utf-8")
     assert statuses(schedule_page)["chuanyu-launch-ceremony"] == "正在进行"
     assert "2024年5月14日 星期二 09:30–11:00" in schedule_page
 

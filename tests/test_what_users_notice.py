@@ -21,7 +21,7 @@ import pytest
 import yaml
 import zxingcpp
 from PIL import Image
-from sitecopy import REPO, copy_site, key_line, line_of, read, run_build, shipped_copy, snapshot, write
+from sitecopy import EDITION, REPO, copy_site, key_line, line_of, read, run_build, shipped_copy, snapshot, write
 
 from campaign.render import dates
 
@@ -47,7 +47,7 @@ def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("shipped") / "output"
     result = run_build(shipped_copy(), "--no-pdf", "--out", str(out), "--as-of", DURING)
     assert result.returncode == 0, result.stderr
-    return out
+    return out / EDITION
 
 
 # --------------------------------------------------------------------------- 1. the print-shop PNG
@@ -110,7 +110,7 @@ def test_print_shop_png_at_the_pixel_boundary(tmp_path):
     result = run_build(root, "--no-pdf")
     assert result.returncode == 0, result.stderr
     [poster] = [p for p in POSTERS if p["placement"] == "宣传栏"]
-    path = root / "output/posters" / poster["id"] / "qr-300dpi.png"
+    path = root / "output" / EDITION / "posters" / poster["id"] / "qr-300dpi.png"
     image, code, dpi = decode_print_file(path)
     assert code.extra["Version"] == "15", "the premise: a 77-module symbol"
     assert 23 * 77 < required_mm(poster) / MM_PER_INCH * dpi < 23 * 77 + 1, "the premise: short by under a pixel"
@@ -163,7 +163,7 @@ def test_a4_height_boundary_for_a_wall_poster(tmp_path, depth, version, fits):
     result = run_build(root, "--no-pdf")
     if fits:
         assert result.returncode == 0, result.stderr
-        _, code, _ = decode_print_file(root / "output/posters" / poster["id"] / "qr-300dpi.png")
+        _, code, _ = decode_print_file(root / "output" / EDITION / "posters" / poster["id"] / "qr-300dpi.png")
         assert code.extra["Version"] == version
     else:
         assert result.returncode == 1, result.stdout + result.stderr
@@ -222,7 +222,7 @@ def test_offline_links_to_the_home_page_name_index_html(tmp_path):
     online = run_build(root, "--no-pdf")
     assert online.returncode == 0, online.stderr
 
-    out = root / "output-offline"
+    out = root / "output-offline" / EDITION
     go_home = (out / "go/home/index.html").read_text(encoding="utf-8")
     assert '<meta http-equiv="refresh" content="0; url=../../index.html">' in go_home
     assert '<p class="lead">正在为您打开：<a href="../../index.html">网站首页</a></p>' in go_home
@@ -243,7 +243,7 @@ def test_offline_links_to_the_home_page_name_index_html(tmp_path):
     assert checked > 400
 
     # online, the stable address leads to the production home page
-    go_online = (root / "output/go/home/index.html").read_text(encoding="utf-8")
+    go_online = (root / "output" / EDITION / "go/home/index.html").read_text(encoding="utf-8")
     assert f'<meta http-equiv="refresh" content="0; url={BASE_URL}">' in go_online
 
 
@@ -268,7 +268,9 @@ def test_rollback_goes_back_one_release_at_a_time(tmp_path):
     assert len(ids) == 3
 
     def live() -> tuple[str, str]:
-        title = re.search(r"<title>第(\d)版", (dest / "current/index.html").read_text(encoding="utf-8")).group(1)
+        title = re.search(
+            r"<title>第(\d)版", (dest / "current" / EDITION / "index.html").read_text(encoding="utf-8")
+        ).group(1)
         return os.readlink(dest / "current"), title
 
     assert live() == (f"releases/{ids[2]}", "3")
@@ -367,7 +369,7 @@ def test_calendar_text_keeps_commas_semicolons_backslashes_and_newlines(tmp_path
     page = f"{BASE_URL}events/{event_id}/"
     description = f"{summary}\n主办：{host}、四川省机关事务管理局\n详情：{page}"
     for name in (f"calendar/{event_id}.ics", "calendar/week.ics"):
-        data = (root / "output" / name).read_bytes()
+        data = (root / "output" / EDITION / name).read_bytes()
         [entry] = [e for e in icalendar.Calendar.from_ical(data).walk("VEVENT") if str(e["UID"]).startswith(event_id)]
         assert str(entry["SUMMARY"]) == title
         assert str(entry["DESCRIPTION"]) == description
@@ -428,7 +430,7 @@ def test_the_next_days_build_moves_every_status_badge(tmp_path):
     daily = copy_site(tmp_path / "daily")
     first = run_build(daily, "--no-pdf", "--as-of", DURING)
     assert first.returncode == 0, first.stderr
-    before = badges(daily / "output")
+    before = badges(daily / "output" / EDITION)
     assert before["events/national-special-event/index.html"] == [("upcoming", "未开始")]
 
     again = run_build(daily, "--no-pdf", "--as-of", "2024-05-16T10:00")
@@ -437,13 +439,13 @@ def test_the_next_days_build_moves_every_status_badge(tmp_path):
     fresh = run_build(clean, "--no-pdf", "--as-of", "2024-05-16T10:00")
     assert fresh.returncode == 0, fresh.stderr
 
-    rebuilt, expected = badges(daily / "output"), badges(clean / "output")
+    rebuilt, expected = badges(daily / "output" / EDITION), badges(clean / "output" / EDITION)
     for page, statuses in expected.items():
         if page.startswith("events/"):
             assert statuses == [AT_16_MAY_10[page.split("/")[1]]], page
         else:
             assert statuses and all((s, label) == AT_16_MAY_10[e] for e, s, label in statuses), page
     assert rebuilt == expected
-    home = (daily / "output/index.html").read_text(encoding="utf-8")
+    home = (daily / "output" / EDITION / "index.html").read_text(encoding="utf-8")
     assert re.search(r'<p class="as-of"[^>]*>更新于 2024年5月16日 星期四 10:00（北京时间）</p>', home)
     assert snapshot(daily / "output") == snapshot(clean / "output")

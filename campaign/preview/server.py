@@ -232,7 +232,8 @@ class SiteHandler(web.RequestHandler):
     def get(self):
         raw = self.request.path  # still percent-encoded
         base = self.preview.base_path
-        if raw == "/" and base != "/" or raw + "/" == base or raw in (campaign_path(base), campaign_path(base)[:-1]):
+        top = campaign_path(base)  # the campaign's own address leads to the current edition
+        if base != "/" and (raw == "/" or raw in (top, top.rstrip("/"))) or raw + "/" == base:
             return self._redirect(base)
         archived = next((b for b in self.preview.archived or {} if raw.startswith(b) or raw + "/" == b), None)
         if archived is not None:

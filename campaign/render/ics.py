@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlsplit
 
-from campaign.model.site import Event, Site
+from campaign.model.site import Event, Site, is_pending
 from campaign.model.timeline import BEIJING
 
 
@@ -32,7 +32,9 @@ def _calendar(site: Site, events: list[Event], name: str) -> bytes:
         f"X-WR-CALNAME:{_text(name)}",
         "X-WR-TIMEZONE:Asia/Shanghai",
     ]
-    stamp = dt.datetime.combine(site.notice.published, dt.time(0), BEIJING)
+    published = site.notice.published
+    # the notice's date; while it is still 待填写, the moment the site was built for
+    stamp = site.as_of if is_pending(published) else dt.datetime.combine(published, dt.time(0), BEIJING)
     for event in events:
         lines += _event(site, event, stamp)
     lines.append("END:VCALENDAR")

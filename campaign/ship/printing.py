@@ -19,7 +19,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from campaign.model.site import Site
+from campaign.model.site import Site, is_pending
 from campaign.render.posters import PDF_NAME
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
@@ -96,7 +96,9 @@ def print_posters(
 ) -> dict[str, bytes]:
     """Return {posters/<id>/poster.pdf: bytes} for every poster, printing only what changed."""
     version = chromium_version(chromium).encode() + fingerprint.encode()
-    stamp = site.notice.published.strftime("D:%Y%m%d000000+08'00'").encode()
+    published = site.notice.published  # while it is still 待填写, the day the site is built for
+    day = site.as_of.date() if is_pending(published) else published
+    stamp = day.strftime("D:%Y%m%d000000+08'00'").encode()
     jobs = {}
     for poster in site.posters:
         page = f"posters/{poster.id}/index.html"
