@@ -50,8 +50,9 @@ def history(dest: Path) -> list[str]:
 
 
 def own_styles(release: Path) -> set[str]:
-    """The style sheets the release's own home page links."""
-    return set(re.findall(r"assets/(style\.[0-9a-f]+\.css)", (release / "index.html").read_text(encoding="utf-8")))
+    """The style sheets the release's own home page (of the shipped edition) links."""
+    home = (release / EDITION / "index.html").read_text(encoding="utf-8")
+    return set(re.findall(r"assets/(style\.[0-9a-f]+\.css)", home))
 
 
 class Project:
@@ -200,7 +201,7 @@ def test_a_page_fetched_before_a_switch_finds_its_assets_after_it(server, tmp_pa
     # Listed in the new release's manifest, marked as carried over, so `verify` passes.
     manifest = (server.dest / "releases" / second / "MANIFEST.sha256").read_text(encoding="utf-8")
     for style in own_styles(server.dest / "releases" / first):
-        assert f"# carried over from {first}: assets/{style}\n" in manifest
+        assert f"# carried over from {first}: {EDITION}/assets/{style}\n" in manifest
     check_manifest(server.dest / "releases" / second)
     shipping.verify(server.dest / "releases" / second)
 
@@ -218,7 +219,7 @@ def test_a_page_fetched_before_a_switch_finds_its_assets_after_it(server, tmp_pa
     # Carried over one release only: the live release holds its own style and the previous one's.
     third = site.publish(3)
     fourth = site.publish(4)
-    styles = {p.name for p in (server.dest / "releases" / fourth / "assets").glob("style.*.css")}
+    styles = {p.name for p in (server.dest / "releases" / fourth / EDITION / "assets").glob("style.*.css")}
     assert styles == own_styles(server.dest / "releases" / fourth) | own_styles(server.dest / "releases" / third)
 
 

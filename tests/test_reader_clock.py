@@ -37,7 +37,8 @@ def early_site(tmp_path_factory):
     """The shipped site built on 2024-05-10, served at its sub-path; yields (url, project root)."""
     root = copy_site(tmp_path_factory.mktemp("clock") / "project")
     served = root.parent / "www"
-    result = run_build(root, "--no-pdf", "--as-of", BUILT_AT, "--out", str(served / BASE.strip("/")))
+    # the build is the campaign's address, /jnxcz/: the site in its 2024/ folder
+    result = run_build(root, "--no-pdf", "--as-of", BUILT_AT, "--out", str(served / "jnxcz"))
     assert result.returncode == 0, result.stderr
     handler = functools.partial(_QuietHandler, directory=str(served))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -174,6 +175,7 @@ def test_a_report_dated_after_the_build_waits_for_its_day(tmp_path):
     news.write_text(REPORT.format(date="2024-05-17"), encoding="utf-8")
     out = tmp_path / "out"
     assert run_build(root, "--no-pdf", "--as-of", "2024-05-16T23:59", "--out", str(out)).returncode == 0
+    built, out = out, out / EDITION
     for name in ("index.html", "news/index.html", "feed.xml", "sitemap.xml"):
         assert "2024-05-17-tiyan" not in (out / name).read_text(encoding="utf-8"), name
     assert not (out / "news/2024-05-17-tiyan").exists()
@@ -183,7 +185,7 @@ def test_a_report_dated_after_the_build_waits_for_its_day(tmp_path):
         "如果日期写错了，请改正后重新生成"
     ) in check.stdout.splitlines()
     assert "暂不发布的活动动态：1 篇" in check.stdout
-    assert run_build(root, "--no-pdf", "--as-of", "2024-05-17T00:00", "--out", str(out)).returncode == 0
+    assert run_build(root, "--no-pdf", "--as-of", "2024-05-17T00:00", "--out", str(built)).returncode == 0
     for name in ("index.html", "news/index.html", "feed.xml", "sitemap.xml"):
         assert "2024-05-17-tiyan" in (out / name).read_text(encoding="utf-8"), name
     assert (out / "news/2024-05-17-tiyan/index.html").is_file()

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 from nginxserver import SITE_PATH, TLS, running_nginx
-from sitecopy import copy_site, run_build
+from sitecopy import EDITION, copy_site, run_build
 
 from campaign import cli
 from campaign.stats import count, logs
@@ -166,7 +166,7 @@ def visit(server, browser) -> list[int]:
     # 2024-05-15
     chromium_scan(browser, server)
     chromium = wait_for(log) - people.sent
-    page = server.dest / "current" / "pledges" / "index.html"
+    page = server.dest / "current" / EDITION / "pledges" / "index.html"
     changed = email.utils.formatdate(int(page.stat().st_mtime), usegmt=True)
     assert people.ask(WECHAT_ANDROID, "go/pledges/?from=poster&phone=13800000000") == 200  # a scan
     assert people.ask(WECHAT_ANDROID, "pledges/", referrer="site:go/pledges/", **{"If-Modified-Since": changed}) == 304
