@@ -435,7 +435,7 @@ def test_quiz_scalar(project: Path, key: str, style: str, value: str) -> None:
     with edited(project, {QUIZ: "\n".join(lines)}):
         files = build_or_refuse(project)
     if files is not None:
-        assert "quiz/index.html" in files
+        assert f"{EDITION}/quiz/index.html" in files
 
 
 URL_TEXT = st.one_of(
@@ -553,7 +553,7 @@ def test_news_file_names(project: Path, stem: str, suffix: str) -> None:
         path = PurePosixPath(filename)
         assert path.suffix == ".md"
         assert re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?", path.stem)
-        assert f"news/{path.stem}/index.html" in files
+        assert f"{EDITION}/news/{path.stem}/index.html" in files
 
 
 @FUZZ
@@ -571,7 +571,7 @@ def test_news_slug_and_text_together(project: Path, stem: str, slug_like: str, v
     with edited(project, {f"{NEWS_DIR}/{stem}.md": "\n".join(lines)}):
         files = build_or_refuse(project)
     if files is not None:
-        assert f"news/{stem}/index.html" in files
+        assert f"{EDITION}/news/{stem}/index.html" in files
 
 
 # --------------------------------------------------------------------------- Markdown bodies
@@ -615,7 +615,7 @@ def test_news_markdown_body(project: Path, parts: list[str], joiner: str) -> Non
         files = build_or_refuse(project)
     if files is not None:
         slug = name.rsplit("/", 1)[1][:-3]
-        assert f"news/{slug}/index.html" in files
+        assert f"{EDITION}/news/{slug}/index.html" in files
 
 
 @FUZZ
