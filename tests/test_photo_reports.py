@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageCms, ImageDraw
-from sitecopy import EDITION, copy_site, run_build, snapshot, write
+from sitecopy import EDITION, FIXED_EPOCH, copy_site, run_build, snapshot, write
 
 SLUG = "2024-05-15-qixing"
 BUNDLE = f"content/news/{SLUG}"
@@ -620,8 +620,11 @@ def test_replacing_one_photo_renders_exactly_its_files(tmp_path):
     assert snapshot(root / "output" / EDITION) == snapshot(clean)
 
 
-def test_preview_notices_a_saved_photo(tmp_path):
+def test_preview_notices_a_saved_photo(tmp_path, monkeypatch):
     from campaign.preview.session import Preview
+
+    # one clock for both rebuilds: a minute passing between them would change every page's time
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXED_EPOCH)
 
     root = project(tmp_path / "site")
     preview = Preview(root, "http://127.0.0.1:8000")
