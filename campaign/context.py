@@ -34,6 +34,7 @@ class Memo:
     yaml: dict = field(default_factory=dict)  # (name, text) -> parsed node
     front: dict = field(default_factory=dict)  # (name, text) -> checked front matter
     environments: dict = field(default_factory=dict)  # templates -> Jinja environment (compiled)
+    plain_pages: dict = field(default_factory=dict)  # Markdown pages found to reference no file
 
     def environment(self, templates, make, filters: dict):
         """The Jinja environment for `templates`, compiled once while they stay the same."""

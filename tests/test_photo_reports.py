@@ -637,6 +637,32 @@ def test_preview_notices_a_saved_photo(tmp_path, monkeypatch):
     assert preview.files[f"news/{SLUG}/ride-800.jpg"] != before
 
 
+def test_preview_shows_a_photo_written_into_a_report_that_had_none(tmp_path, monkeypatch):
+    """A report first saved without photos, then with one: the photo is on the next rebuild."""
+    from campaign.preview.session import Preview
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXED_EPOCH)
+    root = project(tmp_path / "site")
+    index = root / BUNDLE / "index.md"
+    head = REPORT[: REPORT.index("![")]
+    plain = head + "详见[活动日程](../../schedule/)。\n"  # no photo, no attachment: links to pages only
+    index.write_text(plain, encoding="utf-8")
+    preview = Preview(root, "http://127.0.0.1:8000")
+    assert preview.rebuild().error is None
+    assert f"news/{SLUG}/ride-800.jpg" not in preview.files
+    assert preview.rebuild().error is None  # the same text again
+    index.write_text(
+        plain.replace("详见[活动日程](../../schedule/)。", "![干部职工骑行上班](ride.jpg)"), encoding="utf-8"
+    )
+    outcome = preview.rebuild()
+    assert outcome.error is None
+    assert {f"news/{SLUG}/ride-{w}.jpg" for w in (400, 800, 1600)} <= outcome.written
+    assert 'alt="干部职工骑行上班"' in preview.files[f"news/{SLUG}/index.html"].decode("utf-8")
+    (root / BUNDLE / "ride.jpg").unlink()  # and a photo gone is said at once, not remembered as fine
+    outcome = preview.rebuild()
+    assert outcome.error is not None and "ride.jpg" in str(outcome.error)
+
+
 # --------------------------------------------------------------------------- shipping
 
 

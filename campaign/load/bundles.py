@@ -119,6 +119,10 @@ def _find(ctx, page: _Page, problems: Problems) -> None:
     source = page.source
     if "<img" not in source.html and "<a" not in source.html:
         return
+    key = (source.html, source.folder, source.out, source.prefix)
+    if key in ctx.memo.plain_pages:
+        return  # a preview saw this very page before: links to pages and sites only, no file
+    before = len(problems.items)
     cursor = 0
     for tag, rest in TAG.findall(source.html):
         attrs = _attrs(rest)
@@ -140,6 +144,8 @@ def _find(ctx, page: _Page, problems: Problems) -> None:
             page.ok = False
             continue
         page.refs[url] = ref
+    if not page.refs and page.ok and len(problems.items) == before:
+        ctx.memo.remember(ctx.memo.plain_pages, key, True)
 
 
 def _may_be_file(url: str) -> bool:
