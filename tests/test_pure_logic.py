@@ -324,6 +324,13 @@ def test_links_to_another_edition(page, offline, expected):
     assert link.campaign("2025/") == expected
 
 
+def test_links_to_the_campaigns_own_page_and_another_editions_file():
+    online = Linker("schedule/", "/jnxcz/2024/", "https://x.gov.cn/jnxcz/2024/")
+    offline = Linker("schedule/", "/jnxcz/2024/", "https://x.gov.cn/jnxcz/2024/", offline=True)
+    assert (online.campaign(""), offline.campaign("")) == ("../../", "../../index.html")
+    assert (online.campaign("2025/feed.xml"), offline.campaign("2025/feed.xml")) == ("../../2025/feed.xml",) * 2
+
+
 def test_a_date_not_filled_in_shows_as_its_text_and_is_never_due():
     start, end = PendingDate("待填写：开始日期"), PendingDate("待填写：结束日期")
     assert dates.cn_date(start) == "待填写：开始日期"
