@@ -339,6 +339,7 @@ def test_a_date_not_filled_in_shows_as_its_text_and_is_never_due():
     assert dates.cn_span(start, end) == "待填写：开始日期至待填写：结束日期"
     assert dates.cn_span(start, start) == "待填写：开始日期"
     assert dates.cn_span(dt.date(2025, 5, 12), end) == "2025年5月12日至待填写：结束日期"
+    assert dates.cn_span(start, dt.date(2025, 5, 18)) == "待填写：开始日期至2025年5月18日"  # no weekday in a span
     assert dates.cn_span(start, None) == "待填写：开始日期"
     assert start.isoformat() == "" and f"{start:%Y-%m-%d}" == "待填写：开始日期" and not start
     assert start > dt.date(2099, 12, 31) and min(start, dt.date(2025, 5, 12)) == dt.date(2025, 5, 12)
