@@ -310,3 +310,25 @@ def test_the_preview_serves_every_edition_at_its_address(editions):
     page = preview.archived["/jnxcz/2024/"]["go/schedule/index.html"].decode()
     assert 'content="0; url=http://127.0.0.1:8000/jnxcz/2024/schedule/"' in page
     assert '<a href="../../../2025/">江北区公共机构2025年全国节能宣传周和全国低碳日活动</a>' in page
+
+
+def test_a_new_edition_that_does_not_load_puts_the_old_sources_back(tmp_path, monkeypatch, capsys):
+    """Should the rewritten sources not load (a clerk's file the rewrite could not foresee), the
+    project is left exactly as it was: no archive, this year's sources in place, the reason said."""
+    from campaign import cli, new_edition
+
+    root = copy_site(tmp_path / "site")
+    sources = snapshot(root)
+    rewrite = new_edition._rewrite_sources
+
+    def broken(project, old, new, base_url):
+        rewrite(project, old, new, base_url)
+        write(project, "content/quiz.yaml", read(project, "content/quiz.yaml").replace("title:", "title：", 1))
+
+    monkeypatch.setattr(new_edition, "_rewrite_sources", broken)
+    assert cli.main(["new-edition", "2025", "--root", str(root)]) == 1
+    said = capsys.readouterr().err
+    assert said.startswith("构建失败：发现 1 处问题")
+    assert "content/quiz.yaml:" in said and "冒号是中文全角" in said
+    kept = {path: data for path, data in snapshot(root).items() if not path.startswith(".cache/")}
+    assert kept == sources  # only the build cache is new, the tool's own (safe to delete)
