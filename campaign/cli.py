@@ -136,21 +136,25 @@ def _build(root: Path, args) -> int:
 
 def _new_edition(root: Path, args) -> int:
     """Archive this year's sources and start `args.target`'s campaign from them."""
-    from campaign.new_edition import EditionRefused, start_edition, undo_edition
+    from campaign.new_edition import EditionRefused, plan_edition, start_edition, undo_edition
 
     if not args.target:
         print("请在 new-edition 后面写上新一届的年份，如：python build.py new-edition 2025", file=sys.stderr)
         return 2
     try:
-        archive, old_url, new_url = start_edition(root, args.target)
+        plan = plan_edition(root, args.target)
     except EditionRefused as exc:
         print(f"没有开始新一届：{exc}", file=sys.stderr)
         return 2
+    # this year's sources must load before they are archived and rewritten (writing no cache yet)
+    pipeline.load_editions(make_context(root, args.as_of, disk_cache=False, say=_advice))
+    start_edition(root, plan)
     try:
         site = pipeline.load_editions(make_context(root, args.as_of, say=_advice))[-1].site
     except ContentError:
-        undo_edition(root, archive)
+        undo_edition(root, plan.archive)
         raise
+    archive, old_url, new_url = plan.archive, plan.base_url, plan.new_base_url
     shown = archive.relative_to(root).as_posix()
     print(
         f"已开始 {args.target} 年的活动：\n"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,8 +34,19 @@ def _todo(what: str) -> str:
     return f"待填写：{what}"
 
 
-def start_edition(project: Path, year: str) -> tuple[Path, str, str]:
-    """Archive the current edition and turn the sources into `year`'s. Returns (archive, old, new base_url)."""
+@dataclass(frozen=True)
+class EditionPlan:
+    """What `start_edition` will do, worked out (and refused) before anything is touched."""
+
+    old: str  # this year's folder, e.g. "2024"
+    year: str
+    base_url: str  # this year's
+    new_base_url: str
+    archive: Path  # editions/<old>/
+
+
+def plan_edition(project: Path, year: str) -> EditionPlan:
+    """Check the year and the project; raises EditionRefused with the reason, changes nothing."""
     if not re.fullmatch(r"20\d\d", year):
         raise EditionRefused(f"new-edition 后面要写新一届的年份，如 2025；这里是「{year}」")
     config_text = read_text(project / "config.yaml", project)[1]
@@ -52,7 +64,12 @@ def start_edition(project: Path, year: str) -> tuple[Path, str, str]:
     if archive.exists():
         raise EditionRefused(f"{ARCHIVE}/{old}/ 已经存在：{old} 年的活动已经存档过，没有改动任何文件")
     new_base = base_url[: len(base_url.rstrip("/")) - len(old)] + year + "/"
-    staging = project / ARCHIVE / f".{old}.new"
+    return EditionPlan(old, year, base_url, new_base, archive)
+
+
+def start_edition(project: Path, plan: EditionPlan) -> None:
+    """Archive the current edition and turn the sources into the plan's year's."""
+    staging = project / ARCHIVE / f".{plan.old}.new"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for name in SOURCES:
@@ -61,9 +78,12 @@ def start_edition(project: Path, year: str) -> tuple[Path, str, str]:
             shutil.copytree(source, staging / name)
         elif source.is_file():
             shutil.copy2(source, staging / name)
-    staging.rename(archive)  # the old edition is whole before anything of it is changed
-    _rewrite_sources(project, old, year, new_base)
-    return archive, base_url, new_base
+    staging.rename(plan.archive)  # the old edition is whole before anything of it is changed
+    try:
+        _rewrite_sources(project, plan.old, plan.year, plan.new_base_url)
+    except BaseException:  # a full disk, Ctrl+C: this year's sources back as they were
+        undo_edition(project, plan.archive)
+        raise
 
 
 def undo_edition(project: Path, archive: Path) -> None:
@@ -83,17 +103,14 @@ def undo_edition(project: Path, archive: Path) -> None:
 # --------------------------------------------------------------------------- line editing
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
+def _column(line: str) -> int:
+    """Where the line's key starts: after its indent and the "- " of a list item."""
+    return len(line) - len(line.replace("- ", "  ", 1).lstrip(" "))
 
 
 def _block_end(lines: list[str], start: int) -> int:
     """The index after the value of the key on `lines[start]` (nested lines, block text)."""
-    own = (
-        _indent(lines[start].replace("- ", "  ", 1))
-        if lines[start].lstrip().startswith("- ")
-        else _indent(lines[start])
-    )
+    own = _column(lines[start])
     end = start + 1
     last = start + 1
     while end < len(lines):
@@ -101,7 +118,7 @@ def _block_end(lines: list[str], start: int) -> int:
         if line.strip() == "":
             end += 1
             continue
-        if _indent(line) <= own:
+        if _column(line) <= own:
             break
         end += 1
         last = end
@@ -115,12 +132,12 @@ def _set(lines: list[str], index: int, value: str | None, items: list[str] | Non
     end = _block_end(lines, index)
     new = [match.group(1) + (f" {value}" if value else "")]
     if items is not None:
-        pad = " " * (_indent(line.replace("- ", "  ", 1)) + 2)
+        pad = " " * (_column(line) + 2)
         new += [f"{pad}- {item}" for item in items]
     lines[index:end] = new
 
 
-def _edit(lines: list[str], within: str | None, key: str, value: str | None = None, items=None, every=True) -> None:
+def _edit(lines: list[str], within: str | None, key: str, value: str | None = None, items=None) -> None:
     """Set `key` at the top level (within=None) or in every item of the top-level list `within`."""
     index = 0
     inside = within is None
@@ -131,13 +148,11 @@ def _edit(lines: list[str], within: str | None, key: str, value: str | None = No
         pattern = rf"^{key}:" if within is None else rf"^\s+(?:- )?{key}:"
         if inside and re.match(pattern, line):
             _set(lines, index, value, items)
-            if not every:
-                return
         index += 1
 
 
 def _year_replaced(text: str, old: str, new: str) -> str:
-    return text.replace(f"{old}年", f"{new}年").replace(old, new)
+    return text.replace(old, new)
 
 
 def _edit_line_value(lines: list[str], key: str, change) -> None:

@@ -22,6 +22,8 @@ from campaign.incremental import state as build_state
 from campaign.inspection.checks import Inspection, archived_links, inspect
 from campaign.load.content import load_site
 from campaign.load.editions import EditionSource, edition_sources
+from campaign.load.source import read_text
+from campaign.load.yamltext import parse_yaml
 from campaign.model.site import Edition, Site, is_pending
 from campaign.model.timeline import BEIJING
 from campaign.render.campaign import campaign_home
@@ -133,7 +135,7 @@ def load_editions(ctx: BuildContext, base_url: str | None = None, offline: bool 
         _check_place(site, current, source, folders, ctx.root)
     if base_url:  # the current edition at `base_url`, the archived ones beside it
         url = base_url if base_url.endswith("/") else base_url + "/"
-        beside = url[: url.rstrip("/").rfind("/") + 1]
+        beside = campaign_path(url)
         loaded = [
             (s, c, with_address(site, beside + edition_folder(site.config.base_path) + "/" if s.archived else url))
             for s, c, site in loaded
@@ -156,7 +158,7 @@ def _check_place(site: Site, current: Site, source: EditionSource, folders: dict
     """Every edition in a folder of its own under the same campaign address."""
     base = site.config.base_url
     where = source.shown("config.yaml", project)
-    line = _key_line(source.root / "config.yaml", "base_url")
+    line = parse_yaml(read_text(source.root / "config.yaml", source.root)[1], where).value["base_url"].line
     folder = edition_folder(site.config.base_path)
     if not folder:
         raise ContentError.at(
@@ -165,9 +167,8 @@ def _check_place(site: Site, current: Site, source: EditionSource, folders: dict
             f"正式网址「{base}」应以本届活动所在的文件夹结尾，如 https://www.example.gov.cn/jnxcz/2024/"
             "（每年的活动各占一个文件夹，往届的网站和二维码才能一直有效）",
         )
-    mine = base[: base.rstrip("/").rfind("/") + 1]
-    ours = current.config.base_url[: current.config.base_url.rstrip("/").rfind("/") + 1]
-    if mine != ours:
+    ours = campaign_path(current.config.base_url)
+    if campaign_path(base) != ours:
         raise ContentError.at(
             where,
             line,
@@ -183,14 +184,6 @@ def _check_place(site: Site, current: Site, source: EditionSource, folders: dict
             f"{folder}/）；本届请改成新的年份",
         )
     folders[folder] = source
-
-
-def _key_line(path: Path, key: str) -> int:
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return 0
-    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), 0)
 
 
 def _chromium(ctx: BuildContext, editions: list[EditionSite], pdf: bool) -> str | None:

@@ -16,7 +16,7 @@ import time
 
 import pytest
 from conftest import REPO
-from sitecopy import copy_site
+from sitecopy import copy_site, run_build
 
 BASE = "/jnxcz/2024/"
 WAIT_MS = 30_000  # for the browser: generous, a loaded 2-core machine runs several builds at once
@@ -382,3 +382,28 @@ def test_only_this_machines_names_are_answered(serving):
     own = {"Host": f"127.0.0.1:{port}", **WEBSOCKET}
     assert _request(port, "/livereload", {**own, "Origin": f"http://rebind.example:{port}"}) == 403
     assert _request(port, "/livereload", {**own, "Origin": f"http://localhost:{port}"}) == 101
+
+
+def test_the_preview_serves_every_edition_at_its_production_path(tmp_path):
+    """After `new-edition`, the real preview server: /jnxcz/ to this year's, last year's beside it."""
+    root = copy_project(tmp_path / "project")
+    assert run_build(root, "new-edition", "2025").returncode == 0
+    serving = Serving(root, free_port())
+    try:
+        assert serving.lines[0].startswith(f"预览地址：{serving.origin}/jnxcz/2025/（按 Ctrl+C 停止）")
+        for raw in ("/", "/jnxcz/", "/jnxcz"):
+            status, headers, _ = get(serving.port, raw)
+            assert (status, headers["Location"]) == (302, "/jnxcz/2025/"), raw
+        status, _, body = get(serving.port, "/jnxcz/2024/go/schedule/")
+        page = body.decode("utf-8")
+        assert status == 200 and f'content="0; url={serving.origin}/jnxcz/2024/schedule/"' in page
+        assert '<a href="../../../2025/">江北区公共机构2025年全国节能宣传周和全国低碳日活动</a>' in page
+        status, headers, _ = get(serving.port, "/jnxcz/2024")
+        assert (status, headers["Location"]) == (302, "/jnxcz/2024/")
+        assert get(serving.port, "/jnxcz/2025/")[0] == 200
+        assert get(serving.port, "/jnxcz/2023/")[0] == 404
+        assert f"往届活动：{serving.origin}/jnxcz/2024/\n" in serving.stop()
+    finally:
+        if serving.process.poll() is None:
+            serving.process.kill()
+            serving.process.wait()

@@ -464,7 +464,7 @@ def _notice_problems(site: Site, front: Node) -> list[tuple[int, str]]:
             )
         )
     if n.index_no.startswith(PLACEHOLDER_PREFIX):
-        pass
+        pass  # listed with the other placeholders
     elif not INDEX_NO.fullmatch(n.index_no):
         found.append(
             (

@@ -26,7 +26,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 from campaign.errors import ContentProblem
 from campaign.load.source import read_text
 from campaign.model.site import Site
-from campaign.render.urls import output_file
+from campaign.render.urls import campaign_path, output_file
 
 LINK_ATTRS = {
     ("a", "href"),
@@ -83,6 +83,9 @@ def crawl(files: dict[str, bytes]) -> tuple[dict[str, list[str]], dict[str, set[
     return links, ids
 
 
+CAMPAIGN = "\x00campaign:"  # a target under the campaign's address, looked up in the whole tree
+
+
 def _internal_target(site: Site, page: str, href: str) -> tuple[str, str] | None:
     """(output path, fragment) for a link into this site; None for an outside address."""
     if href.lower().startswith(IGNORED_SCHEMES):
@@ -94,7 +97,7 @@ def _internal_target(site: Site, page: str, href: str) -> tuple[str, str] | None
             rest, fragment = urldefrag(absolute[len(prefix) :])
             rest = unquote(rest.split("?", 1)[0])
             return (rest + "index.html" if rest == "" or rest.endswith("/") else rest), fragment
-    campaign = cfg.site_url[: cfg.site_url.rstrip("/").rfind("/") + 1]
+    campaign = campaign_path(cfg.site_url)
     if absolute.startswith(campaign):  # another edition of the campaign, or the campaign's own page
         rest, fragment = urldefrag(absolute[len(campaign) :])
         return CAMPAIGN + output_file(unquote(rest.split("?", 1)[0])), fragment
@@ -102,9 +105,6 @@ def _internal_target(site: Site, page: str, href: str) -> tuple[str, str] | None
     if (there.scheme, there.netloc) == (here.scheme, here.netloc):
         return "\x00outside", ""  # our own host, but outside the campaign's folder
     return None
-
-
-CAMPAIGN = "\x00campaign:"  # a target under the campaign's address, looked up in the whole tree
 
 
 def check_links(site: Site, files: dict[str, bytes], sources: list, tree: dict | None = None) -> tuple[list, dict]:

@@ -355,6 +355,11 @@ class Site:
     edition: Edition | None = None  # set by the pipeline, which knows every edition
 
     @property
+    def archived(self) -> bool:
+        """A past edition's site: its pages say so and lead to the newest."""
+        return self.edition is not None and self.edition.archived
+
+    @property
     def news_hidden(self) -> bool:
         """An empty 活动动态 the content asked to leave out, with its nav entry and feed."""
         return self.config.hide_empty_sections and not self.news

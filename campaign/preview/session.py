@@ -56,10 +56,13 @@ class Preview:
         started = time.perf_counter()
         self.ctx.clock = default_moment()
         try:
-            if self.archived is None:
-                self.archived = self._archived()
-            site = pipeline.load(self.ctx)
-            site = pipeline.in_campaign(site, site)  # the current edition is the newest
+            if self.archived is None:  # the first build: every edition, the archived ones rendered once
+                *archived, current = pipeline.load_editions(self.ctx)
+                self.archived = self._archived(archived)
+                site = current.site
+            else:
+                site = pipeline.load(self.ctx)
+                site = pipeline.in_campaign(site, site)  # the current edition is the newest
             site = pipeline.with_address(site, self.origin + site.config.base_path)
             previous = (self.site, self.rendering) if self.rendering is not None else None
             rendering = pipeline.rerender(self.ctx, site, previous)
@@ -72,10 +75,10 @@ class Preview:
         self.site, self.rendering, self.error = site, rendering, None
         return Outcome(rendering.rendered, written, time.perf_counter() - started)
 
-    def _archived(self) -> dict[str, dict]:
+    def _archived(self, editions: list) -> dict[str, dict]:
         """Every archived edition's files at its own sub-path on this preview."""
         found = {}
-        for edition in pipeline.load_editions(self.ctx)[:-1]:
+        for edition in editions:
             site = pipeline.with_address(edition.site, self.origin + edition.site.config.base_path)
             found[site.config.base_path] = pipeline.rerender(edition.ctx, site, None).files
         return found

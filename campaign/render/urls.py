@@ -30,9 +30,10 @@ def edition_folder(base_path: str) -> str:
     return base_path.rstrip("/").rsplit("/", 1)[-1]
 
 
-def campaign_path(base_path: str) -> str:
-    """The campaign's own address, above every edition: "/jnxcz/2024/" -> "/jnxcz/"."""
-    stripped = base_path.rstrip("/")
+def campaign_path(address: str) -> str:
+    """The campaign's own address, above every edition: "/jnxcz/2024/" -> "/jnxcz/", and
+    "https://x.gov.cn/jnxcz/2024/" -> "https://x.gov.cn/jnxcz/"."""
+    stripped = address.rstrip("/")
     return stripped[: stripped.rfind("/") + 1] or "/"
 
 
