@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import io
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from campaign import pipeline
-from campaign.context import default_moment, make_context
+from campaign.context import BuildContext, default_moment, make_context
 from campaign.errors import ContentError, machine_trouble
 from campaign.inspection.report import content_sections, inspection_report, write_inspection_html
 from campaign.load.schema import Invalid, Url
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
         return 6
 
 
-def _check(root: Path, args) -> int:
+def _check(root: Path, args: argparse.Namespace) -> int:
     """Exit 5 when a 单项否决 or a link error is found; 待填写 alone only gets reported.
 
     Placeholders are expected for weeks before launch (the footer numbers come late), so they
@@ -95,7 +97,7 @@ def _check(root: Path, args) -> int:
     return INSPECTION_FAILED if result.fails_check else 0
 
 
-def _inspection_gate(ctx, built, args) -> str:
+def _inspection_gate(ctx: BuildContext, built: pipeline.Built[bytes], args: argparse.Namespace) -> str:
     """Refuse to ship what would fail the inspection; with --ignore-inspection, say so in writing.
 
     Returns the note for the release manifest ("" when nothing was overridden).
@@ -118,7 +120,7 @@ def _inspection_gate(ctx, built, args) -> str:
     )
 
 
-def _build(root: Path, args) -> int:
+def _build(root: Path, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     default = "output-offline" if args.offline else "output"
     out = Path(args.out) if args.out else root / default
@@ -134,7 +136,7 @@ def _build(root: Path, args) -> int:
     return 0
 
 
-def _new_edition(root: Path, args) -> int:
+def _new_edition(root: Path, args: argparse.Namespace) -> int:
     """Archive this year's sources and start `args.target`'s campaign from them."""
     from campaign.new_edition import EditionRefused, plan_edition, start_edition, undo_edition
 
@@ -182,7 +184,7 @@ class _Progress:
             print(f"\r\033[K{stage}……（已用 {time.perf_counter() - self.started:.1f} 秒）", end="", flush=True)
 
 
-def _publish(root: Path, args) -> int:
+def _publish(root: Path, args: argparse.Namespace) -> int:
     """publish / package: the site rendered in memory, inspected, then shipped as those bytes."""
     from campaign.ship.publish import package, publish, rollback
 
@@ -233,7 +235,7 @@ def _moment_arg(text: str) -> dt.datetime:
         ) from None
 
 
-def _day_arg(option: str):
+def _day_arg(option: str) -> Callable[[str], dt.date]:
     def parse(text: str) -> dt.date:
         try:
             return dt.date.fromisoformat(text.strip())
@@ -313,7 +315,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _utf8_console() -> None:
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(AttributeError, ValueError):  # not a real console: leave it
+        if not isinstance(stream, io.TextIOWrapper):  # not a real console (replaced, or None): leave it
+            continue
+        with contextlib.suppress(ValueError):  # a console that is already closed
             stream.reconfigure(encoding="utf-8", line_buffering=True)
 
 

@@ -13,13 +13,22 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from campaign.incremental.cache import Cache
 from campaign.incremental.fingerprint import code_fingerprint
 from campaign.load.markup import Markdown
+from campaign.load.yamltext import Node
 from campaign.model.timeline import BEIJING, now
 from campaign.render.qr import QrCodes
+from campaign.render.templates import Filters, RecordingEnvironment, Templates
 from campaign.workers import Workers, count_cores
+
+Key = TypeVar("Key")
+Value = TypeVar("Value")
+NameText = tuple[str, str]  # a file's project-relative name and its text
+# a page's checked front matter, its Markdown body, its front matter node and the body's first line
+FrontPage = tuple[dict[str, Any], str, Node, int]
 
 
 @dataclass
@@ -30,13 +39,18 @@ class Memo:
     """
 
     keep: bool = False
-    stamps: dict = field(default_factory=dict)  # path -> ((size, mtime), (name, text))
-    yaml: dict = field(default_factory=dict)  # (name, text) -> parsed node
-    front: dict = field(default_factory=dict)  # (name, text) -> checked front matter
-    environments: dict = field(default_factory=dict)  # templates -> Jinja environment (compiled)
-    plain_pages: dict = field(default_factory=dict)  # Markdown pages found to reference no file
+    # path -> ((size, mtime), (name, text))
+    stamps: dict[Path | str, tuple[tuple[int, int], NameText]] = field(default_factory=dict)
+    yaml: dict[NameText, Node] = field(default_factory=dict)  # (name, text) -> parsed node
+    front: dict[NameText, FrontPage] = field(default_factory=dict)  # (name, text) -> checked front matter
+    # templates -> Jinja environment (compiled)
+    environments: dict[tuple[tuple[str, str], ...], RecordingEnvironment] = field(default_factory=dict)
+    # Markdown pages found to reference no file: (html, folder, output folder, prefix) -> True
+    plain_pages: dict[tuple[str, Path | None, str, str], bool] = field(default_factory=dict)
 
-    def environment(self, templates, make, filters: dict):
+    def environment(
+        self, templates: Templates, make: Callable[[Templates, Filters], RecordingEnvironment], filters: Filters
+    ) -> RecordingEnvironment:
         """The Jinja environment for `templates`, compiled once while they stay the same."""
         key = tuple(sorted(templates.sources.items()))
         found = self.environments.get(key)
@@ -46,7 +60,7 @@ class Memo:
             self.remember(self.environments, key, found)
         return found
 
-    def remember(self, table: dict, key, value) -> None:
+    def remember(self, table: dict[Key, Value], key: Key, value: Value) -> None:
         if self.keep:
             if len(table) > 50000:
                 table.clear()
@@ -86,8 +100,8 @@ def make_context(
     *,
     disk_cache: bool = True,
     keep: bool = False,
-    progress=_quiet,
-    say=print,
+    progress: Callable[[str], None] = _quiet,
+    say: Callable[[str], None] = print,
 ) -> BuildContext:
     """A context for one command; `keep` for a live preview that rebuilds many times."""
     fingerprint = code_fingerprint()

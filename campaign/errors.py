@@ -62,7 +62,7 @@ class Problems:
         return bool(self.items)
 
 
-REASONS = {
+REASONS: dict[int | None, str] = {  # keyed by OSError.errno, which may be None
     errno.ENOSPC: "磁盘已满",
     errno.EDQUOT: "磁盘配额已用完",
     errno.EROFS: "磁盘是只读的",

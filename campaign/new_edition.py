@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -50,8 +51,8 @@ def plan_edition(project: Path, year: str) -> EditionPlan:
     if not re.fullmatch(r"20\d\d", year):
         raise EditionRefused(f"new-edition 后面要写新一届的年份，如 2025；这里是「{year}」")
     config_text = read_text(project / "config.yaml", project)[1]
-    config = parse_yaml(config_text, "config.yaml").value
-    base_url = config.get("base_url").value if isinstance(config, dict) and "base_url" in config else ""
+    written = parse_yaml(config_text, "config.yaml").mapping.get("base_url")
+    base_url = written.value if written is not None and isinstance(written.value, str) else ""
     old = edition_folder(urlsplit(base_url).path or "/")
     if not re.fullmatch(r"20\d\d", old or ""):
         raise EditionRefused(
@@ -129,6 +130,8 @@ def _set(lines: list[str], index: int, value: str | None, items: list[str] | Non
     """Give the key on `lines[index]` a new one-line value (or a list of items), dropping the old one."""
     line = lines[index]
     match = re.match(r"^(\s*(?:- )?[A-Za-z_][A-Za-z0-9_]*:)", line)
+    if match is None:  # not reached: `_edit` passes only lines that start with the key
+        raise ValueError(f"no key on line {index + 1}: {line!r}")
     end = _block_end(lines, index)
     new = [match.group(1) + (f" {value}" if value else "")]
     if items is not None:
@@ -137,7 +140,9 @@ def _set(lines: list[str], index: int, value: str | None, items: list[str] | Non
     lines[index:end] = new
 
 
-def _edit(lines: list[str], within: str | None, key: str, value: str | None = None, items=None) -> None:
+def _edit(
+    lines: list[str], within: str | None, key: str, value: str | None = None, items: list[str] | None = None
+) -> None:
     """Set `key` at the top level (within=None) or in every item of the top-level list `within`."""
     index = 0
     inside = within is None
@@ -155,7 +160,7 @@ def _year_replaced(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-def _edit_line_value(lines: list[str], key: str, change) -> None:
+def _edit_line_value(lines: list[str], key: str, change: Callable[[str], str]) -> None:
     for index, line in enumerate(lines):
         if line.startswith(f"{key}:"):
             lines[index] = f"{key}: " + change(line[len(key) + 1 :].strip())

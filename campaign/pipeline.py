@@ -13,7 +13,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 from campaign.context import BuildContext
@@ -31,7 +33,7 @@ from campaign.render.site import Rendering, render
 from campaign.render.templates import Templates, load_templates
 from campaign.render.urls import campaign_path, edition_folder
 from campaign.ship import printing
-from campaign.ship.write import Stored, check_target, read_record, write_site
+from campaign.ship.write import Files, Stored, check_target, read_record, write_site
 
 
 def load(ctx: BuildContext, base_url: str | None = None, offline: bool = False) -> Site:
@@ -82,20 +84,25 @@ class EditionSite:
         return self.site.edition.folder
 
 
+# A file of a build: its bytes, or (`build` only) `Stored` for one left on disk as it was.
+# A site made in memory (`make_site`) has the bytes of every file.
+FileData = TypeVar("FileData", bytes, bytes | Stored)
+
+
 @dataclass(frozen=True)
-class EditionBuilt:
+class EditionBuilt(Generic[FileData]):
     edition: EditionSite
-    files: dict  # this edition's files, by their path under its own folder
+    files: dict[str, FileData]  # this edition's files, by their path under its own folder
     rendering: Rendering
 
 
 @dataclass(frozen=True)
-class Built:
+class Built(Generic[FileData]):
     site: Site  # the current edition's
-    files: dict  # the whole tree: <folder>/<path> for every edition, and the campaign's own page
-    rendered: frozenset  # paths in the tree rendered by this build
-    written: frozenset  # paths whose bytes changed on disk, or that were removed
-    editions: tuple[EditionBuilt, ...] = ()  # oldest first; the last is the current edition
+    files: dict[str, FileData]  # the whole tree: <folder>/<path> for every edition, and the campaign's own page
+    rendered: frozenset[str]  # paths in the tree rendered by this build
+    written: frozenset[str]  # paths whose bytes changed on disk, or that were removed
+    editions: tuple[EditionBuilt[FileData], ...] = ()  # oldest first; the last is the current edition
 
 
 def _finished(site: Site) -> dt.datetime:
@@ -154,11 +161,13 @@ def in_campaign(site: Site, newest: Site) -> Site:
     return dataclasses.replace(site, edition=edition)
 
 
-def _check_place(site: Site, current: Site, source: EditionSource, folders: dict, project: Path) -> None:
+def _check_place(
+    site: Site, current: Site, source: EditionSource, folders: dict[str, EditionSource], project: Path
+) -> None:
     """Every edition in a folder of its own under the same campaign address."""
     base = site.config.base_url
     where = source.shown("config.yaml", project)
-    line = parse_yaml(read_text(source.root / "config.yaml", source.root)[1], where).value["base_url"].line
+    line = parse_yaml(read_text(source.root / "config.yaml", source.root)[1], where).mapping["base_url"].line
     folder = edition_folder(site.config.base_path)
     if not folder:
         raise ContentError.at(
@@ -196,35 +205,46 @@ def _chromium(ctx: BuildContext, editions: list[EditionSite], pdf: bool) -> str 
     return chromium
 
 
-def _with_pdfs(ctx: BuildContext, site: Site, files: dict, chromium: str | None, out: Path | None) -> dict:
+def _read_back(data: bytes | Stored, folder: Path | None, path: str) -> bytes:
+    """A file's bytes; one left on disk as it was (only in a build into `folder`) is read from there."""
+    if not isinstance(data, Stored):
+        return data
+    if folder is None:
+        raise ValueError(f"{path} was left on disk, but no folder was given to read it from")
+    return (folder / path).read_bytes()
+
+
+def _with_pdfs(ctx: BuildContext, site: Site, files: Files, chromium: str | None, out: Path | None) -> Files:
     if chromium is None or not site.posters:
         return files
     ctx.progress(f"打印海报 PDF（{len(site.posters)} 张）")
     printable = {
-        path: (out / path).read_bytes() if isinstance(data, Stored) else data
-        for path, data in files.items()
-        if path.startswith(("posters/", "assets/"))
+        path: _read_back(data, out, path) for path, data in files.items() if path.startswith(("posters/", "assets/"))
     }
     printed = printing.print_posters(site, printable, chromium, ctx.store, ctx.fingerprint)
     return dict(sorted({**files, **printed}.items()))
 
 
-def _tree(built: list[EditionBuilt], out: Path | None) -> dict:
+def _tree(built: list[EditionBuilt[FileData]], out: Path | None) -> dict[str, FileData]:
     """The campaign's whole tree: each edition in its folder, the campaign's own page at the top."""
-    tree = {}
+    tree: dict[str, FileData] = {}
     for edition in built:
         tree.update({f"{edition.edition.folder}/{path}": data for path, data in edition.files.items()})
     current = built[-1]
     tree.update(campaign_home([edition.edition.site for edition in built]))
     page = current.files.get("404.html")
     if page is not None and not current.edition.site.config.offline:  # the server's error page
-        if isinstance(page, Stored):
-            page = (out / current.edition.folder / "404.html").read_bytes()
-        tree["404.html"] = page
+        tree["404.html"] = _read_back(page, out / current.edition.folder if out is not None else None, "404.html")
     return dict(sorted(tree.items()))
 
 
-def _render_all(ctx, editions, chromium, previous, out) -> list[EditionBuilt]:
+def _render_all(
+    ctx: BuildContext,
+    editions: list[EditionSite],
+    chromium: str | None,
+    previous: dict[str, tuple[Site, Rendering]] | None,
+    out: Path | None,
+) -> list[EditionBuilt[bytes | Stored]]:
     built = []
     for edition in editions:
         before = (previous or {}).get(edition.folder)
@@ -235,11 +255,13 @@ def _render_all(ctx, editions, chromium, previous, out) -> list[EditionBuilt]:
     return built
 
 
-def _rendered(built: list[EditionBuilt]) -> frozenset:
+def _rendered(built: list[EditionBuilt[FileData]]) -> frozenset[str]:
     return frozenset(f"{b.edition.folder}/{path}" for b in built for path in b.rendering.rendered)
 
 
-def build(ctx: BuildContext, out: Path, base_url: str | None = None, pdf: bool = True, offline: bool = False) -> Built:
+def build(
+    ctx: BuildContext, out: Path, base_url: str | None = None, pdf: bool = True, offline: bool = False
+) -> Built[bytes | Stored]:
     """Build every edition into `out`, rendering only what changed since the last build there.
 
     On any ContentError `out` is left as it was. Poster PDFs need Chromium: without it
@@ -263,16 +285,19 @@ def build(ctx: BuildContext, out: Path, base_url: str | None = None, pdf: bool =
     return Built(built[-1].edition.site, files, _rendered(built), written, tuple(built))
 
 
-def make_site(ctx: BuildContext, base_url: str | None = None, pdf: bool = True, offline: bool = False) -> Built:
+def make_site(ctx: BuildContext, base_url: str | None = None, pdf: bool = True, offline: bool = False) -> Built[bytes]:
     """The whole tree in memory, PDFs included, for commands that inspect and ship it."""
     editions = load_editions(ctx, base_url, offline)
     chromium = _chromium(ctx, editions, pdf)
-    built = _render_all(ctx, editions, chromium, None, None)
+    built = [  # rendered without a previous build: nothing is left on disk
+        EditionBuilt(b.edition, {path: _read_back(data, None, path) for path, data in b.files.items()}, b.rendering)
+        for b in _render_all(ctx, editions, chromium, None, None)
+    ]
     ctx.cache.flush()
     return Built(built[-1].edition.site, _tree(built, None), _rendered(built), frozenset(), tuple(built))
 
 
-def inspect_site(built: Built, online: bool = False) -> Inspection:
+def inspect_site(built: Built[bytes], online: bool = False) -> Inspection:
     """The inspection of what ships: the current edition in full, the archived ones' links.
 
     Freshness, due dates and placeholders concern this year's campaign only; an archived
@@ -282,13 +307,12 @@ def inspect_site(built: Built, online: bool = False) -> Inspection:
     result = inspect(current.edition.ctx, current.edition.site, current.files, online=online, tree=built.files)
     root = current.edition.ctx.root
     for edition in archived:
-        source = edition.edition.source
         result.findings += archived_links(
             edition.edition.ctx,
             edition.edition.site,
             edition.files,
             built.files,
-            lambda name, s=source: s.shown(name, root),
+            partial(edition.edition.source.shown, project=root),
         )
     result.findings.sort()
     return result

@@ -13,8 +13,13 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from campaign.incremental.cache import Cache
 
 MIN_ITEMS = 200
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
 def count_cores() -> int:
@@ -32,9 +37,9 @@ class Workers:
     """A build's worker processes; `cache` gathers what the workers put in theirs."""
 
     count: int
-    cache: object  # incremental.cache.Cache
+    cache: Cache
 
-    def map(self, task: Callable, items: Sequence, min_items: int = MIN_ITEMS) -> list:
+    def map(self, task: Callable[[Item], Result], items: Sequence[Item], min_items: int = MIN_ITEMS) -> list[Result]:
         """[task(item) for item in items], over several processes when there are enough items."""
         if self.count < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
             return [task(item) for item in items]
@@ -42,21 +47,21 @@ class Workers:
         # With fork, a worker's initializer arguments are inherited, never pickled.
         with context.Pool(self.count, initializer=_adopt, initargs=(task, self.cache)) as pool:
             answers = pool.map(_run, items, chunksize=max(1, len(items) // (self.count * 8)))
-        results = []
+        results: list[Result] = []
         for result, entries in answers:
             self.cache.pending.update(entries)  # what the workers made goes into this cache
             results.append(result)
         return results
 
 
-_ADOPTED: list = []  # in a worker process only: the task and cache it was started with
+_ADOPTED: list[Any] = []  # in a worker process only: the task and cache it was started with
 
 
-def _adopt(task: Callable, cache) -> None:
+def _adopt(task: Callable[[Any], Any], cache: Cache) -> None:
     _ADOPTED[:] = [task, cache]
 
 
-def _run(item):
+def _run(item: object) -> tuple[Any, dict[tuple[str, str], bytes]]:  # the adopted task's result
     task, cache = _ADOPTED
     cache.pending.clear()  # only what this task makes travels back
     result = task(item)

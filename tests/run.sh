@@ -40,4 +40,6 @@ python3 -m venv .venv
 # Lint and format first: a lint error fails the run before any test.
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+# Types next (settings in pyproject.toml): a type error fails the run before any test.
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

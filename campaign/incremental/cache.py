@@ -24,8 +24,8 @@ class Cache:
     def __init__(self, folder: Path | None, fingerprint: str):
         self.folder = folder
         self.fingerprint = fingerprint.encode()
-        self.hits: Counter = Counter()
-        self.misses: Counter = Counter()
+        self.hits: Counter[str] = Counter()  # by kind of entry
+        self.misses: Counter[str] = Counter()
         self.pending: dict[tuple[str, str], bytes] = {}
         self._db: sqlite3.Connection | None = None
         self._pid = 0

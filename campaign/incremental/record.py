@@ -13,10 +13,17 @@ model than in the old one.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+
+if TYPE_CHECKING:
+    from campaign.model.site import Site
 
 LENGTH = "#length"
 MISSING = object()
+# ("contact",) for a whole attribute; ("events", 0) for an item, ("events", LENGTH) for a length
+ReadKey = tuple[str] | tuple[str, int | str]
+Item = TypeVar("Item")
 # The model's sequences of items, recorded item by item; any other attribute is one key.
 ITEM_LISTS = frozenset(("events", "livestreams", "downloads", "news", "links", "posters", "placeholders"))
 
@@ -25,8 +32,10 @@ class RecordingSite:
     """A read-only stand-in for a `Site` that notes every key read into `reads`."""
 
     __slots__ = ("_site", "_reads")
+    _site: Site
+    _reads: set[ReadKey]
 
-    def __init__(self, site, reads: set):
+    def __init__(self, site: Site, reads: set[ReadKey]):
         object.__setattr__(self, "_site", site)
         object.__setattr__(self, "_reads", reads)
 
@@ -37,16 +46,21 @@ class RecordingSite:
         self._reads.add((name,))
         return value
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("the site model is read-only while rendering")
 
 
-class RecordingItems:
+def recording(site: Site, reads: set[ReadKey]) -> Site:
+    """`site` as a renderer is given it: a `RecordingSite`, read exactly like the `Site` it stands for."""
+    return cast("Site", RecordingSite(site, reads))  # a stand-in, not a subclass: Site is frozen data
+
+
+class RecordingItems(Generic[Item]):
     """A tuple of model items whose reads are noted per item (and its length when it matters)."""
 
     __slots__ = ("_items", "_name", "_reads")
 
-    def __init__(self, items: tuple, name: str, reads: set):
+    def __init__(self, items: tuple[Item, ...], name: str, reads: set[ReadKey]):
         self._items, self._name, self._reads = items, name, reads
 
     def _length(self) -> int:
@@ -59,17 +73,21 @@ class RecordingItems:
     def __bool__(self) -> bool:
         return self._length() > 0
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Item]:
         for index in range(self._length()):
             self._reads.add((self._name, index))
             yield self._items[index]
 
-    def __reversed__(self):
+    def __reversed__(self) -> Iterator[Item]:
         for index in reversed(range(self._length())):
             self._reads.add((self._name, index))
             yield self._items[index]
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> Item: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Item, ...]: ...
+    def __getitem__(self, index: object) -> Item | tuple[Item, ...]:  # a template may pass anything
         if isinstance(index, slice):
             return tuple(self[i] for i in range(*index.indices(self._length())))
         if not isinstance(index, int):
@@ -80,13 +98,13 @@ class RecordingItems:
         self._reads.add((self._name, index))
         return self._items[index]
 
-    def _whole(self) -> tuple:
+    def _whole(self) -> tuple[Item, ...]:
         return tuple(self)
 
-    def __contains__(self, item) -> bool:
+    def __contains__(self, item: object) -> bool:
         return item in self._whole()
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         if isinstance(other, RecordingItems):
             other = other._whole()
         return self._whole() == other
@@ -94,25 +112,25 @@ class RecordingItems:
     def __hash__(self) -> int:
         return hash(self._whole())
 
-    def __add__(self, other) -> tuple:
+    def __add__(self, other: Iterable[Item]) -> tuple[Item, ...]:
         return self._whole() + tuple(other)
 
-    def __radd__(self, other) -> tuple:
+    def __radd__(self, other: Iterable[Item]) -> tuple[Item, ...]:
         return tuple(other) + self._whole()
 
-    def index(self, item) -> int:
+    def index(self, item: Item) -> int:
         return self._whole().index(item)
 
-    def count(self, item) -> int:
+    def count(self, item: Item) -> int:
         return self._whole().count(item)
 
     def __repr__(self) -> str:
         return f"RecordingItems({self._name})"
 
 
-def read_key(site, key: tuple) -> Any:
+def read_key(site: object, key: ReadKey) -> object:
     """The value `key` stands for in `site` (MISSING for an item that is not there)."""
-    value = getattr(site, key[0], MISSING)
+    value: Any = getattr(site, key[0], MISSING)  # any of the model's attributes
     if len(key) == 1 or value is MISSING:
         return value
     if key[1] == LENGTH:
@@ -123,6 +141,6 @@ def read_key(site, key: tuple) -> Any:
         return MISSING
 
 
-def changed_keys(old_site, new_site, keys) -> frozenset:
+def changed_keys(old_site: object, new_site: object, keys: Iterable[ReadKey]) -> frozenset[ReadKey]:
     """Those of `keys` that read differently in `new_site` than in `old_site`."""
     return frozenset(key for key in keys if read_key(old_site, key) != read_key(new_site, key))

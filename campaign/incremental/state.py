@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from campaign.model.site import Site
-from campaign.render.site import Rendering
-from campaign.ship.write import Stored, on_disk_as_recorded
+from campaign.render.site import Output, Record, Rendering
+from campaign.render.templates import Use
+from campaign.ship.write import Files, Stored, Written, on_disk_as_recorded
 
 STATE_FORMAT = 3
 
@@ -24,16 +25,16 @@ STATE_FORMAT = 3
 @dataclass(frozen=True)
 class EditionState:
     site: Site
-    outputs: dict
-    records: dict
-    uses: dict
+    outputs: dict[str, Output]
+    records: dict[str, Record]
+    uses: dict[Use, str]
 
 
 @dataclass(frozen=True)
 class State:
     key: str
-    editions: dict  # edition folder -> EditionState
-    hashes: dict  # output path (in the whole tree) -> sha256 of the bytes written
+    editions: dict[str, EditionState]  # edition folder -> EditionState
+    hashes: dict[str, str]  # output path (in the whole tree) -> sha256 of the bytes written
 
 
 def state_key(fingerprint: str, out: Path, with_pdf: bool) -> str:
@@ -53,7 +54,7 @@ def record_file(cache: Path, out: Path) -> Path:
     return cache / "state" / f"{_name(out)}.written.json"
 
 
-def load(cache: Path, out: Path, key: str, record: dict) -> dict | None:
+def load(cache: Path, out: Path, key: str, record: Written) -> dict[str, tuple[Site, Rendering]] | None:
     """The previous build's {edition folder: (site, rendering)}, or None when it cannot be trusted."""
     try:
         state = pickle.loads(state_file(cache, out).read_bytes())
@@ -68,15 +69,17 @@ def load(cache: Path, out: Path, key: str, record: dict) -> dict | None:
     previous = {}
     for folder, edition in state.editions.items():
         prefix = folder + "/"
-        files = {path[len(prefix) :]: Stored(sha) for path, sha in state.hashes.items() if path.startswith(prefix)}
+        files: Files = {
+            path[len(prefix) :]: Stored(sha) for path, sha in state.hashes.items() if path.startswith(prefix)
+        }
         previous[folder] = edition.site, Rendering(files, edition.outputs, edition.records, edition.uses, frozenset())
     return previous
 
 
-def save(cache: Path, out: Path, key: str, editions: dict[str, tuple[Site, Rendering]], record: dict) -> None:
+def save(cache: Path, out: Path, key: str, editions: dict[str, tuple[Site, Rendering]], record: Written) -> None:
     """`editions`: each edition's site and rendering; `record`: what `write.write_site` recorded
     of the files it left, hashes included."""
-    hashes = {path: entry[0] for path, entry in record.items()}
+    hashes = {path: str(entry[0]) for path, entry in record.items()}  # the sha256, as written
     kept = {
         folder: EditionState(site, rendering.outputs, rendering.records, rendering.uses)
         for folder, (site, rendering) in editions.items()

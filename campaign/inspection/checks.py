@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from campaign.context import BuildContext
 from campaign.errors import ContentProblem, Problems
 from campaign.inspection import links as linkcheck
+from campaign.inspection.links import TextLine
 from campaign.load.markup import split_front_matter
-from campaign.load.schema import Choice, Integer, ListOf, Record, Text, read_document
+from campaign.load.schema import Choice, Integer, ListOf, Parsed, Record, Text, read_document
 from campaign.load.source import read_text
 from campaign.load.yamltext import Node, parse_yaml
 from campaign.model.sections import shown
@@ -70,7 +73,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class Rules:
-    rules: dict  # id -> Rule, in the order of the file
+    rules: dict[str, Rule]  # id -> Rule, in the order of the file
     wrong_forms: tuple[tuple[str, str], ...]  # (wrong, right), longest wrong form first
     division_code: str
     province: str
@@ -110,8 +113,8 @@ class Inspection:
     rules: Rules
     as_of: dt.datetime
     findings: list[Finding] = field(default_factory=list)
-    outside: dict = field(default_factory=dict)  # host -> addresses
-    probes: list | None = None  # with --online: linkcheck.Probe per outside address
+    outside: dict[str, list[str]] = field(default_factory=dict)  # host -> addresses
+    probes: list[linkcheck.Probe] | None = None  # with --online: one per outside address
 
     def of(self, rule_id: str) -> list[Finding]:
         return [f for f in self.findings if f.rule == rule_id]
@@ -138,7 +141,7 @@ def load_rules(root: Path) -> Rules:
     name, text = read_text(root / RULES_FILE, root)
     problems = Problems()
     doc = read_document(parse_yaml(text, name), RULES, problems)
-    rules = {}
+    rules: dict[str, Rule] = {}
     for rule in doc["rules"] or ():
         _check_rule(rule, rules, problems)
         rules[rule["id"]] = Rule(
@@ -159,7 +162,7 @@ def load_rules(root: Path) -> Rules:
     return Rules(rules, tuple(forms), doc["division_code"], doc["province"], doc["online_timeout_seconds"])
 
 
-def _check_rule(rule: dict, seen: dict, problems: Problems) -> None:
+def _check_rule(rule: Parsed, seen: dict[str, Rule], problems: Problems) -> None:
     where = (rule["_file"], rule["_line"])
     if rule["id"] not in CHECKS:
         problems.add(*where, f"没有代号为「{rule['id']}」的检查；可用的代号：{'、'.join(CHECKS)}")
@@ -172,7 +175,9 @@ def _check_rule(rule: dict, seen: dict, problems: Problems) -> None:
 # --- running it ------------------------------------------------------------------------------
 
 
-def inspect(ctx, site: Site, files: dict[str, bytes], online: bool = False, tree: dict | None = None) -> Inspection:
+def inspect(
+    ctx: BuildContext, site: Site, files: dict[str, bytes], online: bool = False, tree: dict[str, bytes] | None = None
+) -> Inspection:
     """Every check on the loaded site and the very bytes that ship; nothing is written.
 
     `tree`: the whole campaign's files, for links into the other editions.
@@ -199,7 +204,9 @@ def inspect(ctx, site: Site, files: dict[str, bytes], online: bool = False, tree
     return result
 
 
-def archived_links(ctx, site: Site, files: dict[str, bytes], tree: dict, shown) -> list[Finding]:
+def archived_links(
+    ctx: BuildContext, site: Site, files: dict[str, bytes], tree: dict[str, bytes], shown: Callable[[str], str]
+) -> list[Finding]:
     """An archived edition is only checked for broken links: its dates and deadlines are past.
 
     `shown` names its files as the clerk finds them from the project (editions/2024/...).
@@ -226,7 +233,7 @@ def _text_files(root: Path) -> list[str]:
     return [n for n in names if n != RULES_FILE]
 
 
-def visible_text(root: Path) -> list[tuple[str, int, str]]:
+def visible_text(root: Path) -> list[TextLine]:
     """(file, line, text) for what a visitor reads: YAML values, Markdown, template text.
 
     YAML keys and comments are left out by taking each value's own source span; template tags
@@ -244,10 +251,10 @@ def visible_text(root: Path) -> list[tuple[str, int, str]]:
     return lines
 
 
-def _yaml_values(text: str, name: str, first_line: int) -> list[tuple[str, int, str]]:
-    found = []
+def _yaml_values(text: str, name: str, first_line: int) -> list[TextLine]:
+    found: list[TextLine] = []
 
-    def walk(node) -> None:
+    def walk(node: yaml.Node | None) -> None:
         if isinstance(node, yaml.ScalarNode):
             span = text[node.start_mark.index : node.end_mark.index]
             for offset, part in enumerate(span.split("\n")):
@@ -266,7 +273,7 @@ def _yaml_values(text: str, name: str, first_line: int) -> list[tuple[str, int, 
 MARKDOWN_HIDDEN = re.compile(r"\]\([^)]*\)|<[a-z]+:[^>]*>|`[^`]*`")
 
 
-def _markdown_text(text: str, name: str) -> list[tuple[str, int, str]]:
+def _markdown_text(text: str, name: str) -> list[TextLine]:
     lines = text.split("\n")
     end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     found = _yaml_values("\n".join(lines[1:end]), name, 2)
@@ -304,7 +311,9 @@ def _doc_numbers(file: str, line: int, text: str) -> list[Finding]:
     return found
 
 
-def _wording(ctx, site, files, rules: Rules, texts) -> list[Finding]:
+def _wording(
+    ctx: BuildContext, site: Site, files: dict[str, bytes], rules: Rules, texts: list[TextLine]
+) -> list[Finding]:
     """Known wrong forms, longest first, so 全国低炭日 is one finding and not two; 发文字号 forms."""
     findings = []
     for file, line, text in texts:
@@ -320,7 +329,9 @@ def _wording(ctx, site, files, rules: Rules, texts) -> list[Finding]:
     return findings
 
 
-def _punctuation(ctx, site, files, rules, texts) -> list[Finding]:
+def _punctuation(
+    ctx: BuildContext, site: Site, files: dict[str, bytes], rules: Rules, texts: list[TextLine]
+) -> list[Finding]:
     return [
         Finding.at("punctuation", file, line, f"「{m.group()}」应为全角「{HALF_WIDTH[m.group()]}」")
         for file, line, text in texts
@@ -328,7 +339,9 @@ def _punctuation(ctx, site, files, rules, texts) -> list[Finding]:
     ]
 
 
-def _dates(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
+def _dates(
+    ctx: BuildContext, site: Site, files: dict[str, bytes], rules: Rules, texts: list[TextLine]
+) -> list[Finding]:
     """Every page shows 发布时间 with its own date; a news list shows each item's date too."""
     exempt = rules.rules["dates"].exempt
     findings = []
@@ -349,8 +362,12 @@ def _dates(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
     return findings
 
 
-def _empty_sections(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
+def _empty_sections(
+    ctx: BuildContext, site: Site, files: dict[str, bytes], rules: Rules, texts: list[TextLine]
+) -> list[Finding]:
     rule = rules.rules["empty-sections"]
+    if rule.threshold is None:  # not reached: `load_rules` refuses this rule without a threshold
+        return []
     empty = [section for section in shown(site) if section.is_empty(site)]
     reached = f"共 {len(empty)} 个空白栏目，" + (
         f"已达到 {rule.threshold} 个，网站将被直接判定为不合格"
@@ -376,10 +393,14 @@ def _body_line(root: Path, name: str) -> int:
     return split_front_matter(text, name)[2]
 
 
-def _freshness(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
+def _freshness(
+    ctx: BuildContext, site: Site, files: dict[str, bytes], rules: Rules, texts: list[TextLine]
+) -> list[Finding]:
     """During the campaign, the home page and the news section must not go quiet too long."""
     root = ctx.root
     rule = rules.rules["freshness"]
+    if rule.threshold is None:  # not reached: `load_rules` refuses this rule without a threshold
+        return []
     today = site.as_of.date()
     first = min(t.start for t in site.campaign.themes)
     last = max(t.end for t in site.campaign.themes)
@@ -414,17 +435,19 @@ def _freshness(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
 def _front_line(root: Path, name: str, key: str) -> int:
     _, text = read_text(root / name, root)
     front = split_front_matter(text, name)[0]
-    return front.value[key].line if key in front.value else 0
+    return front.mapping[key].line if key in front.mapping else 0
 
 
-def _metadata(ctx, site: Site, files, rules: Rules, texts) -> list[Finding]:
+def _metadata(
+    ctx: BuildContext, site: Site, files: dict[str, bytes], rules: Rules, texts: list[TextLine]
+) -> list[Finding]:
     root = ctx.root
     notice = _front(root, "content/notice.md")
-    footer = parse_yaml(read_text(root / "config.yaml", root)[1], "config.yaml").value["footer"]
+    footer = parse_yaml(read_text(root / "config.yaml", root)[1], "config.yaml").mapping["footer"]
     findings = [_notice_finding(*problem) for problem in _notice_problems(site, notice)]
     for key, label, pattern, example in _footer_formats(rules):
-        node = footer.value[key]
-        value = (node.value or "").strip()
+        node = footer.mapping[key]
+        value = node.value.strip() if isinstance(node.value, str) else ""
         if value.startswith(PLACEHOLDER_PREFIX):
             findings.append(
                 Finding.at(
@@ -452,7 +475,7 @@ INDEX_NO = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}/\d{4}-\d{5}")
 
 
 def _notice_problems(site: Site, front: Node) -> list[tuple[int, str]]:
-    n, lines = site.notice, {key: node.line for key, node in front.value.items()}
+    n, lines = site.notice, {key: node.line for key, node in front.mapping.items()}
     found = []
     # a value still 待填写 is listed with the other placeholders, not judged by its form
     if not n.doc_no.startswith(PLACEHOLDER_PREFIX) and not DOC_NO.fullmatch(n.doc_no):
@@ -501,11 +524,16 @@ def _footer_formats(rules: Rules) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def _links(ctx, site, files, rules, texts) -> list[Finding]:
+def _links(
+    ctx: BuildContext, site: Site, files: dict[str, bytes], rules: Rules, texts: list[TextLine]
+) -> list[Finding]:
     return []  # links need the whole rendering and the sources; `inspect` runs them itself
 
 
-CHECKS = {
+# Every check has this shape: the build's context, the site, the bytes that ship, the rules, the
+# visible text of every source line.
+Check = Callable[[BuildContext, Site, dict[str, bytes], Rules, list[TextLine]], list[Finding]]
+CHECKS: dict[str, Check] = {
     "wording": _wording,
     "punctuation": _punctuation,
     "links": _links,

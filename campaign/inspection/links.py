@@ -42,6 +42,7 @@ SRCSET_ATTRS = {("img", "srcset"), ("source", "srcset")}
 IGNORED_SCHEMES = ("mailto:", "tel:", "data:", "javascript:")
 XML_LINK = re.compile(r'<loc>([^<]+)</loc>|href="([^"]+)"')
 REFRESH_URL = re.compile(r"url=(.+)$", re.IGNORECASE)
+TextLine = tuple[str, int, str]  # (project file, line, its text)
 
 
 class _PageLinks(HTMLParser):
@@ -52,12 +53,12 @@ class _PageLinks(HTMLParser):
         self.links: list[str] = []
         self.ids: set[str] = set()
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        if values.get("id"):
-            self.ids.add(values["id"])
-        if tag == "a" and values.get("name"):
-            self.ids.add(values["name"])
+        if ident := values.get("id"):
+            self.ids.add(ident)
+        if tag == "a" and (anchor := values.get("name")):
+            self.ids.add(anchor)
         for name, value in attrs:
             if (tag, name) in LINK_ATTRS and value:
                 self.links.append(value.strip())
@@ -71,7 +72,8 @@ class _PageLinks(HTMLParser):
 
 def crawl(files: dict[str, bytes]) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
     """Links per output file, and the ids each HTML page offers as anchors."""
-    links, ids = {}, {}
+    links: dict[str, list[str]] = {}
+    ids: dict[str, set[str]] = {}
     for path, data in sorted(files.items()):
         if path.endswith(".html"):
             parser = _PageLinks()
@@ -107,14 +109,16 @@ def _internal_target(site: Site, page: str, href: str) -> tuple[str, str] | None
     return None
 
 
-def check_links(site: Site, files: dict[str, bytes], sources: list, tree: dict | None = None) -> tuple[list, dict]:
+def check_links(
+    site: Site, files: dict[str, bytes], sources: list[TextLine], tree: dict[str, bytes] | None = None
+) -> tuple[list[ContentProblem], dict[str, list[str]]]:
     """Broken internal links (traced to their source line) and outside addresses by host.
 
     `tree`: every edition's files by their path under the campaign's address, for links from
     one edition to another (an archived edition's 往届 note leads to the newest).
     """
     links, ids = crawl(files)
-    broken: dict[tuple, list[str]] = {}
+    broken: dict[tuple[str, str, str], list[str]] = {}  # (href, target, problem) -> pages
     outside: dict[str, set[str]] = {}
     for page, hrefs in links.items():
         for href in hrefs:
@@ -136,7 +140,7 @@ def check_links(site: Site, files: dict[str, bytes], sources: list, tree: dict |
     }
 
 
-def _problem(target: tuple[str, str], files: dict, ids: dict) -> str:
+def _problem(target: tuple[str, str], files: dict[str, bytes], ids: dict[str, set[str]]) -> str:
     path, fragment = target
     if path not in files:
         return "指向的页面不存在" if path.endswith(".html") else "指向的文件不存在"
@@ -145,7 +149,7 @@ def _problem(target: tuple[str, str], files: dict, ids: dict) -> str:
     return ""
 
 
-def _trace(href: str, path: str, problem: str, pages: list[str], sources: list) -> ContentProblem:
+def _trace(href: str, path: str, problem: str, pages: list[str], sources: list[TextLine]) -> ContentProblem:
     """Find the source line that wrote `href`: content first, then templates, else the page."""
     where = "、".join(_page_name(p) for p in pages[:3]) + (f" 等 {len(pages)} 个页面" if len(pages) > 3 else "")
     message = f"链接「{href}」{problem}（出现在 {where}）"
@@ -165,7 +169,7 @@ def _page_name(path: str) -> str:
     return path[: -len("index.html")] if path.endswith("/index.html") else path
 
 
-def source_lines(root: Path, files: list[str]) -> list[tuple[str, int, str]]:
+def source_lines(root: Path, files: list[str]) -> list[TextLine]:
     """Every non-comment line of the given project files, content before templates."""
     lines = []
     for name in sorted(files, key=lambda n: (n.startswith("templates/"), n)):

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Sequence
 from pathlib import Path
 
 from campaign.errors import ContentError
 from campaign.inspection.checks import VETO, Inspection
+from campaign.inspection.links import Probe
 from campaign.load.markup import split_front_matter
 from campaign.load.schema import Invalid, Time
 from campaign.load.source import read_text
@@ -50,16 +52,19 @@ def _questions(site: Site, root: Path | None) -> list[str]:
         return []
     try:
         name, text = read_text(root / "content/schedule.yaml", root)
-        events = parse_yaml(text, name).value.get("events")
-    except (ContentError, AttributeError):
+        schedule = parse_yaml(text, name).value
+    except ContentError:
         return []
+    if not isinstance(schedule, dict):
+        return []
+    events = schedule.get("events")
     first = min(theme.start for theme in site.campaign.themes)
     if is_pending(first):
         return []  # the campaign's dates are not filled in yet: no year to compare with
     year = first.year
     found = []
-    for node in events.value if events is not None and events.is_list else ():
-        fields = node.value if node.is_mapping else {}
+    for node in events.value if events is not None and isinstance(events.value, list) else ():
+        fields = node.value if isinstance(node.value, dict) else {}
         title = fields["title"].value if "title" in fields else ""
         for key in ("start", "end"):
             value = fields[key].value if key in fields else None
@@ -79,7 +84,7 @@ def _questions(site: Site, root: Path | None) -> list[str]:
     return [f"请核对的时间和日期：{len(found)} 处", *found] if found else []
 
 
-def _time(value) -> dt.time | None:
+def _time(value: object) -> dt.time | None:
     if not isinstance(value, str):
         return None
     try:
@@ -138,7 +143,7 @@ def _links(site: Site, as_of: dt.date) -> list[str]:
     for link in site.links:
         address = site.config.base_url + link.path
         if link.pending is None:
-            lines.append(f"  - {address} → {link.url or site.config.base_url + link.page}")
+            lines.append(f"  - {address} → {link.url or site.config.base_url + (link.page or '')}")
             continue
         overdue = as_of >= link.pending.announce_on
         state = "【已过公布日期仍未填写，扫码者只能看到“尚未公布”】" if overdue else "（待公布）"
@@ -193,7 +198,7 @@ def _outside_section(result: Inspection) -> tuple[str, list[str]]:
     return heading, lines
 
 
-def _probe_text(probe) -> str:
+def _probe_text(probe: Probe | None) -> str:
     if probe is None:
         return ""
     if probe.status:
@@ -216,7 +221,7 @@ def inspection_report(result: Inspection) -> str:
     return "\n\n".join(parts)
 
 
-def write_inspection_html(root: Path, result: Inspection, content: list[list[str]] = ()) -> Path:
+def write_inspection_html(root: Path, result: Inspection, content: Sequence[list[str]] = ()) -> Path:
     """The report as a page for the office's files, outside output/ so it is never published.
 
     Deterministic (no clock but --as-of) so re-running a check on the same day changes nothing.

@@ -25,12 +25,16 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from campaign.errors import Problems
 from campaign.load import media
 from campaign.load.source import display_name
 from campaign.model.site import Asset, PhotoSize
+
+if TYPE_CHECKING:
+    from campaign.context import BuildContext
 
 SIZES = (800, 1600)  # delivered widths, never more than the photo's own
 COVER = 400  # the small size of a report's first photo in the list of reports
@@ -78,11 +82,11 @@ class _Ref:
 @dataclass
 class _Page:
     source: Source
-    refs: dict = field(default_factory=dict)  # HTML attribute value -> _Ref
+    refs: dict[str, _Ref] = field(default_factory=dict)  # HTML attribute value -> _Ref
     ok: bool = True
 
 
-def attach(ctx, sources: list[Source], problems: Problems) -> list[tuple[str, tuple[Asset, ...]]]:
+def attach(ctx: BuildContext, sources: list[Source], problems: Problems) -> list[tuple[str, tuple[Asset, ...]]]:
     """(HTML, assets) per source, in order; every mistake goes into `problems` at its line."""
     pages = [_Page(source) for source in sources]
     found = Problems()
@@ -91,7 +95,7 @@ def attach(ctx, sources: list[Source], problems: Problems) -> list[tuple[str, tu
     wanted = {ref.path: ref.kind for page in pages for ref in page.refs.values() if ref.path is not None}
     facts = media.gather(ctx, wanted) if wanted else {}
     warnings: list[str] = []
-    results = []
+    results: list[tuple[str, tuple[Asset, ...]]] = []
     for page in pages:
         _make_assets(ctx, page, facts, found, warnings)
         if any(p.file == page.source.file for p in found.items):
@@ -115,7 +119,7 @@ def _attrs(text: str) -> dict[str, str]:
     return {name: htmlmod.unescape(value) for name, value in ATTR.findall(text)}
 
 
-def _find(ctx, page: _Page, problems: Problems) -> None:
+def _find(ctx: BuildContext, page: _Page, problems: Problems) -> None:
     source = page.source
     if "<img" not in source.html and "<a" not in source.html:
         return
@@ -227,6 +231,8 @@ def _photo_ref(url: str, alt: str, line: int, source: Source, problems: Problems
 def _attachment_ref(url: str, line: int, source: Source, problems: Problems) -> _Ref | None:
     file = source.file
     path = _local(url)
+    if path is None:  # not reached: `_find` passes only references to files (`_may_be_file`)
+        return None
     extension = _extension(path)
     name = posixpath.basename(path)
     if extension in media.ATTACHMENT_TYPES:
@@ -268,16 +274,16 @@ def _exists(folder: Path, path: str) -> bool:
         return False
 
 
-def _locate(ctx, ref: _Ref, source: Source, problems: Problems) -> bool:
+def _locate(ctx: BuildContext, ref: _Ref, source: Source, problems: Problems) -> bool:
     """Find the file `ref` names, spelled exactly as on disk; say what is wrong otherwise."""
     file, name = source.file, posixpath.basename(ref.target)
     parts = ref.target.split("/")
     if source.folder is None:
-        folder = posixpath.dirname(file) + "/" + posixpath.basename(file)[: -len(".md")]
+        wanted = posixpath.dirname(file) + "/" + posixpath.basename(file)[: -len(".md")]
         problems.add(
             file,
             ref.line,
-            f"要在文章里放照片或附件，请把这篇文章改成一个文件夹：新建文件夹 {folder}/，"
+            f"要在文章里放照片或附件，请把这篇文章改成一个文件夹：新建文件夹 {wanted}/，"
             f"把 {posixpath.basename(file)} 移进去并改名为 index.md，再把「{name}」放在它旁边",
         )
         return False
@@ -331,17 +337,19 @@ def _locate(ctx, ref: _Ref, source: Source, problems: Problems) -> bool:
 # --- assets ---------------------------------------------------------------------------------
 
 
-def _make_assets(ctx, page: _Page, facts: dict, problems: Problems, warnings: list[str]) -> None:
+def _make_assets(
+    ctx: BuildContext, page: _Page, facts: dict[Path, media.Facts | str], problems: Problems, warnings: list[str]
+) -> None:
     source = page.source
     outputs: dict[str, str] = {}  # output path -> the reference that makes it
     first_photo = True
     made: dict[Path, Asset] = {}
     for url, ref in page.refs.items():
-        known = facts.get(ref.path)
+        known = facts.get(ref.path) if ref.path is not None else None
         if isinstance(known, str):
             problems.add(source.file, ref.line, known)
             continue
-        if known is None:
+        if known is None or ref.path is None:
             continue
         if ref.path in made:
             ref.asset = made[ref.path]
@@ -386,6 +394,7 @@ def _height(width: int, height: int, new_width: int) -> int:
 
 def _photo(source: Source, ref: _Ref, name: str, facts: media.Facts, cover: bool) -> Asset:
     head = facts.photo
+    assert head is not None, "media.gather reads the header of every file referred to as a photo"
     stem = posixpath.splitext(ref.target)[0]
     extension = "jpg" if head.format == "jpeg" else "png"
     sizes = tuple(PhotoSize(f"{source.out}{stem}-{w}.{extension}", w, h) for w, h in sizes_for(head.width, head.height))
@@ -437,7 +446,7 @@ def _link_text(html: str, url: str) -> str:
     return ""
 
 
-def _unreferenced(ctx, page: _Page) -> list[str]:
+def _unreferenced(ctx: BuildContext, page: _Page) -> list[str]:
     """A reminder for each file left in a report's folder that the report does not use."""
     source = page.source
     if source.folder is None or source.prefix or not page.ok:
@@ -458,7 +467,7 @@ def _unreferenced(ctx, page: _Page) -> list[str]:
     return found
 
 
-def _unused(path: Path, reference: str, ctx, where: str) -> str:
+def _unused(path: Path, reference: str, ctx: BuildContext, where: str) -> str:
     shown = display_name(path, ctx.root)
     extension = _extension(path.name)
     if extension in media.PHOTO_EXTENSIONS:
@@ -470,7 +479,7 @@ def _unused(path: Path, reference: str, ctx, where: str) -> str:
     return f"{shown}: 提示：这个文件没有在 {where} 里用到，不会放到网站上；{how}"
 
 
-def _unused_shared_files(ctx, pages: list[_Page]) -> list[str]:
+def _unused_shared_files(ctx: BuildContext, pages: list[_Page]) -> list[str]:
     """A reminder for each file in content/files/ that no page refers to."""
     folder = ctx.root / "content" / FILES
     if not folder.is_dir():
@@ -510,9 +519,10 @@ def _rewrite(page: _Page) -> str:
     return html
 
 
-def _photo_of(attrs: dict, refs: dict) -> _Ref | None:
+def _photo_of(attrs: dict[str, str], refs: dict[str, _Ref]) -> Asset | None:
+    """The photo an `<img>` shows, when it is one of ours."""
     ref = refs.get(attrs.get("src", ""))
-    return ref if ref is not None and ref.kind == "photo" and ref.asset is not None else None
+    return ref.asset if ref is not None and ref.kind == "photo" and ref.asset is not None else None
 
 
 def _relative(path: str, source: Source) -> str:
@@ -535,32 +545,32 @@ def _img(asset: Asset, alt: str, source: Source) -> str:
     return "<img " + " ".join(parts) + ">"
 
 
-def _figures(match: re.Match, source: Source, refs: dict) -> str:
+def _figures(match: re.Match[str], source: Source, refs: dict[str, _Ref]) -> str:
     tags = re.findall(r"<img\s[^>]*>", match.group(1))
-    found = [(_attrs(tag[4:]), tag) for tag in tags]
-    if not all(_photo_of(attrs, refs) for attrs, _ in found):
-        return match.group(0)
     figures = []
-    for attrs, _ in found:
-        ref = _photo_of(attrs, refs)
+    for tag in tags:
+        attrs = _attrs(tag[4:])
+        photo = _photo_of(attrs, refs)
+        if photo is None:  # not all of them ours: the paragraph stays as it is
+            return match.group(0)
         alt = " ".join(attrs.get("alt", "").split())
         figures.append(
-            f'<figure class="photo">{_img(ref.asset, alt, source)}<figcaption>{htmlmod.escape(alt)}</figcaption></figure>'
+            f'<figure class="photo">{_img(photo, alt, source)}<figcaption>{htmlmod.escape(alt)}</figcaption></figure>'
         )
     return "\n".join(figures)
 
 
-def _inline(match: re.Match, source: Source, refs: dict) -> str:
+def _inline(match: re.Match[str], source: Source, refs: dict[str, _Ref]) -> str:
     if match.group(1) != "img":
         return match.group(0)
     attrs = _attrs(match.group(2))
-    ref = _photo_of(attrs, refs)
-    if ref is None or "loading=" in match.group(2):  # not ours, or already a figure's
+    photo = _photo_of(attrs, refs)
+    if photo is None or "loading=" in match.group(2):  # not ours, or already a figure's
         return match.group(0)
-    return _img(ref.asset, " ".join(attrs.get("alt", "").split()), source)
+    return _img(photo, " ".join(attrs.get("alt", "").split()), source)
 
 
-def _attachment_of(attrs: str, refs: dict) -> Asset | None:
+def _attachment_of(attrs: str, refs: dict[str, _Ref]) -> Asset | None:
     ref = refs.get(_attrs(attrs).get("href", ""))
     return ref.asset if ref is not None and ref.kind == "attachment" and ref.asset is not None else None
 
@@ -583,14 +593,14 @@ def _listing(assets: list[Asset], source: Source) -> str:
     return f'<div class="attachments">\n<p>附件：</p>\n<ol>\n{items}\n</ol>\n</div>'
 
 
-def _listing_block(match: re.Match, source: Source, refs: dict, listed: list) -> str:
+def _listing_block(match: re.Match[str], source: Source, refs: dict[str, _Ref], listed: list[Asset]) -> str:
     """A paragraph or list item that holds nothing but attachment links becomes their listing."""
     tag, inner = match.group(1), match.group(2)
     links = LINK.findall(inner)
     if not links:
         return match.group(0)
-    assets = [_attachment_of(attrs, refs) for attrs, _ in links]
-    if not all(assets):
+    assets = [asset for attrs, _ in links if (asset := _attachment_of(attrs, refs)) is not None]
+    if len(assets) < len(links):  # a link that is not one of our attachments
         return match.group(0)
     words = htmlmod.unescape(re.sub(r"<[^>]+>", "", LINK.sub("", inner)))
     if LISTING_WORDS.sub("", words):
@@ -602,7 +612,7 @@ def _listing_block(match: re.Match, source: Source, refs: dict, listed: list) ->
     return _listing(assets, source)
 
 
-def _download_link(match: re.Match, source: Source, refs: dict) -> str:
+def _download_link(match: re.Match[str], source: Source, refs: dict[str, _Ref]) -> str:
     attrs, inner = match.group(1), match.group(2)
     asset = _attachment_of(attrs, refs)
     if asset is None or "download=" in attrs:

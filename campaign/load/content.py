@@ -10,18 +10,47 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+from collections.abc import Callable
+from functools import partial
 from html import escape as html_escape
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from campaign.errors import ContentError, Problems
+from campaign.errors import ContentError, ContentProblem, Problems
 from campaign.load import bundles, posters
 from campaign.load.markup import split_front_matter, unfinished_links
-from campaign.load.schema import Choice, Date, Email, Ident, Integer, ListOf, Record, Text, Time, Url, read_document
+from campaign.load.schema import (
+    Choice,
+    Date,
+    Email,
+    Ident,
+    Integer,
+    ListOf,
+    Parsed,
+    Record,
+    Text,
+    Time,
+    Url,
+    read_document,
+)
 from campaign.load.source import display_name, paragraph_limit, read_text
 from campaign.load.yamltext import Node, parse_yaml
 from campaign.model import site as m
 from campaign.model.sections import BY_KEY
+from campaign.render.urls import edition_folder
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    from campaign.context import BuildContext, FrontPage, NameText
+
+Read = TypeVar("Read")
+ToHtml = Callable[[str], str]  # a YAML file's Markdown text to HTML
+# a Markdown page read: (checked front matter, sanitised body HTML, front matter node, body, body's first line, name)
+PageRead = tuple[Parsed, str, Node, str, int, str]
+# and with its photos and attachments: (checked front matter, HTML, front matter node, assets)
+PageDone = tuple[Parsed, str, Node, tuple[m.Asset, ...]]
 
 EVENT_KINDS = {
     "发布": "announcement",
@@ -157,11 +186,11 @@ NEWS = Record(
 )
 
 
-def load_site(ctx) -> m.Site:
+def load_site(ctx: BuildContext) -> m.Site:
     """Read and check everything under `ctx.root`; raises ContentError listing every problem."""
     root = ctx.root
     problems = Problems()
-    docs = {}
+    docs: dict[str, Parsed] = {}
     yaml_files = {
         "config": ("config.yaml", CONFIG),
         "campaign": ("content/campaign.yaml", CAMPAIGN),
@@ -174,24 +203,31 @@ def load_site(ctx) -> m.Site:
     nodes: list[Node] = []
     named: dict[str, Node] = {}
     for name, (path, record) in yaml_files.items():
-        node = _guarded(problems, lambda p=path: _read_yaml(ctx, root / p))
+        node = _guarded(problems, partial(_read_yaml, ctx, root / path))
         if node is not None:
             nodes.append(node)
             named[name] = node
             docs[name] = read_document(node, record, problems)
-    pages = {}
+    pages: dict[str, PageRead] = {}
     for name, path, record in (("notice", "content/notice.md", NOTICE), ("contact", "content/contact.md", CONTACT)):
-        page = _guarded(problems, lambda p=path, r=record: _read_page(ctx, root / p, r, problems))
+        page = _guarded(problems, partial(_read_page, ctx, root / path, record, problems))
         if page is not None:
             nodes.append(page[2])
             pages[name] = page
     news = _read_news(ctx, problems, nodes)
-    pages, news, quiz_image = _with_files(ctx, pages, news, docs.get("quiz"), named.get("quiz"), problems)
+    done, items, quiz_image = _with_files(ctx, pages, news, docs.get("quiz"), named.get("quiz"), problems)
     problems.raise_if_any()
-    return _assemble(ctx, docs, pages, news, nodes, quiz_image)
+    return _assemble(ctx, docs, done, items, nodes, quiz_image)
 
 
-def _with_files(ctx, pages: dict, news: list, quiz: dict | None, quiz_node: Node | None, problems: Problems):
+def _with_files(
+    ctx: BuildContext,
+    pages: dict[str, PageRead],
+    news: list[_NewsText],
+    quiz: Parsed | None,
+    quiz_node: Node | None,
+    problems: Problems,
+) -> tuple[dict[str, PageDone], list[m.NewsItem], m.Asset | None]:
     """The photos and attachments of every Markdown page (and the quiz's picture), in one pass."""
     content = ctx.root / "content"
     sources = []
@@ -201,13 +237,13 @@ def _with_files(ctx, pages: dict, news: list, quiz: dict | None, quiz_node: Node
         out = f"{BY_KEY['news'].url}{text.slug}/"
         sources.append(bundles.Source(text.file, text.body, text.body_line, text.html, text.folder, out, cover=True))
     image = quiz["image"] if quiz else ""
-    if image:
-        line = quiz_node.value["image"].line if quiz_node is not None and quiz_node.is_mapping else 0
+    if quiz and image:
+        line = quiz_node.mapping["image"].line if quiz_node is not None and quiz_node.is_mapping else 0
         alt = f"{quiz['title'] or '知识竞赛'}的问卷二维码"
         tag = f'<img alt="{html_escape(alt)}" src="{html_escape(image)}">'
         sources.append(bundles.Source(QUIZ_FILE, "", line, tag, content, BY_KEY["quiz"].url, bundles.FILES))
     attached = bundles.attach(ctx, sources, problems)
-    done = {}
+    done: dict[str, PageDone] = {}
     for (name, page), (html, assets) in zip(pages.items(), attached):
         done[name] = (page[0], html, page[2], assets)
     items = [
@@ -236,14 +272,14 @@ class _NewsText:
 
     slug: str
     file: str
-    front: dict
+    front: Parsed
     body: str
     body_line: int
     html: str
     folder: Path | None  # the report's own folder, None for a single .md file
 
 
-def _guarded(problems: Problems, read):
+def _guarded(problems: Problems, read: Callable[[], Read]) -> Read | None:
     try:
         return read()
     except ContentError as exc:
@@ -251,7 +287,7 @@ def _guarded(problems: Problems, read):
         return None
 
 
-def _read_yaml(ctx, path: Path) -> Node:
+def _read_yaml(ctx: BuildContext, path: Path) -> Node:
     name_text = _read_unless_unchanged(ctx, path)
     node = ctx.memo.yaml.get(name_text)
     if node is None:
@@ -260,7 +296,7 @@ def _read_yaml(ctx, path: Path) -> Node:
     return node
 
 
-def _read_page(ctx, path: Path, record: Record, problems: Problems):
+def _read_page(ctx: BuildContext, path: Path, record: Record, problems: Problems) -> PageRead:
     """(checked front matter, sanitised body HTML, front matter node, body, body's first line, name)."""
     name_text = _read_unless_unchanged(ctx, path)
     page = ctx.memo.front.get(name_text)
@@ -273,7 +309,7 @@ def _read_page(ctx, path: Path, record: Record, problems: Problems):
     return front, ctx.markdown.to_html(body), node, body, body_line, name_text[0]
 
 
-def _front_of(name_text: tuple[str, str], record: Record):
+def _front_of(name_text: NameText, record: Record) -> tuple[FrontPage, list[ContentProblem]]:
     """((checked front matter, Markdown body, front matter node, body's first line), problems found)."""
     found = Problems()
     front, body, body_line = split_front_matter(name_text[1], name_text[0])
@@ -287,7 +323,7 @@ def _front_of(name_text: tuple[str, str], record: Record):
     return (checked, body, front, body_line), found.items
 
 
-def _parse_news(name_text: tuple[str, str]):
+def _parse_news(name_text: NameText) -> tuple[FrontPage | None, list[ContentProblem]]:
     """One news file's front matter, in a worker process: the page and the problems found."""
     try:
         return _front_of(name_text, NEWS)
@@ -295,7 +331,7 @@ def _parse_news(name_text: tuple[str, str]):
         return None, exc.problems
 
 
-def _read_unless_unchanged(ctx, path: Path | str, stat=None) -> tuple[str, str]:
+def _read_unless_unchanged(ctx: BuildContext, path: Path | str, stat: os.stat_result | None = None) -> NameText:
     """(name, text); a live preview's rebuild reads only the files saved since the last one."""
     try:
         stat = stat or os.stat(path)
@@ -310,17 +346,18 @@ def _read_unless_unchanged(ctx, path: Path | str, stat=None) -> tuple[str, str]:
     return name_text
 
 
-def _read_news(ctx, problems: Problems, nodes: list[Node]) -> list[_NewsText]:
+def _read_news(ctx: BuildContext, problems: Problems, nodes: list[Node]) -> list[_NewsText]:
     """Every report: `<slug>.md`, or a folder `<slug>/` with `index.md` and its photos and files."""
     root = ctx.root
     folder = root / "content" / "news"
-    items, read = [], []
+    items: list[_NewsText] = []
+    read: list[tuple[str, NameText, Path | None]] = []
     if not folder.is_dir():
         return items
     prefix = display_name(folder, root) + "/"
     with os.scandir(folder) as listing:
         entries = sorted((entry for entry in listing if not _ignored(entry.name)), key=lambda entry: entry.name)
-    slugs = {}
+    slugs: dict[str, str] = {}
     for entry in entries:
         name = prefix + entry.name
         found = _news_entry(entry, name, problems)
@@ -340,18 +377,18 @@ def _read_news(ctx, problems: Problems, nodes: list[Node]) -> list[_NewsText]:
             stat = os.stat(path)
         except OSError:
             stat = None
-        texts = _guarded(problems, lambda p=path, st=stat: _read_unless_unchanged(ctx, p, st))
+        texts = _guarded(problems, partial(_read_unless_unchanged, ctx, path, stat))
         if texts is not None:
             read.append((slug, texts, own))
     known = ctx.memo.front
     fresh = [texts for _, texts, _ in read if texts not in known]  # a preview: only what was saved
     done = dict(zip(fresh, ctx.workers.map(_parse_news, fresh)))  # over all cores
-    pages = []
+    pages: list[tuple[str, str, FrontPage, Path | None]] = []
     for slug, texts, own in read:
         if texts in done:
-            page, found = done[texts]
-            problems.items.extend(found)
-            if page is not None and not found:
+            page, trouble = done[texts]
+            problems.items.extend(trouble)
+            if page is not None and not trouble:
                 ctx.memo.remember(known, texts, page)
         else:
             page = known[texts]
@@ -375,7 +412,7 @@ def _ignored(name: str) -> bool:
 SLUG_HINT = "请只用小写英文字母、数字和连字符，如 2024-05-15-didi-tiyan"
 
 
-def _news_entry(entry: os.DirEntry, name: str, problems: Problems) -> tuple[str, str, Path | None] | None:
+def _news_entry(entry: os.DirEntry[str], name: str, problems: Problems) -> tuple[str, str, Path | None] | None:
     """(slug, Markdown file, the report's folder or None) of one entry of content/news/."""
     if entry.is_dir():
         slug, folder = entry.name, Path(entry.path)
@@ -434,7 +471,14 @@ def _missing_index(folder: Path, slug: str) -> str:
     )
 
 
-def _assemble(ctx, docs: dict, pages: dict, news: list[m.NewsItem], nodes: list[Node], quiz_image) -> m.Site:
+def _assemble(
+    ctx: BuildContext,
+    docs: dict[str, Parsed],
+    pages: dict[str, PageDone],
+    news: list[m.NewsItem],
+    nodes: list[Node],
+    quiz_image: m.Asset | None,
+) -> m.Site:
     problems = Problems()
     config = _config(docs["config"])
     livestreams = tuple(_announced(r, "livestream") for r in docs["livestreams"]["livestreams"])
@@ -468,13 +512,15 @@ def _assemble(ctx, docs: dict, pages: dict, news: list[m.NewsItem], nodes: list[
         contact=m.Contact(**_fields(contact, m.Contact, body_html=contact_html, assets=contact_assets)),
         news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
         placeholders=placeholders,
+        as_of=ctx.clock,
+        edition=m.Edition(edition_folder(config.base_path), edition_folder(config.base_path), config.title),
     )
     links, poster_list = posters.resolve(docs["posters"], site, problems, ctx.qr)
     problems.raise_if_any()
     return dataclasses.replace(site, links=links, posters=poster_list)
 
 
-def _no_pictures(ctx, problems: Problems, file: str, line: int = 0):
+def _no_pictures(ctx: BuildContext, problems: Problems, file: str, line: int = 0) -> ToHtml:
     """Markdown to HTML for a YAML file's text, where a picture is refused at its line."""
 
     def to_html(text: str) -> str:
@@ -490,7 +536,7 @@ def _no_pictures(ctx, problems: Problems, file: str, line: int = 0):
     return to_html
 
 
-def _fields(record: dict, cls, **extra) -> dict:
+def _fields(record: Parsed, cls: type[DataclassInstance], **extra: Any) -> dict[str, Any]:
     names = cls.__dataclass_fields__
     values = {k: v for k, v in record.items() if k in names}
     for key, value in values.items():
@@ -499,7 +545,7 @@ def _fields(record: dict, cls, **extra) -> dict:
     return values | extra
 
 
-def _config(r: dict) -> m.Config:
+def _config(r: Parsed) -> m.Config:
     base_url = r["base_url"] if r["base_url"].endswith("/") else r["base_url"] + "/"
     return m.Config(
         title=r["title"],
@@ -520,7 +566,7 @@ def _config(r: dict) -> m.Config:
     )
 
 
-def _campaign(r: dict, problems: Problems, to_html) -> m.Campaign:
+def _campaign(r: Parsed, problems: Problems, to_html: ToHtml) -> m.Campaign:
     themes = []
     for t in r["themes"]:
         if t["end"] < t["start"]:
@@ -536,11 +582,11 @@ def _campaign(r: dict, problems: Problems, to_html) -> m.Campaign:
     )
 
 
-def _announced(r: dict, kind: str) -> m.Announced:
+def _announced(r: Parsed, kind: str) -> m.Announced:
     return m.Announced(kind=kind, **_fields(r, m.Announced))
 
 
-def _event(r: dict, by_id: dict, problems: Problems, to_html) -> m.Event:
+def _event(r: Parsed, by_id: dict[str, m.Announced], problems: Problems, to_html: ToHtml) -> m.Event:
     where = (r["_file"], r["_line"])
     if r["id"] in RESERVED_EVENT_IDS:
         problems.add(
@@ -584,8 +630,8 @@ def _event(r: dict, by_id: dict, problems: Problems, to_html) -> m.Event:
     )
 
 
-def _unique(problems: Problems, records: list[dict], what: str) -> None:
-    seen: dict[str, dict] = {}
+def _unique(problems: Problems, records: list[Parsed], what: str) -> None:
+    seen: dict[str, Parsed] = {}
     for r in records:
         if r["id"] in seen:
             first = seen[r["id"]]
@@ -598,7 +644,7 @@ def _unique(problems: Problems, records: list[dict], what: str) -> None:
             seen[r["id"]] = r
 
 
-def _pledge_day(r: dict, to_html) -> m.PledgeDay:
+def _pledge_day(r: Parsed, to_html: ToHtml) -> m.PledgeDay:
     return m.PledgeDay(
         title=r["title"],
         date=r["date"],
@@ -607,13 +653,13 @@ def _pledge_day(r: dict, to_html) -> m.PledgeDay:
     )
 
 
-def _quiz(r: dict, to_html, image: m.Asset | None) -> m.Quiz:
+def _quiz(r: Parsed, to_html: ToHtml, image: m.Asset | None) -> m.Quiz:
     return m.Quiz(**_fields(r, m.Quiz, body_html=to_html(r["description"]), image=image))
 
 
-def _placeholders(nodes: list[Node], config: m.Config):
+def _placeholders(nodes: list[Node], config: m.Config) -> list[m.Placeholder]:
     """Every value that starts with 待填写, plus a production address still on example.*."""
-    found = []
+    found: list[m.Placeholder] = []
 
     def walk(node: Node, key: str) -> None:
         if isinstance(node.value, dict):

@@ -13,7 +13,9 @@ import markdown
 import nh3
 
 from campaign.errors import ContentError
+from campaign.incremental.cache import Cache
 from campaign.load.yamltext import Node, parse_yaml
+from campaign.workers import Workers
 
 EXTENSIONS = ["tables", "sane_lists", "fenced_code"]
 ALLOWED_TAGS = {
@@ -132,7 +134,9 @@ INLINE_TRIGGERS = {
     "em_strong": ("*",),
     "em_strong2": ("_",),
 }
-_ENGINES: dict = {}  # (extensions, patterns left out) -> engine; a handful per process
+_ENGINES: dict[
+    tuple[tuple[str, ...], frozenset[str]], markdown.Markdown
+] = {}  # (extensions, patterns left out) -> engine; a handful per process
 
 
 def _engine_for(text: str) -> markdown.Markdown:
@@ -168,7 +172,7 @@ class Markdown:
     drops them once the model holds the HTML.
     """
 
-    def __init__(self, cache, workers, keep: bool = False):
+    def __init__(self, cache: Cache, workers: Workers, keep: bool = False):
         self.cache, self.workers, self.keep = cache, workers, keep
         self.done: dict[str, str] = {}
 

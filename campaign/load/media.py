@@ -22,11 +22,15 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 from PIL import Image, UnidentifiedImageError
 
 from campaign.errors import ContentError
 from campaign.load.source import refuse_outside
+
+if TYPE_CHECKING:
+    from campaign.context import BuildContext
 
 # What may be shown as a photo (by the name's extension; the content decides the format).
 PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
@@ -51,8 +55,9 @@ MAX_PHOTO_BYTES = 50 * 1024 * 1024  # a phone photo is 3–15 MB
 MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024  # refused above: the build holds each file in memory
 WARN_ATTACHMENT_BYTES = 20 * 1024 * 1024  # published, with a warning: slow on a phone's data plan
 # Pillow's own limit (about 89 million pixels, twice a 48-megapixel phone photo): above it a
-# file is a decompression bomb, a few KB that would take gigabytes to decode.
-MAX_PIXELS = Image.MAX_IMAGE_PIXELS
+# file is a decompression bomb, a few KB that would take gigabytes to decode. (Pillow's None,
+# the check switched off, never happens here: nothing switches it off.)
+MAX_PIXELS: int = Image.MAX_IMAGE_PIXELS or 0
 ORIENTATION = 0x0112  # the EXIF tag
 SIDEWAYS = (5, 6, 7, 8)  # orientations stored turned by 90°
 # A program under another name is refused whatever it is called (Windows, Linux, macOS).
@@ -83,6 +88,15 @@ class PhotoHead:
     height: int
 
 
+class HeadRecord(TypedDict, total=False):
+    """A photo's header as the cache keeps it (JSON): what `PhotoHead` holds, or why it is unusable."""
+
+    format: str
+    width: int
+    height: int
+    error: str  # the sentence for the clerk, with the photo's name as NAME
+
+
 @dataclass(frozen=True)
 class Facts:
     size: int
@@ -104,7 +118,7 @@ def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def gather(ctx, wanted: dict[Path, str]) -> dict[Path, Facts | str]:
+def gather(ctx: BuildContext, wanted: dict[Path, str]) -> dict[Path, Facts | str]:
     """Facts for every file in `wanted` (path -> "photo" or "attachment"), or why it cannot be used."""
     found: dict[Path, Facts | str] = {}
     todo = []
@@ -128,12 +142,12 @@ def gather(ctx, wanted: dict[Path, str]) -> dict[Path, Facts | str]:
     return found
 
 
-def _stamp_key(ctx, path: Path, stat: os.stat_result) -> str:
+def _stamp_key(ctx: BuildContext, path: Path, stat: os.stat_result) -> str:
     name = path.relative_to(ctx.root).as_posix() if path.is_relative_to(ctx.root) else str(path)
     return ctx.cache.key("stamp", name, repr((stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)))
 
 
-def _known(ctx, path: Path, kind: str) -> Facts | None:
+def _known(ctx: BuildContext, path: Path, kind: str) -> Facts | None:
     """The facts of a file unchanged since it was last read (None: read it)."""
     name = path.name
     try:
@@ -157,13 +171,13 @@ def _known(ctx, path: Path, kind: str) -> Facts | None:
     return _head_facts(name, stat.st_size, sha256, json.loads(head))
 
 
-def _head_facts(name: str, size: int, sha256: str, head: dict) -> Facts:
+def _head_facts(name: str, size: int, sha256: str, head: HeadRecord) -> Facts:
     if "error" in head:
         raise Unusable(head["error"].replace(NAME, name))
     return Facts(size, sha256, PhotoHead(head["format"], head["width"], head["height"]))
 
 
-def _read(ctx, path: Path, kind: str) -> Facts | str:
+def _read(ctx: BuildContext, path: Path, kind: str) -> Facts | str:
     """Read, hash and (a photo) look at one file; remembered for the next build."""
     name = path.name
     try:
@@ -191,7 +205,7 @@ def _read(ctx, path: Path, kind: str) -> Facts | str:
         head = photo_head(data, NAME)
     except Unusable as exc:
         # kept without the file's name, so a copy of the photo under another name says its own
-        head = {"error": str(exc)}
+        head = HeadRecord(error=str(exc))
     ctx.cache.put("photo-head", ctx.cache.key("photo-head", sha256), json.dumps(head).encode())
     try:
         return _head_facts(name, len(data), sha256, head)
@@ -273,13 +287,13 @@ def open_photo(data: bytes, name: str) -> Image.Image:
     return image
 
 
-def photo_head(data: bytes, name: str = "照片") -> dict:
+def photo_head(data: bytes, name: str = "照片") -> HeadRecord:
     image = open_photo(data, name)
     with image:
         width, height = image.size
         if orientation(image) in SIDEWAYS:
             width, height = height, width
-        return {"format": delivered_format(image), "width": width, "height": height}
+        return HeadRecord(format=delivered_format(image), width=width, height=height)
 
 
 def heic_message(name: str) -> str:
@@ -292,9 +306,9 @@ def heic_message(name: str) -> str:
 
 
 def bomb_message(name: str, pixels: int) -> str:
-    pixels = f"{pixels // 10000} 万像素，" if pixels else ""
+    counted = f"{pixels // 10000} 万像素，" if pixels else ""
     return (
-        f"照片「{name}」的像素多得异常（{pixels}最多 {MAX_PIXELS // 10000} 万像素）："
+        f"照片「{name}」的像素多得异常（{counted}最多 {MAX_PIXELS // 10000} 万像素）："
         "可能是损坏或特意制作的文件，处理它会耗尽电脑内存；"
         "如确是照片，请用画图等软件把它缩小（如宽 4000 像素）后另存为 JPG"
     )

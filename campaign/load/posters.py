@@ -9,10 +9,10 @@ tenth of the scanning distance (and 2 cm), and must fit on the paper chosen.
 from __future__ import annotations
 
 from campaign.errors import Problems
-from campaign.load.schema import Choice, Ident, ListOf, Record, Text
+from campaign.load.schema import Choice, Ident, ListOf, Parsed, Record, Text
 from campaign.model.sections import BY_KEY
 from campaign.model.site import PaperSize, Poster, Site, StableLink
-from campaign.render.qr import QUIET_ZONE
+from campaign.render.qr import QUIET_ZONE, QrCodes
 
 PAPERS = {name: PaperSize(name, w, h) for name, w, h in (("A5", 148, 210), ("A4", 210, 297), ("A3", 297, 420))}
 PLACEMENTS = {"桌牌": 0.5, "电梯门": 1.0, "宣传栏": 1.5, "走廊墙面": 2.0}
@@ -32,7 +32,9 @@ POSTER = Record(
 POSTERS = Record({"links": ListOf(LINK), "posters": ListOf(POSTER, required=False)})
 
 
-def resolve(doc: dict, site: Site, problems: Problems, qr) -> tuple[tuple[StableLink, ...], tuple[Poster, ...]]:
+def resolve(
+    doc: Parsed, site: Site, problems: Problems, qr: QrCodes
+) -> tuple[tuple[StableLink, ...], tuple[Poster, ...]]:
     """Turn the declared links and posters into model objects, checking every reference."""
     links: dict[str, StableLink] = {}
     first_line: dict[str, int] = {}
@@ -72,7 +74,7 @@ def resolve(doc: dict, site: Site, problems: Problems, qr) -> tuple[tuple[Stable
     return tuple(links.values()), tuple(posters)
 
 
-def _link(record: dict, site: Site, problems: Problems) -> StableLink | None:
+def _link(record: Parsed, site: Site, problems: Problems) -> StableLink | None:
     kind, _, ref = record["target"].partition(":")
     kind, ref = kind.strip(), ref.strip()
     announced = (
@@ -115,7 +117,7 @@ def _link(record: dict, site: Site, problems: Problems) -> StableLink | None:
     return None
 
 
-def _poster(record: dict, link: StableLink) -> Poster:
+def _poster(record: Parsed, link: StableLink) -> Poster:
     distance = PLACEMENTS[record["placement"]]
     return Poster(
         id=record["id"],
@@ -134,7 +136,7 @@ def printed_width_mm(poster: Poster, modules: int) -> float:
     return poster.qr_mm * modules / (modules - 2 * QUIET_ZONE)
 
 
-def _check_fits(poster: Poster, modules: int, where: tuple, problems: Problems) -> None:
+def _check_fits(poster: Poster, modules: int, where: tuple[str, int], problems: Problems) -> None:
     needed = printed_width_mm(poster, modules)
     room_w = poster.paper.width_mm - 2 * MARGIN_MM
     room_h = (poster.paper.height_mm - 2 * MARGIN_MM) * 0.62

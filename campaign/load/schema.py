@@ -10,12 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from campaign.errors import Problems
 from campaign.load.yamltext import Node
 from campaign.model.site import PLACEHOLDER_PREFIX, PendingDate
+
+# What a `Record` read: each key's parsed value (its field's default when left out), plus the
+# record's own "_line" and "_file".
+Parsed = dict[str, Any]
+Chosen = TypeVar("Chosen")
 
 
 class Invalid(Exception):
@@ -32,7 +37,7 @@ class Field:
         self.default = default
 
     def read(self, node: Node, problems: Problems) -> Any:
-        if node.is_mapping or node.is_list:
+        if not isinstance(node.value, str):  # a mapping or a list: an empty value never reaches a field
             raise Invalid(f"应是{self.expected}，这里却写成了多层内容；请检查缩进")
         return self.parse(node.value.strip())
 
@@ -142,14 +147,14 @@ class Ident(Field):
         return text
 
 
-class Choice(Field):
+class Choice(Field, Generic[Chosen]):
     """One of a few words; `options` maps what the clerk writes to what the code uses."""
 
-    def __init__(self, options: dict[str, str], **kwargs: Any):
+    def __init__(self, options: dict[str, Chosen], **kwargs: Any):
         super().__init__(**kwargs)
         self.options = options
 
-    def parse(self, text: str) -> str:
+    def parse(self, text: str) -> Chosen:
         if text not in self.options:
             allowed = "、".join(f"「{o}」" for o in self.options)
             raise Invalid(f"只能写 {allowed} 之一，这里写的是「{text}」")
@@ -175,7 +180,7 @@ class ListOf(Field):
         self.item = item
 
     def read(self, node: Node, problems: Problems) -> Any:
-        if not node.is_list:
+        if not isinstance(node.value, list):
             raise Invalid(f"应是{self.expected}")
         values = []
         for child in node.value:
@@ -198,8 +203,8 @@ class Record(Field):
         super().__init__(**kwargs)
         self.fields = fields
 
-    def read(self, node: Node, problems: Problems) -> dict:
-        if not node.is_mapping:
+    def read(self, node: Node, problems: Problems) -> Parsed:
+        if not isinstance(node.value, dict):
             if isinstance(node.value, str) and "：" in node.value:
                 key = node.value.split("：", 1)[0].strip()
                 problems.add(
@@ -209,24 +214,24 @@ class Record(Field):
                 )
                 return {"_line": node.line, "_file": node.file} | {k: f.default for k, f in self.fields.items()}
             raise Invalid(f"应是{self.expected}，请检查缩进和冒号")
-        result: dict[str, Any] = {"_line": node.line, "_file": node.file}
-        misspelt = set()  # a key written wrong is one problem, at its line, not two
+        result: Parsed = {"_line": node.line, "_file": node.file}
+        misspelt: set[str] = set()  # a key written wrong is one problem, at its line, not two
         for key, child in node.value.items():
             if key not in self.fields:
                 problems.add(node.file, child.line, unknown_key_message(key, self.fields))
                 misspelt.update(nearest_key(key, self.fields))
         for key, field in self.fields.items():
-            child = node.value.get(key)
-            if child is None or child.value is None or child.value == "" or child.value == []:
-                if field.required and not (child is None and key in misspelt):
-                    line = child.line if child is not None else node.line
+            found = node.value.get(key)
+            if found is None or found.value is None or found.value == "" or found.value == []:
+                if field.required and not (found is None and key in misspelt):
+                    line = found.line if found is not None else node.line
                     problems.add(node.file, line, f"缺少「{key}」，这一项必须填写")
                 result[key] = field.default
                 continue
             try:
-                result[key] = field.read(child, problems)
+                result[key] = field.read(found, problems)
             except Invalid as exc:
-                problems.add(child.file, child.line, f"「{key}」{exc}")
+                problems.add(found.file, found.line, f"「{key}」{exc}")
                 result[key] = field.default
         return result
 
@@ -242,7 +247,7 @@ def unknown_key_message(key: str, fields: dict[str, Field]) -> str:
     return f"不认识的键「{key}」。{hint}这里可以写的键有：{known}"
 
 
-def read_document(node: Node, record: Record, problems: Problems) -> dict:
+def read_document(node: Node, record: Record, problems: Problems) -> Parsed:
     """Read a whole file's top level; a file that is not a mapping is one clear problem."""
     try:
         return record.read(node, problems)

@@ -27,10 +27,10 @@ LEADING_TAB = re.compile(r"^ *\t")
 class Node:
     """A YAML value and the line (1-based) of the key or item that holds it."""
 
-    value: str | None | dict | list
+    value: str | None | dict[str, Node] | list[Node]
     line: int
     file: str
-    key_lines: dict = field(default_factory=dict, compare=False)
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False)
     value_line: int = 0  # where the value itself starts, when it is not on the key's line
 
     @property
@@ -40,6 +40,11 @@ class Node:
     @property
     def is_list(self) -> bool:
         return isinstance(self.value, list)
+
+    @property
+    def mapping(self) -> dict[str, Node]:
+        """The keys of a mapping and their values; none for a text, a list or an empty value."""
+        return self.value if isinstance(self.value, dict) else {}
 
 
 def parse_yaml(text: str, file: str, first_line: int = 1) -> Node:
@@ -130,7 +135,7 @@ def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
     return f"YAML 格式有误（{problem or exc}）；请检查这一行和上一行的缩进、冒号和引号"
 
 
-def _convert(node: yaml.Node, file: str, offset: int, problems: Problems, seen: set) -> Node:
+def _convert(node: yaml.Node, file: str, offset: int, problems: Problems, seen: set[int]) -> Node:
     line = node.start_mark.line + 1 + offset
     if id(node) in seen:
         problems.add(file, line, "不支持用 & 和 * 引用重复的内容，请直接写出来")

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from campaign.model.site import Site
+
 
 @dataclass(frozen=True)
 class Section:
@@ -20,9 +22,9 @@ class Section:
     url: str  # address under the site's base, "" for the home page
     template: str
     source: str  # the file (or folder) its content comes from
-    content: Callable | None = None  # site -> what the section shows; falsy means empty
+    content: Callable[[Site], object] | None = None  # site -> what the section shows; falsy means empty
 
-    def is_empty(self, site) -> bool:
+    def is_empty(self, site: Site) -> bool:
         return self.content is not None and not self.content(site)
 
 
@@ -77,6 +79,6 @@ BY_KEY = {section.key: section for section in SECTIONS}
 SOURCES = ("config.yaml", "content")
 
 
-def shown(site) -> tuple[Section, ...]:
+def shown(site: Site) -> tuple[Section, ...]:
     """The sections on the site: an empty 活动动态 is left out when the content asks for it."""
     return tuple(s for s in SECTIONS if not (s.key == "news" and site.news_hidden))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Self, TypeGuard
 from urllib.parse import quote
 
 PLACEHOLDER_PREFIX = "待填写"
@@ -24,21 +25,21 @@ class PendingDate(dt.date):
 
     text: str
 
-    def __new__(cls, text: str):
+    def __new__(cls, text: str) -> Self:
         pending = super().__new__(cls, 9999, 12, 31)
         pending.text = text
         return pending
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[PendingDate], tuple[str]]:
         return (PendingDate, (self.text,))
 
     def __bool__(self) -> bool:
         return False
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, PendingDate) and other.text == self.text
 
-    def __ne__(self, other) -> bool:
+    def __ne__(self, other: object) -> bool:
         return not self == other
 
     def __hash__(self) -> int:
@@ -57,7 +58,7 @@ class PendingDate(dt.date):
         return f"PendingDate({self.text!r})"
 
 
-def is_pending(day) -> bool:
+def is_pending(day: object) -> TypeGuard[PendingDate]:
     return isinstance(day, PendingDate)
 
 
@@ -348,16 +349,18 @@ class Site:
     contact: Contact
     news: tuple[NewsItem, ...]  # newest first
     placeholders: tuple[Placeholder, ...]
+    as_of: dt.datetime  # the moment statuses are shown for (Beijing time)
+    # on its own a site is the newest edition of its campaign; the pipeline, which knows every
+    # edition, places it among the others (`pipeline.in_campaign`)
+    edition: Edition
     links: tuple[StableLink, ...] = ()
     posters: tuple[Poster, ...] = ()
-    as_of: dt.datetime | None = None  # the moment statuses are shown for (Beijing time)
     held_back: tuple[NewsItem, ...] = ()  # reports dated after `as_of`: published on their day
-    edition: Edition | None = None  # set by the pipeline, which knows every edition
 
     @property
     def archived(self) -> bool:
         """A past edition's site: its pages say so and lead to the newest."""
-        return self.edition is not None and self.edition.archived
+        return self.edition.archived
 
     @property
     def news_hidden(self) -> bool:

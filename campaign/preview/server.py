@@ -23,7 +23,9 @@ import logging
 import mimetypes
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from livereload import Server
@@ -32,9 +34,14 @@ from livereload.server import LiveScriptInjector
 from livereload.watcher import Watcher
 from tornado import escape, ioloop, web
 
+from campaign.errors import ContentError
 from campaign.preview.session import Outcome, Preview
 from campaign.preview.watch import SourceWatch
 from campaign.render.urls import campaign_path
+from campaign.ship.write import Files, Stored
+
+if TYPE_CHECKING:
+    from campaign.preview.watch import Changes
 
 WSAEADDRINUSE = 10048  # the port is in use, as Windows says it
 ASSETS_CACHE = "max-age=31536000, immutable"  # hashed names: a changed asset gets a new name
@@ -52,7 +59,7 @@ TYPES = {  # the site's text types with their charset; anything else as `mimetyp
 }
 
 
-def run(root: Path, out: Path, host: str, port: int, say=print) -> int:
+def run(root: Path, out: Path, host: str, port: int, say: Callable[[str], None] = print) -> int:
     """Serve until Ctrl+C (exit 0); 2 when the port is in use. `out` is not used: see above."""
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     for name in ("livereload", "tornado.access", "tornado.application", "tornado.general"):
@@ -100,13 +107,20 @@ def run(root: Path, out: Path, host: str, port: int, say=print) -> int:
 class Rebuilds:
     """Rebuilds once per batch of saves, in the IOLoop, and has the browsers reload."""
 
-    def __init__(self, preview: Preview, say, loop, on_base_path=None, reload=None):
+    def __init__(
+        self,
+        preview: Preview,
+        say: Callable[[str], None],
+        loop: ioloop.IOLoop,
+        on_base_path: Callable[[str], None] | None = None,
+        reload: Callable[[str], None] | None = None,
+    ):
         self.preview, self.say, self.loop = preview, say, loop
         self.on_base_path = on_base_path  # told the site's sub-path after each rebuild shown
         self.reload = reload or LiveReloadHandler.reload_waiters
         self.scheduled = False
 
-    def heard(self, changes) -> None:
+    def heard(self, changes: Changes) -> None:
         """A batch of saves (in the IOLoop): batches queued before the rebuild share it."""
         if not self.scheduled:
             self.scheduled = True
@@ -179,7 +193,7 @@ LIVE_SCRIPT = (
 )
 
 
-def allowed_hosts(host: str, port: int) -> frozenset | None:
+def allowed_hosts(host: str, port: int) -> frozenset[str] | None:
     """The Host headers the preview answers: this machine's own names (None: any, when bound
     to an address others can reach, where the user chose to share it)."""
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -187,7 +201,7 @@ def allowed_hosts(host: str, port: int) -> frozenset | None:
     return frozenset(f"{name}:{port}" for name in ("127.0.0.1", "localhost", "[::1]"))
 
 
-def _host_allowed(handler, names) -> bool:
+def _host_allowed(handler: web.RequestHandler, names: frozenset[str] | None) -> bool:
     return names is None or handler.request.headers.get("Host", "") in names
 
 
@@ -216,7 +230,7 @@ class GuardedLiveReloadJS(LiveReloadJSHandler):
 class SiteHandler(web.RequestHandler):
     """Every request but livereload's own: `/` to the site, the site under its sub-path, 404 else."""
 
-    def initialize(self, server: PreviewServer, names=None):
+    def initialize(self, server: PreviewServer, names: frozenset[str] | None = None) -> None:
         self.server, self.preview, self.names = server, server.preview, names
 
     def prepare(self):
@@ -235,9 +249,10 @@ class SiteHandler(web.RequestHandler):
         top = campaign_path(base)  # the campaign's own address leads to the current edition
         if base != "/" and (raw == "/" or raw in (top, top.rstrip("/"))) or raw + "/" == base:
             return self._redirect(base)
-        archived = next((b for b in self.preview.archived or {} if raw.startswith(b) or raw + "/" == b), None)
+        editions = self.preview.archived or {}
+        archived = next((b for b in editions if raw.startswith(b) or raw + "/" == b), None)
         if archived is not None:
-            return self._serve(raw, archived, self.preview.archived[archived])
+            return self._serve(raw, archived, editions[archived])
         if not raw.startswith(base):
             old = next(
                 (
@@ -255,7 +270,7 @@ class SiteHandler(web.RequestHandler):
             return self._send("index.html", error_page(self.preview.error).encode("utf-8"))
         self._serve(raw, base, self.preview.files)
 
-    def _serve(self, raw: str, base: str, files: dict) -> None:
+    def _serve(self, raw: str, base: str, files: Files) -> None:
         """The file at `raw` (still percent-encoded) of the edition served at `base`."""
         if raw + "/" == base:
             return self._redirect(base)
@@ -271,6 +286,8 @@ class SiteHandler(web.RequestHandler):
             if files.get(path + "/index.html") is not None:  # a folder without its slash
                 return self._redirect(raw + "/")
             raise web.HTTPError(404)
+        if isinstance(data, Stored):  # not reached: a preview renders in memory, it leaves no file on disk
+            raise web.HTTPError(500)
         self._send(name, data)
 
     def _send(self, name: str, data: bytes) -> None:
@@ -284,7 +301,7 @@ class SiteHandler(web.RequestHandler):
 
     def write_error(self, status_code, **kwargs):
         page = self.preview.files.get("404.html") if status_code == 404 else None
-        if page is None:
+        if not isinstance(page, bytes):  # none (or, never in a preview, one left on disk)
             page = (
                 f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
                 f"<title>{status_code}</title></head><body><h1>{status_code}</h1></body></html>"
@@ -310,7 +327,7 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _report(say, outcome: Outcome) -> None:
+def _report(say: Callable[[str], None], outcome: Outcome) -> None:
     if outcome.error is not None:
         say(f"构建失败：发现 {len(outcome.error.problems)} 处问题（浏览器里显示同样的内容）：")
         say(str(outcome.error))
@@ -321,7 +338,7 @@ def _report(say, outcome: Outcome) -> None:
         )
 
 
-def error_page(error) -> str:
+def error_page(error: ContentError) -> str:
     """The build error, as the terminal shows it, in a page that reloads once it is fixed."""
     items = "".join(
         f"<li><code>{html.escape(p.file)}{':' + str(p.line) if p.line else ''}</code> {html.escape(p.message)}</li>"

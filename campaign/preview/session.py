@@ -18,14 +18,15 @@ from campaign.context import default_moment, make_context
 from campaign.errors import ContentError
 from campaign.model.site import Site
 from campaign.render.site import Rendering
+from campaign.ship.write import Files
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What one rebuild did, for the terminal and for tests."""
 
-    rendered: frozenset  # output paths rendered again
-    written: frozenset  # output paths whose bytes changed (or that vanished) since the last good site
+    rendered: frozenset[str]  # output paths rendered again
+    written: frozenset[str]  # output paths whose bytes changed (or that vanished) since the last good site
     seconds: float
     error: ContentError | None = None
 
@@ -40,10 +41,10 @@ class Preview:
         self.rendering: Rendering | None = None
         self.error: ContentError | None = None
         # the archived editions, each by its sub-path: rendered once, at the first good build
-        self.archived: dict[str, dict] | None = None
+        self.archived: dict[str, Files] | None = None
 
     @property
-    def files(self) -> dict:
+    def files(self) -> Files:
         """The last good site: output path -> bytes (empty until a build succeeds)."""
         return self.rendering.files if self.rendering is not None else {}
 
@@ -64,7 +65,7 @@ class Preview:
                 site = pipeline.load(self.ctx)
                 site = pipeline.in_campaign(site, site)  # the current edition is the newest
             site = pipeline.with_address(site, self.origin + site.config.base_path)
-            previous = (self.site, self.rendering) if self.rendering is not None else None
+            previous = (self.site, self.rendering) if self.site is not None and self.rendering is not None else None
             rendering = pipeline.rerender(self.ctx, site, previous)
         except ContentError as exc:
             self.error = exc
@@ -75,7 +76,7 @@ class Preview:
         self.site, self.rendering, self.error = site, rendering, None
         return Outcome(rendering.rendered, written, time.perf_counter() - started)
 
-    def _archived(self, editions: list) -> dict[str, dict]:
+    def _archived(self, editions: list[pipeline.EditionSite]) -> dict[str, Files]:
         """Every archived edition's files at its own sub-path on this preview."""
         found = {}
         for edition in editions:

@@ -32,6 +32,12 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from watchfiles import Change
+
+    Changes = set[tuple[Change, str]]  # a batch of (what happened, absolute path)
 
 CONFIG = "config.yaml"
 FOLDERS = ("content", "templates")
@@ -39,6 +45,7 @@ STEP_MS = 20  # a batch is handed over once no change has come for this long (an
 DEBOUNCE_MS = 1600  # ... or once changes have kept coming for this long
 POLL_MS = 100  # polling: how often the sources are compared
 STOP_S = 5.0  # how long `stop` waits for each thread (they notice the stop within STEP_MS)
+Stamps = dict[str, tuple[int, int, int]]  # polling: path -> (mtime_ns, size, file id)
 
 
 def polling_wanted() -> bool:
@@ -46,7 +53,7 @@ def polling_wanted() -> bool:
     return os.environ.get("JNXCZ_POLL", "").strip() not in ("", "0")
 
 
-def relevant(root: Path, path: str, change=None) -> bool:
+def relevant(root: Path, path: str, change: Change | None = None) -> bool:
     """True for a change to a site source: config.yaml, a file in content/ or templates/, or
     either folder appearing or vanishing (`change` None: any change)."""
     try:
@@ -68,7 +75,7 @@ def _ignored(name: str) -> bool:
     return name.startswith((".", "~", "#")) or name.endswith("~")
 
 
-def _added_or_deleted(change) -> bool:
+def _added_or_deleted(change: Change | None) -> bool:
     from watchfiles import Change
 
     return change is None or change in (Change.added, Change.deleted)
@@ -91,7 +98,7 @@ class SourceWatch:
     """
 
     def __init__(
-        self, root: Path, on_change: Callable[[set], None], hand_over: Callable[..., None], poll: bool | None = None
+        self, root: Path, on_change: Callable[[Changes], None], hand_over: Callable[..., None], poll: bool | None = None
     ):
         self.root = Path(root).resolve()
         self.on_change, self.hand_over = on_change, hand_over
@@ -117,13 +124,13 @@ class SourceWatch:
             thread.join(max(0.0, deadline - time.monotonic()))
         return not any(thread.is_alive() for thread in self.threads)
 
-    def _thread(self, target, name: str) -> None:
+    def _thread(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
         with self._lock:
             self.threads.append(thread)
         thread.start()
 
-    def _give(self, changes: set) -> None:
+    def _give(self, changes: Changes) -> None:
         try:
             self.hand_over(self.on_change, changes)
         except RuntimeError:  # the event loop is closed: the preview has stopped
@@ -144,7 +151,7 @@ class SourceWatch:
             else:  # nothing to watch yet: the project watch tells when a folder appears
                 _wait(_Either(self.replaced, self.stopping, self.native_failed))
 
-    def _run(self, paths: list[Path], recursive: bool, stop) -> None:
+    def _run(self, paths: list[Path], recursive: bool, stop: _Either) -> None:
         """One watch of `paths` until `stop` is set (or a watched folder vanishes)."""
         import watchfiles
 
@@ -196,8 +203,8 @@ class SourceWatch:
             if changes:
                 self._give(changes)
 
-    def _scan(self) -> dict:
-        stamps = {}
+    def _scan(self) -> Stamps:
+        stamps: Stamps = {}
         config = self.root / CONFIG
         _stamp(stamps, str(config))
         for name in FOLDERS:
@@ -209,7 +216,7 @@ class SourceWatch:
         return stamps
 
 
-def _stamp(stamps: dict, path: str) -> None:
+def _stamp(stamps: Stamps, path: str) -> None:
     try:
         stat = os.stat(path)
     except OSError:
@@ -217,7 +224,7 @@ def _stamp(stamps: dict, path: str) -> None:
     stamps[path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
-def _differences(before: dict, after: dict) -> set:
+def _differences(before: Stamps, after: Stamps) -> Changes:
     from watchfiles import Change
 
     changes = {(Change.added, path) for path in after.keys() - before.keys()}
@@ -226,7 +233,7 @@ def _differences(before: dict, after: dict) -> set:
     return changes
 
 
-def _wait(event, most: float | None = None) -> None:
+def _wait(event: _Either, most: float | None = None) -> None:
     """Until `event` is set (anything with `is_set`), or `most` seconds have passed."""
     started = time.monotonic()
     while not event.is_set() and (most is None or time.monotonic() - started < most):

@@ -8,12 +8,15 @@ statuses as of the build). A plan is plain data, compared whole with the previou
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
 from campaign.model import timeline
 from campaign.model.sections import BY_KEY, SECTIONS
 from campaign.model.site import Site, is_pending
 from campaign.render.posters import poster_facts, redirect_target
+from campaign.render.qr import QrCodes
 from campaign.render.urls import Linker
 
 
@@ -24,13 +27,23 @@ class PagePlan:
     url: str  # url path under the base, "" for the home page
     template: str
     title: str
-    data: dict = field(default_factory=dict)
+    data: Mapping[str, Any] = field(default_factory=dict)  # the template's own variables
     section: str = ""  # the address of the section it belongs to (its menu entry)
     updated: dt.date | None = None  # shown as 发布时间 / 更新时间 and used in the sitemap
     sitemap: bool = True
 
 
-def plan_pages(site: Site, codes) -> list[PagePlan]:
+class EventTiming(TypedDict):
+    """An event's status as of the build, and the instants (ISO) the page script checks."""
+
+    status: str
+    label: str
+    start: str
+    end: str
+    all_day: str  # "1" or "0"
+
+
+def plan_pages(site: Site, codes: QrCodes) -> list[PagePlan]:
     """Every page of the site, in sitemap order; `codes` draws the posters' QR codes."""
     cfg = site.config
     published = site.notice.published
@@ -41,7 +54,7 @@ def plan_pages(site: Site, codes) -> list[PagePlan]:
         "quiz": site.quiz.title,
         "contact": site.contact.title,
     }
-    data = {
+    data: dict[str, dict[str, Any]] = {
         "home": {"timing": timing, "now": _now_summary(site, timing)},
         "schedule": {
             "days": _schedule_days(site),
@@ -72,7 +85,7 @@ def plan_pages(site: Site, codes) -> list[PagePlan]:
     return pages
 
 
-def _poster_pages(site: Site, codes) -> list[PagePlan]:
+def _poster_pages(site: Site, codes: QrCodes) -> list[PagePlan]:
     pages = []
     for link in site.links:
         target = redirect_target(site, link)
@@ -99,12 +112,12 @@ def _poster_pages(site: Site, codes) -> list[PagePlan]:
     return pages
 
 
-def event_timing(site: Site) -> dict:
+def event_timing(site: Site) -> dict[str, EventTiming]:
     """Per event: its status as of the build and the instants the page script checks."""
-    result = {}
+    result: dict[str, EventTiming] = {}
     for event in site.events:
         start, end, all_day = timeline.window(event)
-        state = timeline.status(event, site.as_of) if site.as_of else "upcoming"
+        state = timeline.status(event, site.as_of)
         result[event.id] = {
             "status": state,
             "label": timeline.STATUS_LABELS[state],
@@ -115,11 +128,11 @@ def event_timing(site: Site) -> dict:
     return result
 
 
-def _now_summary(site: Site, timing: dict) -> dict:
+def _now_summary(site: Site, timing: dict[str, EventTiming]) -> dict[str, Any]:
     """What the home page leads with: before, during or after the campaign week."""
     first = min(t.start for t in site.campaign.themes)
     last = max(t.end for t in site.campaign.themes)
-    today = site.as_of.date() if site.as_of else first
+    today = site.as_of.date()
     phase = "before" if today < first else "after" if today > last else "during"
     current = [e for e in site.events if timing[e.id]["status"] in ("live", "today")]
     upcoming = [e for e in site.events if timing[e.id]["status"] == "upcoming"][:3]
@@ -134,11 +147,11 @@ def _now_summary(site: Site, timing: dict) -> dict:
     }
 
 
-def _schedule_days(site: Site) -> list[dict]:
+def _schedule_days(site: Site) -> list[dict[str, Any]]:
     start = min(t.start for t in site.campaign.themes)
     end = max(t.end for t in site.campaign.themes)
     single = [e for e in site.events if not e.end_date]
-    week = (
+    week: set[dt.date] = (
         set()
         if is_pending(start) or is_pending(end)
         else {start + dt.timedelta(n) for n in range((end - start).days + 1)}

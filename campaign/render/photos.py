@@ -22,6 +22,7 @@ from pathlib import Path
 
 from PIL import Image, ImageCms
 
+from campaign.incremental.cache import Cache
 from campaign.load import media
 from campaign.load.source import refuse_outside
 
@@ -58,15 +59,15 @@ def settings() -> str:
     return repr((QUALITY, BUDGET, "lanczos", "srgb", "progressive"))
 
 
-def cache_key(cache, plan: PhotoPlan) -> str:
+def cache_key(cache: Cache, plan: PhotoPlan) -> str:
     return cache.key("photo", plan.sha256, repr((plan.width, plan.height, plan.format)), settings())
 
 
-def cached(cache, plan: PhotoPlan) -> bytes | None:
+def cached(cache: Cache, plan: PhotoPlan) -> bytes | None:
     return cache.get("photo", cache_key(cache, plan))
 
 
-def photo_file(plan: PhotoPlan, root: Path, cache) -> bytes:
+def photo_file(plan: PhotoPlan, root: Path, cache: Cache) -> bytes:
     """The delivered file: from the cache, else made from the source (and put in the cache)."""
     key = cache_key(cache, plan)
     found = cache.get("photo", key)
@@ -135,7 +136,8 @@ def _srgb(image: Image.Image, profile: bytes | None) -> Image.Image:
         source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
         if image.mode == "RGB" and ImageCms.getProfileDescription(source).strip().startswith("sRGB"):
             return image  # most Android phones: already what the browser assumes
-        return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+        converted = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+        return converted if converted is not None else image  # None only for a conversion in place
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return image  # a damaged profile: the pixels as they are
 

@@ -6,6 +6,8 @@ the rendered poster pages (see `printing`).
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from markupsafe import Markup
 
 from campaign.load.posters import printed_width_mm
@@ -13,6 +15,22 @@ from campaign.model.site import Poster, Site, StableLink
 from campaign.render import qr
 
 PDF_NAME = "poster.pdf"
+
+
+class PosterFacts(TypedDict):
+    """What a poster's page and the poster list show of it (the page's template variables)."""
+
+    poster: Poster
+    address: str  # the production address its code leads to
+    short: str
+    width_mm: float  # the code's printed width, quiet zone included
+    modules: int
+    level: str
+    folder: str
+    svg_file: str
+    png_file: str
+    pdf_file: str
+    qr: Markup
 
 
 def short_address(site: Site, link: StableLink) -> str:
@@ -29,7 +47,7 @@ def redirect_target(site: Site, link: StableLink) -> str | None:
     return None
 
 
-def poster_facts(site: Site, poster: Poster, codes) -> dict:
+def poster_facts(site: Site, poster: Poster, codes: qr.QrCodes) -> PosterFacts:
     """Everything a poster page or the poster list shows, computed once."""
     cfg = site.config
     address = cfg.base_url + poster.link.path
@@ -55,7 +73,7 @@ def poster_facts(site: Site, poster: Poster, codes) -> dict:
 PRINT_FILES = ("qr.svg", "qr-300dpi.png")
 
 
-def print_file(site: Site, poster: Poster, name: str, codes) -> bytes:
+def print_file(site: Site, poster: Poster, name: str, codes: qr.QrCodes) -> bytes:
     """The code of a poster for print shops: a sized SVG or a 300 dpi PNG (`name` in PRINT_FILES)."""
     facts = poster_facts(site, poster, codes)
     if name == "qr.svg":

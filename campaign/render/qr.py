@@ -12,7 +12,9 @@ import math
 import re
 from html import escape
 
+from campaign.incremental.cache import Cache
 from campaign.render import qrfast
+from campaign.render.qrfast import Matrix
 
 QUIET_ZONE = 4
 _RUN = re.compile("1+")
@@ -21,12 +23,12 @@ _RUN = re.compile("1+")
 class QrCodes:
     """A build's QR codes: matrices from the disk cache or encoded anew, each drawn once."""
 
-    def __init__(self, cache):
+    def __init__(self, cache: Cache):
         self.cache = cache
-        self.matrices: dict = {}
-        self.svgs: dict = {}
+        self.matrices: dict[tuple[str, str], Matrix] = {}  # (data, level) -> matrix
+        self.svgs: dict[tuple[str, str, str, float], str] = {}  # (data, label, level, width_mm) -> SVG
 
-    def matrix(self, data: str, level: str = "M") -> tuple[tuple[bool, ...], ...]:
+    def matrix(self, data: str, level: str = "M") -> Matrix:
         """Module matrix including the quiet zone; True is a dark module."""
         found = self.matrices.get((data, level))
         if found is not None:
@@ -76,13 +78,13 @@ def _text(row: tuple[bool, ...]) -> str:
     return bytes(row).translate(_BITS).decode("ascii")
 
 
-def _pack(rows) -> bytes:
+def _pack(rows: Matrix) -> bytes:
     size = len(rows)
     bits = int("".join(_text(row) for row in rows) or "0", 2)
     return size.to_bytes(2, "big") + bits.to_bytes((size * size + 7) // 8, "big")
 
 
-def _unpack(packed: bytes):
+def _unpack(packed: bytes) -> Matrix | None:
     size = int.from_bytes(packed[:2], "big")
     if len(packed) != 2 + (size * size + 7) // 8:
         return None
@@ -90,7 +92,7 @@ def _unpack(packed: bytes):
     return tuple(tuple(ch == "1" for ch in text[y * size : (y + 1) * size]) for y in range(size))
 
 
-def svg_path(rows: tuple[tuple[bool, ...], ...]) -> str:
+def svg_path(rows: Matrix) -> str:
     """Path data: one horizontal run of dark modules per sub-path."""
     parts = []
     for y, row in enumerate(rows):
@@ -100,7 +102,7 @@ def svg_path(rows: tuple[tuple[bool, ...], ...]) -> str:
     return "".join(parts)
 
 
-def draw_svg(rows: tuple[tuple[bool, ...], ...], label: str, width_mm: float = 0) -> str:
+def draw_svg(rows: Matrix, label: str, width_mm: float = 0) -> str:
     size = len(rows)
     sized = f'width="{width_mm:.2f}mm" height="{width_mm:.2f}mm" ' if width_mm else ""
     return (
@@ -111,14 +113,14 @@ def draw_svg(rows: tuple[tuple[bool, ...], ...], label: str, width_mm: float = 0
     )
 
 
-def draw_png(rows: tuple[tuple[bool, ...], ...], width_mm: float, dpi: int) -> bytes:
+def draw_png(rows: Matrix, width_mm: float, dpi: int) -> bytes:
     from PIL import Image  # only posters need Pillow
 
     target_px = width_mm / 25.4 * dpi
     scale = max(1, math.ceil(target_px / len(rows)))  # whole pixels, rounded up: never under the size
     small = Image.new("1", (len(rows), len(rows)), 1)
     small.putdata([0 if dark else 1 for row in rows for dark in row])
-    image = small.resize((len(rows) * scale, len(rows) * scale), Image.NEAREST)
+    image = small.resize((len(rows) * scale, len(rows) * scale), Image.Resampling.NEAREST)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", dpi=(dpi, dpi), optimize=False)
     return buffer.getvalue()

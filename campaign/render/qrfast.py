@@ -30,6 +30,7 @@ first one with the lowest penalty, as in `QRCode.best_mask_pattern`.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterable
 from functools import cache
 from itertools import compress
 from operator import itemgetter
@@ -42,9 +43,10 @@ QUIET_ZONE = 4
 LEVELS = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}
 
 Matrix = tuple[tuple[bool, ...], ...]
+Modules = list[list[bool | None]]  # qrcode's matrix while it is drawn: None for a module not set yet
 
 
-def _blank(version: int, error_correction: int, mask: int, test: bool) -> list[list]:
+def _blank(version: int, error_correction: int, mask: int, test: bool) -> Modules:
     """qrcode's own matrix before `map_data`: function patterns set, data modules None."""
     code = qrcode.QRCode(version=version, error_correction=error_correction, border=0)
     n = code.modules_count = version * 4 + 17
@@ -60,7 +62,7 @@ def _blank(version: int, error_correction: int, mask: int, test: bool) -> list[l
     return code.modules
 
 
-def _placement_order(modules: list[list]) -> list[tuple[int, int]]:
+def _placement_order(modules: Modules) -> list[tuple[int, int]]:
     """The (row, col) of each data module in the order `QRCode.map_data` fills them."""
     n = len(modules)
     order = []
@@ -170,7 +172,7 @@ def _layout(version: int) -> _Layout:
     return _Layout(version)
 
 
-def _bitset(n: int, positions) -> int:
+def _bitset(n: int, positions: Iterable[tuple[int, int]]) -> int:
     """The int with bit r*n + c set for each (r, c) in `positions` (built as text: linear)."""
     nn = n * n
     text = bytearray(b"0" * nn)
@@ -179,7 +181,7 @@ def _bitset(n: int, positions) -> int:
     return int(text, 2)
 
 
-def _dark_bits(modules: list[list]) -> int:
+def _dark_bits(modules: Modules) -> int:
     n = len(modules)
     return _bitset(n, ((r, c) for r in range(n) for c in range(n) if modules[r][c]))
 

@@ -12,22 +12,31 @@ or the generator's own code changed; otherwise its previous bytes stand (see `in
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup, escape
 
 from campaign.errors import ContentError, ContentProblem
-from campaign.incremental.record import RecordingSite, changed_keys
+from campaign.incremental.cache import Cache
+from campaign.incremental.record import ReadKey, changed_keys, recording
 from campaign.model.sections import shown
-from campaign.model.site import PLACEHOLDER_PREFIX, Asset, Site
+from campaign.model.site import PLACEHOLDER_PREFIX, Asset, Config, Event, Poster, Site
 from campaign.render import dates, ics, photos
 from campaign.render.pages import PagePlan, plan_pages
 from campaign.render.posters import PRINT_FILES, print_file
-from campaign.render.templates import Templates, make_environment, template_error
+from campaign.render.qr import QrCodes
+from campaign.render.templates import Filters, RecordingEnvironment, Templates, Use, make_environment, template_error
 from campaign.render.urls import Linker, is_safe, output_file
+
+if TYPE_CHECKING:
+    from campaign.context import BuildContext
+    from campaign.ship.write import Files
 
 FEED_SIZE = 50  # feed readers want the latest reports, not the archive of every year
 FEEDS = ("feed.xml", "sitemap.xml", "robots.txt")
@@ -40,7 +49,7 @@ class Output:
 
     path: str
     kind: str  # "page", "feed", "calendar", "print", "photo" or "attachment"
-    plan: object  # compared whole with the previous build's plan for the same path
+    plan: Plan  # compared whole with the previous build's plan for the same path
 
 
 @dataclass(frozen=True)
@@ -52,11 +61,24 @@ class AttachmentPlan:
 
 
 @dataclass(frozen=True)
+class PrintPlan:
+    """A poster's code as a file for print shops."""
+
+    poster: Poster
+    name: str  # one of PRINT_FILES
+
+
+# What an output's renderer is given, by kind: a page's plan, the pages a feed lists (None: it
+# lists none), an event (None: the week's calendar), a print file, one size of a photo, an attachment.
+Plan = PagePlan | tuple[PagePlan, ...] | Event | PrintPlan | photos.PhotoPlan | AttachmentPlan | None
+
+
+@dataclass(frozen=True)
 class Record:
     """What rendering one file read from the model and which templates and assets it used."""
 
-    reads: frozenset  # keys of `incremental.record`, e.g. ("contact",), ("events", 0)
-    uses: frozenset  # ("template", name) and ("asset", name)
+    reads: frozenset[ReadKey]  # keys of `incremental.record`, e.g. ("contact",), ("events", 0)
+    uses: frozenset[Use]  # ("template", name) and ("asset", name)
 
 
 NOTHING = Record(frozenset(), frozenset())  # a photo or attachment reads nothing from the model
@@ -66,14 +88,14 @@ NOTHING = Record(frozenset(), frozenset())  # a photo or attachment reads nothin
 class Rendering:
     """The whole site: bytes (or `Stored` for a file left on disk as it was) and its records."""
 
-    files: dict  # output path -> bytes | Stored
-    outputs: dict  # output path -> Output
-    records: dict  # output path -> Record
-    uses: dict  # ("template" | "asset", name) -> digest, of the templates rendered with
-    rendered: frozenset  # output paths rendered this time
+    files: Files  # output path -> bytes | Stored
+    outputs: dict[str, Output]  # output path -> Output
+    records: dict[str, Record]  # output path -> Record
+    uses: dict[Use, str]  # ("template" | "asset", name) -> digest, of the templates rendered with
+    rendered: frozenset[str]  # output paths rendered this time
 
 
-def outputs(site: Site, codes) -> list[Output]:
+def outputs(site: Site, codes: QrCodes) -> list[Output]:
     """Every file the site has besides static assets, in a stable order."""
     plans = plan_pages(site, codes)
     found = [Output(output_file(plan.url), "page", plan) for plan in plans]
@@ -81,7 +103,7 @@ def outputs(site: Site, codes) -> list[Output]:
         found.append(Output(f"calendar/{event.id}.ics", "calendar", event))
     found.append(Output("calendar/week.ics", "calendar", None))
     for poster in site.posters:
-        found += [Output(f"posters/{poster.id}/{name}", "print", (poster, name)) for name in PRINT_FILES]
+        found += [Output(f"posters/{poster.id}/{name}", "print", PrintPlan(poster, name)) for name in PRINT_FILES]
     for name in FEEDS:
         if name == "feed.xml" and site.news_hidden:
             continue
@@ -121,7 +143,7 @@ def _listed(plan: PagePlan) -> PagePlan:
 
 
 def render(
-    site: Site, templates: Templates, ctx, with_pdf: bool, previous: tuple[Site, Rendering] | None = None
+    site: Site, templates: Templates, ctx: BuildContext, with_pdf: bool, previous: tuple[Site, Rendering] | None = None
 ) -> Rendering:
     """Render the site; given the previous (site, rendering), only what changed.
 
@@ -136,9 +158,9 @@ def render(
         ctx.root,
         ctx.cache,
     )
-    files: dict = dict(templates.static)
-    records: dict = {}
-    listed: dict = {}
+    files: Files = dict(templates.static)
+    records: dict[str, Record] = {}
+    listed: dict[str, Output] = {}
     for output in outputs(site, ctx.qr):
         if not is_safe(output.path):
             raise ContentError.at("content", 0, f"生成的文件路径「{output.path}」不安全，已拒绝写出")
@@ -156,18 +178,19 @@ def render(
             files[path], records[path] = old.files[path], old.records[path]
     _render_photos(job, ctx, [output for output in todo if output.kind == "photo"], files, records)
     rest = [output for output in todo if output.kind != "photo"]
-    interned: dict = {}
+    interned: dict[Record, Record] = {}
     for output, (data, record) in zip(rest, ctx.workers.map(job.render, rest)):
         files[output.path] = data
         records[output.path] = interned.setdefault(record, record)  # 4,000 pages, a few shapes
     return Rendering(dict(sorted(files.items())), listed, records, uses, frozenset(output.path for output in todo))
 
 
-def _render_photos(job: _Job, ctx, todo: list[Output], files: dict, records: dict) -> None:
+def _render_photos(job: _Job, ctx: BuildContext, todo: list[Output], files: Files, records: dict[str, Record]) -> None:
     """The photos first, those not in the cache over all cores; every bad photo is reported at once."""
     work = []
     for output in todo:
-        data = photos.cached(ctx.cache, output.plan)
+        plan = output.plan
+        data = photos.cached(ctx.cache, plan) if isinstance(plan, photos.PhotoPlan) else None
         if data is None:
             work.append(output)
         else:
@@ -182,12 +205,14 @@ def _render_photos(job: _Job, ctx, todo: list[Output], files: dict, records: dic
         raise ContentError(problems)
 
 
-def _stale(todo: list[Output], previous: Rendering, old_site: Site, new_site: Site, uses: dict) -> list[Output]:
+def _stale(
+    todo: list[Output], previous: Rendering, old_site: Site, new_site: Site, uses: dict[Use, str]
+) -> list[Output]:
     """The outputs whose plan, reads or uses differ from the previous rendering's."""
     changed_uses = {key for key in uses.keys() | previous.uses.keys() if uses.get(key) != previous.uses.get(key)}
-    keys = set()
-    for record in set(previous.records.values()):
-        keys |= record.reads
+    keys: set[ReadKey] = set()
+    for kept in set(previous.records.values()):
+        keys |= kept.reads
     changed_reads = changed_keys(old_site, new_site, keys)
     stale = []
     for output in todo:
@@ -212,12 +237,12 @@ class _Job:
     site: Site
     templates: Templates
     with_pdf: bool
-    codes: object  # render.qr.QrCodes
-    env: jinja2.Environment
+    codes: QrCodes
+    env: RecordingEnvironment
     root: Path  # where photos and attachments are read from
-    cache: object  # incremental.cache.Cache: made photos
+    cache: Cache  # made photos
 
-    def attempt(self, output: Output):
+    def attempt(self, output: Output) -> tuple[bytes, Record] | ContentError:
         """`render`, with a content mistake handed back rather than raised (to report them all)."""
         try:
             return self.render(output)
@@ -227,18 +252,24 @@ class _Job:
     def render(self, output: Output) -> tuple[bytes, Record]:
         if output.kind in ("photo", "attachment"):
             return self.file(output), NOTHING
-        reads, uses = set(), set()
-        site = RecordingSite(self.site, reads)
+        reads: set[ReadKey] = set()
+        uses: set[Use] = set()
+        site = recording(self.site, reads)
         self.env.uses = uses
         try:
-            if output.kind == "page":
-                data = self.page(site, output.plan, uses).encode()
-            elif output.kind == "feed":
-                data = self.feed(site, output.path, output.plan).encode()
-            elif output.kind == "calendar":
-                data = ics.event_file(site, output.plan) if output.plan else ics.week_file(site)
-            else:
-                data = print_file(site, *output.plan, self.codes)
+            match output.kind, output.plan:
+                case "page", PagePlan() as plan:
+                    data = self.page(site, plan, uses).encode()
+                case "feed", (tuple() | None) as pages:
+                    data = self.feed(site, output.path, pages).encode()
+                case "calendar", Event() as event:
+                    data = ics.event_file(site, event)
+                case "calendar", None:
+                    data = ics.week_file(site)
+                case "print", PrintPlan() as printed:
+                    data = print_file(site, printed.poster, printed.name, self.codes)
+                case _:
+                    raise ValueError(f"no renderer for {output.kind} {output.path}")
         except jinja2.TemplateError as exc:
             raise template_error(exc) from None
         finally:
@@ -248,8 +279,10 @@ class _Job:
     def file(self, output: Output) -> bytes:
         """A photo's delivered size, or an attachment's bytes as they are."""
         plan = output.plan
+        if not isinstance(plan, photos.PhotoPlan | AttachmentPlan):
+            raise ValueError(f"{output.path} is not a photo or an attachment")
         try:
-            if output.kind == "photo":
+            if isinstance(plan, photos.PhotoPlan):
                 return photos.photo_file(plan, self.root, self.cache)
             return photos.read_source(self.root, plan.source, plan.sha256)
         except photos.PhotoTrouble as exc:
@@ -262,7 +295,7 @@ class _Job:
                 return asset.file, asset.line
         return source, 0
 
-    def page(self, site, plan: PagePlan, uses: set) -> str:
+    def page(self, site: Site, plan: PagePlan, uses: set[Use]) -> str:
         cfg = site.config
         link = Linker(plan.url, cfg.base_path, cfg.base_url, absolute=plan.url == "404.html", offline=cfg.offline)
         full_url = page_address(cfg, plan)
@@ -293,11 +326,11 @@ class _Job:
         )
         return offline_links(html) if cfg.offline else html
 
-    def feed(self, site, name: str, pages) -> str:
+    def feed(self, site: Site, name: str, pages: tuple[PagePlan, ...] | None) -> str:
         latest = site.news[:FEED_SIZE] if name == "feed.xml" else ()  # read only where shown
         return self.env.get_template(name).render(site=site, pages=pages or (), cfg=site.config, feed_items=latest)
 
-    def qr_for(self, cfg):
+    def qr_for(self, cfg: Config) -> Callable[[str, str], Markup]:
         level = cfg.qr.error_correction
 
         def qr_for(address: str, label: str) -> Markup:
@@ -311,7 +344,7 @@ class AssetLink:
 
     __slots__ = ("name", "assets", "link", "uses")
 
-    def __init__(self, name: str, assets: dict, link: Linker, uses: set):
+    def __init__(self, name: str, assets: dict[str, str], link: Linker, uses: set[Use]):
         self.name, self.assets, self.link, self.uses = name, assets, link, uses
 
     def __str__(self) -> str:
@@ -322,7 +355,7 @@ class AssetLink:
         return str(escape(str(self)))
 
 
-def page_address(cfg, plan: PagePlan) -> str:
+def page_address(cfg: Config, plan: PagePlan) -> str:
     """The production address a page's own QR code leads to (the 404 page: the home page)."""
     return cfg.base_url + (plan.url if plan.url != "404.html" else "")
 
@@ -334,17 +367,17 @@ def placeholder(value: str) -> Markup:
     return escape(value)
 
 
-def _shown_as_placeholder(write):
+def _shown_as_placeholder(write: Callable[..., str]) -> Callable[..., str | Markup]:
     """A date filter that shows a date not filled in yet as a visible, labelled gap."""
 
-    def show(day, *args, **kwargs):
+    def show(day: dt.date, *args: Any, **kwargs: Any) -> str | Markup:
         text = write(day, *args, **kwargs)
         return placeholder(text) if text.startswith(PLACEHOLDER_PREFIX) else text
 
     return show
 
 
-def filters() -> dict:
+def filters() -> Filters:
     return dict(
         cn_date=_shown_as_placeholder(dates.cn_date),
         cn_span=_shown_as_placeholder(dates.cn_span),

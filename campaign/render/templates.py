@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -19,15 +21,17 @@ from campaign.errors import ContentError
 from campaign.load.source import decode_text, refuse_outside
 
 STATIC = "static"
+Use = tuple[str, str]  # what a rendering used: ("template", name) or ("asset", name)
+Filters = dict[str, Callable[..., Any]]  # Jinja filters by name
 
 
 @dataclass(frozen=True)
 class Templates:
-    sources: dict  # template name -> source text
-    static: dict  # output path (hashed) -> bytes
-    assets: dict  # plain name ("style.css") -> hashed output path ("assets/style.1a2b3c4d.css")
+    sources: dict[str, str]  # template name -> source text
+    static: dict[str, bytes]  # output path (hashed) -> bytes
+    assets: dict[str, str]  # plain name ("style.css") -> hashed output path ("assets/style.1a2b3c4d.css")
 
-    def digests(self) -> dict:
+    def digests(self) -> dict[Use, str]:
         """What a rendering can use, each with what identifies its content."""
         found = {("template", name): hashlib.sha256(text.encode()).hexdigest() for name, text in self.sources.items()}
         found.update({("asset", name): hashed for name, hashed in self.assets.items()})
@@ -35,7 +39,9 @@ class Templates:
 
 
 def load_templates(folder: Path) -> Templates:
-    templates, static, assets = {}, {}, {}
+    templates: dict[str, str] = {}
+    static: dict[str, bytes] = {}
+    assets: dict[str, str] = {}
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or any(p.startswith(".") for p in path.relative_to(folder).parts):
             continue
@@ -56,15 +62,15 @@ def load_templates(folder: Path) -> Templates:
 class RecordingEnvironment(jinja2.Environment):
     """Notes in `uses` every template a rendering loads (extends, include and import too)."""
 
-    uses: set | None = None
+    uses: set[Use] | None = None
 
-    def _load_template(self, name, globals):
+    def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> jinja2.Template:
         if self.uses is not None:
             self.uses.add(("template", name))
         return super()._load_template(name, globals)
 
 
-def make_environment(templates: Templates, filters: dict) -> RecordingEnvironment:
+def make_environment(templates: Templates, filters: Filters) -> RecordingEnvironment:
     env = RecordingEnvironment(
         loader=MemoryLoader(templates.sources),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
@@ -80,10 +86,10 @@ def make_environment(templates: Templates, filters: dict) -> RecordingEnvironmen
 class MemoryLoader(jinja2.BaseLoader):
     """Serves templates from memory under their real file names, so errors point at them."""
 
-    def __init__(self, templates: dict):
+    def __init__(self, templates: dict[str, str]):
         self.templates = templates
 
-    def get_source(self, environment, template):
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         if template not in self.templates:
             raise jinja2.TemplateNotFound(template)
         return self.templates[template], f"templates/{template}", lambda: True

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -59,7 +60,12 @@ INSTALLED = {
 }
 
 
-def find_chromium(platform: str | None = None, environ=None, which=shutil.which, exists=os.path.isfile) -> str | None:
+def find_chromium(
+    platform: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    which: Callable[[str], str | None] = shutil.which,
+    exists: Callable[[str], bool] = os.path.isfile,
+) -> str | None:
     """A Chromium-family browser: on PATH, or where Edge and Chrome install on Windows and macOS."""
     platform = platform or sys.platform
     environ = os.environ if environ is None else environ
@@ -99,7 +105,7 @@ def print_posters(
     published = site.notice.published  # while it is still 待填写, the day the site is built for
     day = site.as_of.date() if is_pending(published) else published
     stamp = day.strftime("D:%Y%m%d000000+08'00'").encode()
-    jobs = {}
+    jobs: dict[str, tuple[str, dict[str, bytes], str]] = {}  # PDF -> (page, files it needs, cache key)
     for poster in site.posters:
         page = f"posters/{poster.id}/index.html"
         needed = _files_for(files, page)
@@ -111,7 +117,7 @@ def print_posters(
         ).hexdigest()
         jobs[f"posters/{poster.id}/{PDF_NAME}"] = (page, needed, key)
     results: dict[str, bytes] = {}
-    missing = {}
+    missing: dict[str, tuple[str, dict[str, bytes], str]] = {}
     for target, (page, needed, key) in jobs.items():
         cached = _read_cache(cache, key)
         if cached is not None:
@@ -119,7 +125,7 @@ def print_posters(
         else:
             missing[target] = (page, needed, key)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        printed = pool.map(lambda item: (item[0], _print(chromium, *item[1][:2], stamp)), missing.items())
+        printed = pool.map(lambda item: (item[0], _print(chromium, item[1][0], item[1][1], stamp)), missing.items())
         for target, data in printed:
             results[target] = data
             _write_cache(cache, missing[target][2], data)
@@ -157,7 +163,7 @@ def _print(chromium: str, page: str, needed: dict[str, bytes], stamp: bytes) -> 
 def fix_dates(pdf: bytes, stamp: bytes) -> bytes:
     """Put `stamp` in place of the printing time, keeping every byte offset where it was."""
 
-    def same_length(match: re.Match) -> bytes:
+    def same_length(match: re.Match[bytes]) -> bytes:
         old = match.group(2)
         new = stamp[: len(old)].ljust(len(old), b" ")
         return b"/" + match.group(1) + b" (" + new + b")"

@@ -33,9 +33,13 @@ import secrets
 import shutil
 import time
 import zipfile
+from collections.abc import Container, Iterator, Mapping
 from pathlib import Path
 
 from campaign.ship.write import MARK, SOURCE_FOLDERS
+
+# What can be shipped: a rendered site (path -> bytes), or the folder a build wrote it into.
+SiteSource = Mapping[str, bytes] | Path | str
 
 MANIFEST = "MANIFEST.sha256"
 CURRENT = "current"
@@ -51,7 +55,7 @@ class PublishError(Exception):
     """A mistake the user can fix (wrong folder, damaged copy); `str()` is the Chinese message."""
 
 
-_REASONS = {
+_REASONS: dict[int | None, str] = {  # keyed by OSError.errno, which may be None
     errno.EACCES: "没有写入权限",
     errno.EPERM: "没有写入权限",
     errno.ENOENT: "文件夹不存在",
@@ -94,9 +98,9 @@ def _site_files(folder: Path) -> list[str]:
     return sorted(paths)
 
 
-def site_files(source) -> dict[str, bytes]:
+def site_files(source: SiteSource) -> dict[str, bytes]:
     """The files to ship: a rendered site (path -> bytes) as it is, or a built folder read in."""
-    if isinstance(source, dict):
+    if isinstance(source, Mapping):
         if "index.html" not in source:
             raise PublishError("要发布的网站里没有 index.html，看起来不是生成好的网站")
         return dict(sorted(source.items()))
@@ -104,7 +108,7 @@ def site_files(source) -> dict[str, bytes]:
     return {relative: (folder / relative).read_bytes() for relative in _site_files(folder)}
 
 
-def manifest_text(source, note: str = "") -> str:
+def manifest_text(source: SiteSource, note: str = "") -> str:
     """sha256sum-format lines for every file of `source` (the manifest itself excluded).
 
     `note` (e.g. an overridden inspection) goes first as `# ` comment lines: they travel with
@@ -307,7 +311,7 @@ def _write_history(dest: Path, history: list[str]) -> None:
 
 
 @contextlib.contextmanager
-def _locked(dest: Path):
+def _locked(dest: Path) -> Iterator[None]:
     """One publish or rollback at a time per server folder (the history is read, then rewritten)."""
     try:
         import fcntl
@@ -367,7 +371,7 @@ def _write_tree(files: dict[str, bytes], target: Path) -> None:
 # --- assets kept across a switch ------------------------------------------------------------
 
 
-def _own_assets(release: Path, lacking: set[str] | dict) -> dict[str, bytes]:
+def _own_assets(release: Path, lacking: Container[str]) -> dict[str, bytes]:
     """The hashed assets `release`'s own pages link (not those it carries) that are not in
     `lacking`, as listed in its manifest; a file that no longer matches it is left behind."""
     manifest = release / MANIFEST
@@ -445,7 +449,7 @@ def _remove_incoming(dest: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def publish(source, dest: Path, keep: int = 5, note: str = "") -> str:
+def publish(source: SiteSource, dest: Path, keep: int = 5, note: str = "") -> str:
     """Install a site (path -> bytes, or a built folder) as a new release of `dest`, switch to it.
 
     `note` is recorded at the top of the release's manifest (see `manifest_text`). The assets of
@@ -515,6 +519,8 @@ def rollback(dest: Path) -> str:
     try:
         with _locked(dest):
             live = current_id(dest)
+            if live is None:  # `current` removed by hand while this rollback waited for the lock
+                raise PublishError(f"{dest} 还没有发布过网站，无法退回")
             history = _history(dest, live)
             earlier = [release for release in history[:-1] if release != live]
             if not earlier:
@@ -539,7 +545,7 @@ def rollback(dest: Path) -> str:
 # --- package --------------------------------------------------------------------------------
 
 
-def package(source, zip_path: Path, note: str = "") -> None:
+def package(source: SiteSource, zip_path: Path, note: str = "") -> None:
     """A zip of the site for upload through a CMS; the same build always gives the same bytes.
 
     Why deterministic: two people can compare a zip with one checksum, and re-uploading an

@@ -45,6 +45,11 @@ class Stored:
     sha256: str
 
 
+Files = dict[str, bytes | Stored]  # output path -> its bytes, or a file left on disk as it was
+# output path -> [sha256, size, mtime_ns, ctime_ns] of the file written, as the JSON record keeps it
+Written = dict[str, list[str | int]]
+
+
 def check_target(target: Path, root: Path, known: bool = False) -> None:
     """Refuse any output folder but a new or empty one, or one this tool made.
 
@@ -76,7 +81,7 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_site(files: dict, target: Path, record: Path | None = None) -> frozenset:
+def write_site(files: Files, target: Path, record: Path | None = None) -> frozenset[str]:
     """Make `target` hold exactly `files` (and the mark); returns the paths written or removed.
 
     `record` is where the hash, size and dates of every file written are kept, so the next
@@ -142,7 +147,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _update(files: dict, target: Path, known: dict) -> frozenset:
+def _update(files: Files, target: Path, known: Written) -> frozenset[str]:
     changed = [path for path, data in files.items() if not _same(target / path, data, known.get(path))]
     on_disk = _files_on_disk(target, known)
     removed = frozenset(path for path in on_disk - files.keys() if path != MARK)
@@ -162,13 +167,13 @@ def _update(files: dict, target: Path, known: dict) -> frozenset:
     return frozenset(changed) | removed
 
 
-def _files_on_disk(target: Path, known: dict) -> set:
+def _files_on_disk(target: Path, known: Written) -> set[str]:
     if known:
         return set(known)
     return {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file() or p.is_symlink()}
 
 
-def _link_all(source: Path, folder: Path, paths: list) -> None:
+def _link_all(source: Path, folder: Path, paths: list[str]) -> None:
     """Hard links to the unchanged files (a copy where the disk cannot link)."""
     made = set()
     for path in paths:
@@ -208,7 +213,7 @@ def _renameat2(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def _same(path: Path, data, known) -> bool:
+def _same(path: Path, data: bytes | Stored, known: list[str | int] | None) -> bool:
     """Whether `path` already holds `data`, trusting the record only while size and date match."""
     if isinstance(data, Stored):
         return True
@@ -223,12 +228,14 @@ def _same(path: Path, data, known) -> bool:
     return path.read_bytes() == data
 
 
-def _write_all(folder: Path, files: dict) -> None:
+def _write_all(folder: Path, files: Files) -> None:
     """Files readable by the web server (0644, folders 0755) whatever the user's umask."""
     made = set()
     old_mask = os.umask(0o022)
     try:
         for path, data in files.items():
+            if isinstance(data, Stored):  # only an unchanged file is left on disk, and it is linked
+                raise ValueError(f"{path!r} was left on disk, it cannot be written anew")
             parent = os.path.dirname(path)
             if parent and parent not in made:
                 os.makedirs(folder / parent, exist_ok=True)
@@ -245,7 +252,7 @@ def _stamp(stat: os.stat_result) -> list[int]:
     return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
 
 
-def on_disk_as_recorded(target: Path, record: dict) -> bool:
+def on_disk_as_recorded(target: Path, record: Written) -> bool:
     """Whether every file in `record` is still on disk with the size and dates it was left with."""
     for path, entry in record.items():
         try:
@@ -256,7 +263,7 @@ def on_disk_as_recorded(target: Path, record: dict) -> bool:
     return True
 
 
-def read_record(record: Path | None) -> dict:
+def read_record(record: Path | None) -> Written:
     if record is None:
         return {}
     try:
@@ -266,8 +273,8 @@ def read_record(record: Path | None) -> dict:
         return {}  # no record: compare with the files themselves
 
 
-def _write_record(record: Path, target: Path, files: dict) -> None:
-    entries = {}
+def _write_record(record: Path, target: Path, files: Files) -> None:
+    entries: Written = {}
     for path, data in files.items():
         stat = (target / path).stat()
         sha = data.sha256 if isinstance(data, Stored) else digest(data)

@@ -16,10 +16,14 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from campaign.model.sections import BY_KEY, SECTIONS, shown
+from campaign.model.site import Site
+from campaign.render.pages import PagePlan
 from campaign.stats.logs import Request
 
 # Programs by what they call themselves: crawlers, monitoring, command-line tools, libraries.
@@ -90,7 +94,7 @@ class Layout:
     sections: tuple[tuple[str, str, str], ...]  # (key, menu entry, address), OTHER last
 
 
-def layout(site, plans) -> Layout:
+def layout(site: Site, plans: list[PagePlan]) -> Layout:
     """The layout of `site`, whose pages `plans` are (render.pages.plan_pages)."""
     headlines: dict[str, list[str]] = {}
     for poster in site.posters:
@@ -116,7 +120,10 @@ def layout(site, plans) -> Layout:
     )
 
 
-class Tally(dict):
+Name = TypeVar("Name")
+
+
+class Tally(dict[Name, int]):
     """Counts by name, for names visitors choose; past `limit` names the rarest are dropped."""
 
     def __init__(self, limit: int = TALLY_LIMIT):
@@ -124,7 +131,7 @@ class Tally(dict):
         self.limit = limit
         self.pruned = False
 
-    def add(self, key, count: int = 1) -> None:
+    def add(self, key: Name, count: int = 1) -> None:
         self[key] = self.get(key, 0) + count
         if len(self) > self.limit:
             floor = min(self.values())
@@ -194,17 +201,17 @@ class Counts:
         self.dates = tuple(start + dt.timedelta(n) for n in range((end - start).days + 1))
         self.index = {day: n for n, day in enumerate(self.dates)}
         self._salts: dict[dt.date, bytes] = {}
-        self._recent: dict[tuple, int] = {}  # the last clients' hashes, by (day, address, agent)
+        self._recent: dict[tuple[dt.date, str, str], int] = {}  # the last clients' hashes, by (day, address, agent)
         self._referrers: dict[str, bool] = {}  # referrer -> one of the site's own pages
         self._clients: dict[dt.date, dict[int, int]] = {day: {} for day in self.dates}
         self._agents: dict[str, int] = {}
         self.lines = self.malformed = self.out_of_range = 0
         self.by_agent = self.by_behaviour = 0
-        self.scans = Tally()  # (link id, day index) -> scans
-        self.views = Tally()  # (section key, day index) -> views
-        self.pages = Tally()  # address under the base -> views
-        self.referrers = Tally()
-        self.missing = Tally()  # (path, linked from) -> count
+        self.scans: Tally[tuple[str, int]] = Tally()  # (link id, day index) -> scans
+        self.views: Tally[tuple[str, int]] = Tally()  # (section key, day index) -> views
+        self.pages: Tally[str] = Tally()  # address under the base -> views
+        self.referrers: Tally[str] = Tally()
+        self.missing: Tally[tuple[str, str]] = Tally()  # (path, linked from) -> count
         self.warnings: list[str] = []
 
     # --- who is who: the first pass -------------------------------------------------------
@@ -428,5 +435,5 @@ def _shown_address(key: str, url: str) -> str:
     return "（海报页等）" if key == OTHER else url or "（首页）"
 
 
-def _top(items, count: int) -> tuple:
+def _top(items: Iterable[tuple[Name, int]], count: int) -> tuple[tuple[Name, int], ...]:
     return tuple(sorted(items, key=lambda item: (-item[1], item[0]))[:count])

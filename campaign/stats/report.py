@@ -8,18 +8,21 @@ spreadsheet would take for a formula (a referrer is whatever a visitor sent) is 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import html
 import io
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 from campaign.render.dates import cn_date
-from campaign.stats.count import Summary
+from campaign.stats.count import Row, Summary
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+Cell = str | int  # a table's cell: a name, an address, a count or a share ("12.5%")
 
 
-def _is_number(cell) -> bool:
+def _is_number(cell: object) -> bool:
     """Counts and shares: right-aligned ("—" is a share of no visitors)."""
     return isinstance(cell, int) or (isinstance(cell, str) and (cell.endswith("%") or cell == "—"))
 
@@ -28,7 +31,7 @@ def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "—"
 
 
-def _md(day) -> str:
+def _md(day: dt.date) -> str:
     return f"{day.month}月{day.day}日"
 
 
@@ -59,18 +62,26 @@ def facts(summary: Summary) -> list[str]:
     return lines + list(summary.warnings)
 
 
-def tables(summary: Summary) -> list[tuple[str, list[str], list[list], str]]:
+def tables(summary: Summary) -> list[tuple[str, list[str], list[list[Cell]], str]]:
     """(heading, column names, rows, note) for every table of the report, in order."""
     days = [_md(day) for day in summary.day_list]
-    poster_rows = [[row.name, row.address, *row.per_day, row.total] for row in summary.posters]
+    poster_rows: list[list[Cell]] = [[row.name, row.address, *row.per_day, row.total] for row in summary.posters]
     poster_rows.append(["合计", "", *(sum(col) for col in zip(*(r.per_day for r in summary.posters))), _sum(summary)])
-    section_rows = [[row.name, row.address, *row.per_day, row.total] for row in summary.sections]
+    section_rows: list[list[Cell]] = [[row.name, row.address, *row.per_day, row.total] for row in summary.sections]
     section_rows.append(
         ["合计", "", *(sum(col) for col in zip(*(r.per_day for r in summary.sections))), _views(summary)]
     )
-    visitors = [
-        [_md(d.day), d.visitors, d.views, d.scans, d.wechat, _percent(d.wechat, d.visitors), d.phones]
-        + [_percent(d.phones, d.visitors)]
+    visitors: list[list[Cell]] = [
+        [
+            _md(d.day),
+            d.visitors,
+            d.views,
+            d.scans,
+            d.wechat,
+            _percent(d.wechat, d.visitors),
+            d.phones,
+            _percent(d.phones, d.visitors),
+        ]
         for d in summary.days
     ]
     total = [sum(getattr(d, name) for d in summary.days) for name in ("visitors", "views", "scans", "wechat", "phones")]
@@ -123,8 +134,9 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def _grid(head: list[str], rows: list[list]) -> list[str]:
-    cells = [[str(cell) for cell in row] for row in [head, *rows]]
+def _grid(head: list[str], rows: list[list[Cell]]) -> list[str]:
+    table: list[Sequence[Cell]] = [head, *rows]
+    cells = [[str(cell) for cell in row] for row in table]
     widths = [max(_width(row[n]) for row in cells) for n in range(len(head))]
     numeric = [all(_is_number(row[n]) for row in rows) for n in range(len(head))]
     lines = []
@@ -167,7 +179,7 @@ rect.bar { fill: #2e7d32; }
 """
 
 
-def _chart(row, days: list[str], top: int) -> str:
+def _chart(row: Row, days: list[str], top: int) -> str:
     """Per-day bars of one poster's scans, on the scale shared by all posters (`top`)."""
     bar, gap, height = (28, 10, 100) if len(days) <= 14 else (max(6, 560 // len(days) - 3), 3, 100)
     width = len(days) * (bar + gap) + gap
@@ -212,7 +224,9 @@ def page(summary: Summary, title: str) -> str:
             lines = []
             for row in rows:
                 total = ' class="total"' if row[0] == "合计" else ""
-                cells = "".join(f'<td class="n">{e(str(c))}</td>' if _is_number(c) else f"<td>{e(c)}</td>" for c in row)
+                cells = "".join(
+                    f'<td class="n">{e(str(c))}</td>' if _is_number(c) else f"<td>{e(str(c))}</td>" for c in row
+                )
                 lines.append(f"<tr{total}>{cells}</tr>")
             body.append(f"<table><thead><tr>{heads}</tr></thead><tbody>{''.join(lines)}</tbody></table>")
         else:
@@ -230,11 +244,11 @@ def page(summary: Summary, title: str) -> str:
 # --- the spreadsheet -------------------------------------------------------------------------
 
 
-def _cell(value) -> str | int:
+def _cell(value: object) -> Cell:
     if isinstance(value, int):
         return value
-    value = str(value)
-    return "'" + value if value.startswith(FORMULA_START) else value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def spreadsheet(summary: Summary, title: str) -> str:
