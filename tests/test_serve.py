@@ -21,7 +21,7 @@ from sitecopy import copy_site, run_build
 BASE = "/jnxcz/2024/"
 WAIT_MS = 30_000  # for the browser: generous, a loaded 2-core machine runs several builds at once
 WAIT_S = WAIT_MS / 1000
-STOP_S = 60  # Ctrl+C stops the preview within a second; this only bounds a broken one
+STOP_S = 5  # Ctrl+C stops the preview within a second when idle, within this on a loaded machine
 
 
 def free_port() -> int:
@@ -46,7 +46,7 @@ class Serving:
             text=True,
             encoding="utf-8",
             cwd=str(root.parent),
-            env={**os.environ, **(env or {})},
+            env={**os.environ, "PYTHONFAULTHANDLER": "1", **(env or {})},
         )
         self.lines: list[str] = []
         line = self.process.stdout.readline()
@@ -62,9 +62,18 @@ class Serving:
             self.lines.append(line)
 
     def stop(self) -> str:
-        """Ctrl+C; everything the preview printed. It must end by itself, with exit code 0."""
+        """Ctrl+C; everything the preview printed. It must end by itself, with exit code 0,
+        within STOP_S; if not, the test fails with the stack of each of its threads."""
         self.process.send_signal(signal.SIGINT)
-        self.process.wait(timeout=STOP_S)
+        try:
+            self.process.wait(timeout=STOP_S)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER: every thread's stack
+            self.process.wait(timeout=60)
+            self.reader.join(timeout=10)
+            raise AssertionError(
+                f"the preview did not stop within {STOP_S} s of Ctrl+C:\n" + "".join(self.lines)
+            ) from None
         self.reader.join(timeout=STOP_S)
         output = "".join(self.lines)
         assert self.process.returncode == 0, output
@@ -78,7 +87,7 @@ def serving(tmp_path, request):
     yield server
     if server.process.poll() is None:
         server.process.kill()
-        server.process.wait()
+        server.process.wait(timeout=60)
 
 
 def edit(path, old, new):
@@ -188,7 +197,7 @@ def test_a_preview_started_on_a_broken_site_shows_the_error_then_the_site(tmp_pa
     finally:
         if serving.process.poll() is None:
             serving.process.kill()
-            serving.process.wait()
+            serving.process.wait(timeout=60)
 
 
 def test_config_saved_by_replacing_the_file_moves_the_site_every_time(serving):
@@ -406,4 +415,4 @@ def test_the_preview_serves_every_edition_at_its_production_path(tmp_path):
     finally:
         if serving.process.poll() is None:
             serving.process.kill()
-            serving.process.wait()
+            serving.process.wait(timeout=60)
