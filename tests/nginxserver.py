@@ -141,6 +141,7 @@ def make_certificate(work: Path) -> tuple[Path, Path]:
         ],
         capture_output=True,
         text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     TLS.load_verify_locations(cafile=str(certificate))
@@ -214,6 +215,7 @@ def running_nginx():
         [NGINX, "-t", "-q", "-e", str(work / "error.log"), "-c", str(conf), "-g", directives],
         capture_output=True,
         text=True,
+        timeout=120,
     )
     assert check.returncode == 0, check.stderr
     process = subprocess.Popen(
@@ -246,7 +248,7 @@ def running_nginx():
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.wait()
+            process.wait(timeout=60)
         process.stdout.close()
         shutil.rmtree(work, ignore_errors=True)
 

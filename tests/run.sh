@@ -42,4 +42,4 @@ python3 -m venv .venv
 .venv/bin/ruff format --check .
 # Types next (settings in pyproject.toml): a type error fails the run before any test.
 .venv/bin/mypy
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m pytest -n auto --dist loadfile "$@"

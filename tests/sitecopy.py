@@ -11,11 +11,15 @@ build `shipped_copy()`, one throw-away copy per test session.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
+import io
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,11 +39,21 @@ PROJECT_PARTS = ("build.py", "campaign") + SITE_PARTS
 FIXED_EPOCH = "1715738400"
 
 
-def copy_site(dest: Path, source: Path = REPO, parts: tuple[str, ...] = SITE_PARTS) -> Path:
+# Set by conftest for the whole test run (every xdist worker inherits it): the folder holding
+# what the run shares, above all the one build of the shipped site with its poster PDFs.
+RUN_FOLDER = "JNXCZ_TEST_RUN"
+PRINTED = ".cache/pdf"  # where a build keeps the poster PDFs it printed (ship/printing.py)
+
+
+def copy_site(dest: Path, source: Path = REPO, parts: tuple[str, ...] = SITE_PARTS, printed: bool = True) -> Path:
     """Copy the project's content and templates into `dest` (created if needed).
 
     `source` is another project folder to copy from (default: the repository); `parts` may be
-    `PROJECT_PARTS` to copy the generator's code as well.
+    `PROJECT_PARTS` to copy the generator's code as well. With `printed`, the copy starts with
+    the poster PDFs the run's shared build printed in its `.cache/pdf/`: a build of the copy
+    prints again only the posters whose page, assets, clock or code differ (the cache's key), so
+    the PDFs are printed once per test run, not once per test. `printed=False` for a copy whose
+    build must print for itself (a test of printing or of a clean build's PDFs).
     """
     dest.mkdir(parents=True, exist_ok=True)
     for part in parts:
@@ -48,7 +62,48 @@ def copy_site(dest: Path, source: Path = REPO, parts: tuple[str, ...] = SITE_PAR
             shutil.copytree(origin, dest / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         else:
             shutil.copy2(origin, dest / part)
+    if printed and not (dest / PRINTED).exists():
+        shutil.copytree(shared_build().parent / "site" / PRINTED, dest / PRINTED)
     return dest
+
+
+def run_folder() -> Path:
+    """The folder this test run shares between its processes (one per process outside pytest)."""
+    named = os.environ.get(RUN_FOLDER)
+    if not named:
+        named = tempfile.mkdtemp(prefix="jnxcz-run-")
+        atexit.register(shutil.rmtree, named, ignore_errors=True)
+        os.environ[RUN_FOLDER] = named
+    return Path(named)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Held by one process of the run at a time (xdist workers wait for each other here)."""
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def shared_build() -> Path:
+    """The shipped project built once per test run, poster PDFs included, with the real command
+    line and the reader's real clock: `output/` of a copy in the run's folder. Every process of
+    the run reads the same files; no test may change them."""
+    folder = run_folder() / "shipped"
+    out = folder / "output"
+    folder.mkdir(exist_ok=True)
+    with _locked(run_folder() / "shipped.lock"):
+        if not (folder / "built").exists():
+            shutil.rmtree(out, ignore_errors=True)
+            root = copy_site(folder / "site", printed=False)
+            result = run_build(root, "--out", str(out), epoch=None)
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert sorted(root.glob(f"{PRINTED}/*.pdf")), "the shared build printed no poster"
+            (folder / "built").touch()
+    return out
 
 
 _SHIPPED: Path | None = None
@@ -59,7 +114,7 @@ def shipped_copy() -> Path:
 
     For tests that build or check the project as it is shipped, instead of the repository
     (whose `.cache/`, `output/` and `reports/` a build would write). Never edit its sources:
-    other tests build it too. Its `.cache/` is shared, so poster PDFs are printed only once.
+    other tests build it too. It starts with the run's printed posters (see `copy_site`).
     """
     global _SHIPPED
     if _SHIPPED is None:
@@ -94,6 +149,36 @@ def run_build(
         timeout=300,
         env=env,
     )
+
+
+def run_cli(root: Path, *args: str, epoch: str | None = FIXED_EPOCH) -> subprocess.CompletedProcess:
+    """The command line run in this process, `build.py --root <root> ARGS`: the same words on
+    stdout and stderr and the same exit code as `run_build`, without starting Python again.
+
+    For the many tests whose point is a message and its line; `run_build` stays for what only a
+    real process shows (exit codes of one test per command, kills, signals, the environment).
+    A traceback is not turned into a message here: it fails the test with its stack.
+    """
+    from campaign.cli import main
+
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+    else:
+        os.environ["SOURCE_DATE_EPOCH"] = epoch
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(["--root", str(root), *args])
+            except SystemExit as exc:  # argparse refusing an option
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+    return subprocess.CompletedProcess(["build.py", "--root", str(root), *args], code, out.getvalue(), err.getvalue())
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

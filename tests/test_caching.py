@@ -33,6 +33,7 @@ def build(root, out=None, workers: str | None = None):
         capture_output=True,
         text=True,
         env=env,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     return out or root / "output"

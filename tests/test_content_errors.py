@@ -1,7 +1,9 @@
-"""Broken-site fixtures: break one thing in a copy of the real project, run the real command line.
+"""Broken-site fixtures: break one thing in a copy of the real project, run the command line.
 
 Every test first builds the untouched copy once (so `output/` holds a good site), then breaks
-one thing and runs `python build.py --root <copy>` again. A broken build must:
+one thing and runs `build.py --root <copy>` again, in this process (`sitecopy.run_cli`: the
+messages and their lines are the point; one test checks that the real process prints the same
+words with the same exit code). A broken build must:
 
 * exit with code 1 (a content mistake; a crash's traceback is refused below),
 * print the problem as `<file>:<line>: <message>` with the right file, the right line and a
@@ -29,6 +31,7 @@ from sitecopy import (
     read,
     replace_line,
     run_build,
+    run_cli,
     snapshot,
     write,
 )
@@ -62,7 +65,7 @@ class Site:
 def good_site(tmp_path_factory) -> Path:
     """A copy of the real project, built once successfully with the real command line."""
     root = copy_site(tmp_path_factory.mktemp("good") / "site")
-    result = run_build(root)
+    result = run_cli(root)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert "index.html" in snapshot(root / "output")
@@ -85,7 +88,7 @@ def site(good_site: Path, tmp_path: Path) -> Site:
 
 def assert_fails(site: Site, *expected: tuple[str, int, str]) -> str:
     """Build the broken copy; each expected (file, line, fragment) must be printed."""
-    result = run_build(site.root)
+    result = run_cli(site.root)
     both = result.stdout + result.stderr
     assert result.returncode == 1, f"broken site not refused as a content mistake (exit 1):\n{both}"
     assert "Traceback" not in both, both
@@ -120,6 +123,16 @@ def first_non_ascii_line(text: str) -> int:
         if any(ord(ch) > 127 for ch in line):
             return number
     raise AssertionError("no non-ASCII text")
+
+
+def test_the_real_process_says_the_same_with_the_same_exit_code(site: Site) -> None:
+    """What the in-process runs assert is what a clerk's `python build.py` prints and returns."""
+    text = site.text(QUIZ)
+    site.write(QUIZ, replace_line(text, key_line(text, "prize:"), "prize: 奖品: 节能纪念品"))
+    real, here = run_build(site.root), run_cli(site.root)
+    assert (real.returncode, real.stdout, real.stderr) == (here.returncode, here.stdout, here.stderr)
+    assert real.returncode == 1
+    assert real.stderr.startswith("构建失败：发现 1 处问题，请按提示修改后重新运行。\n")
 
 
 # --------------------------------------------------------------------------- YAML syntax
@@ -489,7 +502,7 @@ def test_bom_and_crlf_build_the_same_site(tmp_path: Path, patterns) -> None:
             converted += 1
     assert converted >= 6
     for root in (plain, notepad):
-        result = run_build(root)
+        result = run_cli(root)
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr + result.stdout
     expected, actual = snapshot(plain / "output"), snapshot(notepad / "output")

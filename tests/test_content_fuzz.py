@@ -31,9 +31,8 @@ from campaign.context import make_context
 from campaign.errors import ContentError
 from campaign.pipeline import make_site
 
-FUZZ = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
-)
+# How many examples: the run's profile (tests/conftest.py), 20 by default, 300 with --thorough.
+FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 SCHEDULE = "content/schedule.yaml"
 QUIZ = "content/quiz.yaml"

@@ -317,7 +317,7 @@ def test_a_new_edition_that_does_not_load_puts_the_old_sources_back(tmp_path, mo
     project is left exactly as it was: no archive, this year's sources in place, the reason said."""
     from campaign import cli, new_edition
 
-    root = copy_site(tmp_path / "site")
+    root = copy_site(tmp_path / "site", printed=False)  # the sources alone, no build cache yet
     sources = snapshot(root)
     rewrite = new_edition._rewrite_sources
 

@@ -1,7 +1,8 @@
 """The government website inspection in `build.py check`, and its gate on publish and package.
 
-One fixture per rule: copy the real project, break one thing, run the real command line and
-assert the exact finding, file and line (computed from the text the test changed). Outside
+One fixture per rule: copy the real project, break one thing, run the command line (in this
+process, `sitecopy.run_cli`; publishing's refusal in a real one, for its exit code) and assert
+the exact finding, file and line (computed from the text the test changed). Outside
 addresses are only ever tried on 127.0.0.1.
 """
 
@@ -18,7 +19,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sitecopy import copy_site, insert_after, key_line, line_of, read, replace_line, run_build, write
+from sitecopy import copy_site, insert_after, key_line, line_of, read, replace_line, run_build, run_cli, write
 
 from campaign.ship.publish import verify
 
@@ -39,7 +40,7 @@ def root(tmp_path) -> Path:
 
 
 def check(root: Path, *args: str, as_of: str = AS_OF):
-    result = run_build(root, "check", "--as-of", as_of, *args)
+    result = run_cli(root, "check", "--as-of", as_of, *args)
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
     return result
 
@@ -135,7 +136,7 @@ def test_half_width_punctuation_between_chinese_costs_points(root):
     line = key_line(text, "    slogan: 绿色转型，节能攻坚", 1)
     write(root, name, replace_line(text, line, "    slogan: 绿色转型,节能攻坚"))
     news_line = append_to_news(root, "活动很成功!请大家参与(自愿)。")
-    result = check(root)
+    result = check(root, "--no-pdf")  # the slogan is on every poster: no need to print them again
     assert result.returncode == 0, "punctuation costs points, it does not fail the check"
     assert f"{name}:{line}: 「,」应为全角「，」" in result.stdout
     assert f"{NEWS}:{news_line}: 「!」应为全角「！」" in result.stdout
@@ -320,22 +321,24 @@ def test_publish_refuses_a_site_with_a_typo_and_records_an_override(root, tmp_pa
     assert refused.returncode == 4
     assert f"{NEWS}:{line}: 「低炭日」应为「低碳日」" in refused.stderr
     assert "--ignore-inspection" in refused.stderr and not (dest / "current").exists()
-    done = run_build(root, "publish", str(dest), "--no-pdf", "--as-of", AS_OF, "--ignore-inspection")
+    done = run_cli(root, "publish", str(dest), "--no-pdf", "--as-of", AS_OF, "--ignore-inspection")
     assert done.returncode == 0, done.stderr
     release = dest / "current"
     manifest = (release / "MANIFEST.sha256").read_text(encoding="utf-8").split("\n")
     assert manifest[0] == "# inspection overridden (--ignore-inspection): 1 处问题"
     assert manifest[1] == f"# {NEWS}:{line}: 「低炭日」应为「低碳日」"
     verify(release.resolve())
-    subprocess.run(["sha256sum", "--check", "--quiet", "--strict", "MANIFEST.sha256"], cwd=release, check=True)
+    subprocess.run(
+        ["sha256sum", "--check", "--quiet", "--strict", "MANIFEST.sha256"], cwd=release, check=True, timeout=120
+    )
 
 
 def test_package_refuses_and_overrides(root, tmp_path):
     (root / NEWS).unlink()
     archive = tmp_path / "site.zip"
-    refused = run_build(root, "package", str(archive), "--no-pdf", "--as-of", AS_OF)
+    refused = run_cli(root, "package", str(archive), "--no-pdf", "--as-of", AS_OF)
     assert refused.returncode == 4 and "空白栏目" in refused.stderr and not archive.exists()
-    done = run_build(root, "package", str(archive), "--no-pdf", "--as-of", AS_OF, "--ignore-inspection")
+    done = run_cli(root, "package", str(archive), "--no-pdf", "--as-of", AS_OF, "--ignore-inspection")
     assert done.returncode == 0, done.stderr
     with zipfile.ZipFile(archive) as z:
         manifest = z.read("MANIFEST.sha256").decode("utf-8").split("\n")
@@ -348,7 +351,7 @@ def test_package_refuses_and_overrides(root, tmp_path):
 
 def test_clean_site_publishes_without_a_note(pristine, tmp_path):
     dest = tmp_path / "srv"
-    done = run_build(pristine, "publish", str(dest), "--no-pdf", "--as-of", AS_OF)
+    done = run_cli(pristine, "publish", str(dest), "--no-pdf", "--as-of", AS_OF)
     assert done.returncode == 0, done.stderr
     assert not (dest / "current" / "MANIFEST.sha256").read_text(encoding="utf-8").startswith("#")
 
@@ -447,9 +450,10 @@ def test_an_empty_news_section_can_be_left_out_of_the_site(tmp_path):
             [sys.executable, str(REPO / "build.py"), *args, "--root", str(root), "--as-of", "2024-05-14T09:00"],
             capture_output=True,
             text=True,
+            timeout=300,
         )
 
-    shown = run("check")
+    shown = run("check", "--no-pdf")
     assert shown.returncode == VETO_EXIT, shown.stdout + shown.stderr
     assert "Traceback" not in shown.stderr
     assert (
@@ -460,7 +464,7 @@ def test_an_empty_news_section_can_be_left_out_of_the_site(tmp_path):
         config.read_text(encoding="utf-8").replace("hide_empty_sections: 否", "hide_empty_sections: 是"),
         encoding="utf-8",
     )
-    hidden = run("check")
+    hidden = run("check", "--no-pdf")
     assert hidden.returncode == 0, hidden.stdout + hidden.stderr
     assert "活动动态」栏目没有任何内容" not in hidden.stdout
     assert run("--no-pdf").returncode == 0

@@ -1,12 +1,13 @@
 """An incremental rebuild must ship exactly what a clean build of the same sources ships.
 
 The generator keeps state in `<root>/.cache/` and re-renders only what it thinks changed. These
-tests are the referee for that guess, and see the generator only from outside: they run the real
-command line in subprocesses, on throw-away copies of the project, and compare output folders
-byte for byte with a clean build of the same sources into a fresh folder with a fresh cache.
+tests are the referee for that guess, and see the generator only from outside: they run the
+command line (in this process, or in a subprocess where the generator's own code is changed) on
+throw-away copies of the project, and compare output folders byte for byte with a clean build of
+the same sources into a fresh folder with a fresh cache (and no printed poster to start from).
 
 * A Hypothesis state machine makes random, realistic edits to content, config, templates and
-  static files, rebuilding after each one.
+  static files, rebuilding after each one, with or without the poster PDFs.
 * Changes to the generator's own code (how weekdays, times and date ranges are written, how
   Markdown becomes HTML) must reach every page that shows their result.
 * A page changed by hand in `output/` (same size, same date) is put right by the next rebuild.
@@ -43,12 +44,13 @@ from sitecopy import (
     read,
     replace_line,
     run_build,
+    run_cli,
     snapshot,
     write,
 )
 
 AS_OF = "2024-05-15T10:00"
-BUILD_OPTIONS = ("--no-pdf",)
+NO_PDF = ("--no-pdf",)
 SCHEDULE = "content/schedule.yaml"
 CONTACT = "content/contact.md"
 PLEDGES = "content/pledges.yaml"
@@ -60,9 +62,14 @@ NEWS = "content/news"
 # --------------------------------------------------------------------------- building and comparing
 
 
-def build(root: Path, out: Path, as_of: str = AS_OF, program: Path | None = None) -> str:
-    """Build `root` into `out` with the real command line; returns what it printed."""
-    result = run_build(root, "--out", str(out), *BUILD_OPTIONS, "--as-of", as_of, cwd=root.parent, program=program)
+def build(root: Path, out: Path, as_of: str = AS_OF, program: Path | None = None, pdf: bool = False) -> str:
+    """Build `root` into `out` with the command line (the real process for another `program`);
+    returns what it printed. Without the poster PDFs unless `pdf`."""
+    args = ("--out", str(out), *(() if pdf else NO_PDF), "--as-of", as_of)
+    if program is None:
+        result = run_cli(root, *args)
+    else:
+        result = run_build(root, *args, cwd=root.parent, program=program)
     assert result.returncode == 0, (
         f"the build of {root} failed (exit {result.returncode}); every edit the test makes must "
         f"keep the site valid.\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
@@ -72,13 +79,18 @@ def build(root: Path, out: Path, as_of: str = AS_OF, program: Path | None = None
 
 
 def clean_build(
-    root: Path, scratch: Path, as_of: str = AS_OF, parts: tuple[str, ...] = SITE_PARTS, with_code: bool = False
+    root: Path,
+    scratch: Path,
+    as_of: str = AS_OF,
+    parts: tuple[str, ...] = SITE_PARTS,
+    with_code: bool = False,
+    pdf: bool = False,
 ) -> dict[str, bytes]:
     """The same sources copied into a fresh folder (no `.cache/`, no `output/`), built there."""
     fresh = Path(tempfile.mkdtemp(prefix="clean-", dir=scratch))
     try:
-        project = copy_site(fresh / "project", source=root, parts=parts)
-        build(project, project / "output", as_of, program=project / "build.py" if with_code else None)
+        project = copy_site(fresh / "project", source=root, parts=parts, printed=False)
+        build(project, project / "output", as_of, program=project / "build.py" if with_code else None, pdf=pdf)
         return snapshot(project / "output")
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
@@ -216,6 +228,7 @@ class RebuildMachine(RuleBasedStateMachine):
                 f"templates/{template} no longer says {word!r}: update WORDINGS"
             )
         self.count = 0  # makes every new title, file name and rule unique
+        self.pdf = False  # whether the builds print the poster PDFs (the clean one always anew)
 
     def teardown(self):
         shutil.rmtree(self.scratch, ignore_errors=True)
@@ -233,13 +246,19 @@ class RebuildMachine(RuleBasedStateMachine):
 
     @invariant()
     def rebuild_equals_clean_build(self):
-        printed = build(self.root, self.out, self.as_of)
-        note(f"rebuild: {printed}")
+        printed = build(self.root, self.out, self.as_of, pdf=self.pdf)
+        note(f"rebuild{' with the poster PDFs' if self.pdf else ''}: {printed}")
         assert_same(
             snapshot(self.out),
-            clean_build(self.root, self.scratch, self.as_of),
+            clean_build(self.root, self.scratch, self.as_of, pdf=self.pdf),
             f"after the edits above (as of {self.as_of}); the rebuild printed: {printed}",
         )
+
+    # ---- the command: a clerk prints the posters, or builds without them to be quick
+
+    @rule(pdf=st.booleans())
+    def posters_printed(self, pdf):
+        self.pdf = pdf
 
     # ---- content
 
@@ -348,14 +367,14 @@ class RebuildMachine(RuleBasedStateMachine):
         self.as_of = moment
 
 
-def test_random_edits_rebuild_like_a_clean_build():
+def test_random_edits_rebuild_like_a_clean_build(thorough):
     # No shrinking: a failing run is at most five edits long and already prints them, while
     # shrinking would rebuild the site hundreds of times. A failure found is saved (outside the
     # repository, see conftest) and replayed first next time.
     run_state_machine_as_test(
         RebuildMachine,
         settings=settings(
-            max_examples=8,
+            max_examples=40 if thorough else 8,
             stateful_step_count=5,
             deadline=None,
             phases=[Phase.explicit, Phase.reuse, Phase.generate],

@@ -75,6 +75,7 @@ def build_as_of(out, moment, tz):
         text=True,
         env=env,
         cwd=out.parent,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     return out / EDITION
@@ -199,6 +200,7 @@ def test_calendar_times_are_the_right_instants(tmp_path):
         capture_output=True,
         text=True,
         env={**os.environ, "TZ": "America/New_York"},
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     [launch] = _calendar(root / "output" / EDITION / "calendar/chuanyu-launch-ceremony.ics").walk("VEVENT")
@@ -223,5 +225,6 @@ def test_check_reports_what_is_due(tmp_path):
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        timeout=120,
     )
     assert "近期截止：报送活动总结材料截止（2024年5月17日 星期五）" in result.stdout
