@@ -2772,3 +2772,289 @@ def test_rollback_to_a_release_that_lost_its_manifest(tmp_path):
     with pytest.raises(PublishError) as error:
         publish.rollback(dest)
     assert str(error.value) == f"{dest / 'releases' / v1} 里没有校验文件 MANIFEST.sha256，无法确认文件完整"
+
+
+# --------------------------------------------------------------------------- what a page read (incremental.record)
+
+
+def test_a_list_shown_or_hidden_by_whether_it_is_empty_depends_on_its_length():
+    """`{% if site.news %}`: the page is rendered again when the list becomes empty or not."""
+    from campaign.incremental.record import LENGTH, RecordingItems
+
+    for items, shown in (((), False), (("a",), True), (("a", "b"), True)):
+        reads = set()
+        assert bool(RecordingItems(items, "news", reads)) is shown, items
+        assert reads == {("news", LENGTH)}
+
+
+def test_a_list_walked_backwards_depends_on_every_item_and_its_length():
+    from campaign.incremental.record import LENGTH, RecordingItems
+
+    reads = set()
+    assert list(reversed(RecordingItems(("a", "b", "c"), "events", reads))) == ["c", "b", "a"]
+    assert reads == {("events", LENGTH), ("events", 0), ("events", 1), ("events", 2)}
+
+
+def test_an_item_read_by_position_and_one_that_is_not_there():
+    from campaign.incremental.record import LENGTH, RecordingItems
+
+    reads = set()
+    items = RecordingItems(("a", "b"), "events", reads)
+    assert (items[-2], items[1]) == ("a", "b")
+    assert reads == {("events", -2), ("events", 1)}
+    for missing in (2, -3):
+        with pytest.raises(IndexError) as error:
+            items[missing]
+        assert error.value.args == (missing,)
+    assert reads == {("events", -2), ("events", 1), ("events", LENGTH)}  # the error depends on the length
+    assert items[0:5] == ("a", "b")
+    with pytest.raises(TypeError) as error:
+        items["launch"]
+    assert str(error.value) == "events is indexed by position, not by 'launch'"
+
+
+def test_a_list_compared_searched_or_joined_whole_depends_on_every_item():
+    from campaign.incremental.record import LENGTH, RecordingItems
+
+    reads = set()
+    items = RecordingItems(("a", "b"), "news", reads)
+    assert ("b" in items, "c" in items) == (True, False)
+    assert reads == {("news", LENGTH), ("news", 0), ("news", 1)}
+    assert items == ("a", "b") and items != ("a",)
+    assert items == RecordingItems(("a", "b"), "news", set()) and items != RecordingItems(("a",), "news", set())
+    assert hash(items) == hash(("a", "b"))
+    assert (items + ["c"], ("z",) + items) == (("a", "b", "c"), ("z", "a", "b"))
+    assert (items.index("b"), items.count("a"), items.count("c")) == (1, 1, 0)
+
+
+def test_what_a_rebuild_compares_of_each_recorded_key():
+    from campaign.incremental.record import LENGTH, MISSING, changed_keys, read_key
+
+    old = SimpleNamespace(contact="电话", events=("launch", "quiz"))
+    new = SimpleNamespace(contact="电话", events=("launch", "lecture", "quiz"))
+    assert read_key(old, ("contact",)) == "电话"
+    assert (read_key(old, ("events", 1)), read_key(old, ("events", -1)), read_key(old, ("events", LENGTH))) == (
+        "quiz",
+        "quiz",
+        2,
+    )
+    assert read_key(old, ("events", 2)) is MISSING  # an item appended since
+    assert read_key(old, ("pledges",)) is MISSING and read_key(old, ("pledges", 0)) is MISSING
+    keys = {("contact",), ("events", 0), ("events", 1), ("events", 2), ("events", LENGTH)}
+    assert changed_keys(old, new, keys) == {("events", 1), ("events", 2), ("events", LENGTH)}
+    assert changed_keys(new, new, keys) == frozenset()
+
+
+# --------------------------------------------------------------------------- the schedule's days (render.pages)
+
+
+def schedule_site(themes, events) -> SimpleNamespace:
+    """What `_schedule_days` reads of a site: the themes' dates and the events' days."""
+    return SimpleNamespace(
+        campaign=SimpleNamespace(themes=[SimpleNamespace(start=start, end=end) for start, end in themes]),
+        events=[SimpleNamespace(id=id, date=day, end_date=last) for id, day, last in events],
+    )
+
+
+def test_the_schedule_has_every_day_of_the_week_and_each_days_own_events():
+    from campaign.render.pages import _schedule_days
+
+    may = lambda day: dt.date(2024, 5, day)  # noqa: E731
+    site = schedule_site(
+        [(may(13), may(19)), (may(15), may(15))],
+        [("launch", may(14), None), ("week-long", may(13), may(19)), ("late", may(21), None), ("also", may(14), None)],
+    )
+    days = [(day["date"], [e.id for e in day["events"]]) for day in _schedule_days(site)]
+    assert days == [
+        (may(13), []),
+        (may(14), ["launch", "also"]),
+        *[(may(day), []) for day in range(15, 20)],
+        (may(21), ["late"]),  # after the week: its own day only
+    ]
+
+
+def test_a_week_not_filled_in_yet_shows_the_days_of_the_events_only():
+    """A new edition's themes say 待填写 for their dates: no day is made up for them."""
+    from campaign.render.pages import _schedule_days
+
+    start, end = PendingDate("待填写：开始日期"), PendingDate("待填写：结束日期")
+    events = [("launch", dt.date(2025, 5, 14), None)]
+    for themes in ([(start, end)], [(dt.date(2025, 5, 12), end)]):
+        days = [(day["date"], [e.id for e in day["events"]]) for day in _schedule_days(schedule_site(themes, events))]
+        assert days == [(dt.date(2025, 5, 14), ["launch"])], themes
+
+
+# --------------------------------------------------------------------------- a delivered photo (render.photos)
+
+
+def _drawing(mode: str = "L") -> bytes:
+    """A QR-code-like drawing saved as PNG in few colours: delivered as PNG, not as a photo."""
+    from PIL import ImageDraw
+
+    picture = Image.new(mode, (300, 300), 255 if mode == "L" else 1)
+    ImageDraw.Draw(picture).rectangle((20, 20, 100, 100), fill=0)
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_drawing_is_delivered_as_a_small_png_with_its_own_pixels():
+    from campaign.render import photos
+
+    for mode in ("L", "1"):
+        made = photos.make(_drawing(mode), 300, 300, "png", "wenjuan.png")
+        with Image.open(io.BytesIO(made)) as image:
+            assert (image.format, image.mode, image.size) == ("PNG", "L", (300, 300))
+            assert (image.getpixel((50, 50)), image.getpixel((200, 200))) == (0, 255)
+            smallest = io.BytesIO()
+            image.save(smallest, "PNG", optimize=True)
+        assert len(made) <= len(smallest.getvalue()), "not as small as Pillow makes it"
+
+
+def test_a_photo_under_the_budget_is_a_progressive_jpeg_at_quality_80():
+    """Progressive: on a slow phone connection the photo shows at once, then sharpens."""
+    from campaign.render import photos
+
+    source = Image.effect_noise((800, 600), 10).convert("RGB")
+    data = io.BytesIO()
+    source.save(data, "JPEG", quality=95)
+    made = photos.make(data.getvalue(), 800, 600, "jpeg", "ride.jpg")
+    reference = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(reference, "JPEG", quality=80)
+    with Image.open(io.BytesIO(made)) as image, Image.open(reference) as quality_80:
+        assert (image.format, image.size, image.info.get("progressive")) == ("JPEG", (800, 600), 1)
+        assert image.quantization == quality_80.quantization
+
+
+def test_a_photo_that_cannot_be_made_says_why_and_how_to_fix_it():
+    from campaign.render import photos
+
+    whole = io.BytesIO()
+    Image.effect_noise((400, 300), 40).convert("RGB").save(whole, "JPEG", quality=90)
+    drawing = bytearray(_drawing())
+    idat = drawing.index(b"IDAT")
+    drawing[idat + 10 : idat + 20] = bytes(10)  # damaged in the middle of its pixels
+    cases = {
+        "cut.jpg": (whole.getvalue()[: len(whole.getvalue()) // 2], "jpeg"),
+        "qr.png": (bytes(drawing), "png"),
+        "notes.jpg": (b"\xff\xd8\xff" + bytes(100), "jpeg"),
+    }
+    said = {}
+    for name, (data, format) in cases.items():
+        with pytest.raises(photos.PhotoTrouble) as error:
+            photos.make(data, 400, 300, format, name)
+        said[name] = str(error.value)
+    assert said == {
+        "cut.jpg": "照片「cut.jpg」不完整（只有前面一部分，可能是拷贝或传输时中断了）；请从手机或原始位置重新拷贝一次",
+        "qr.png": "照片「qr.png」不完整（只有前面一部分，可能是拷贝或传输时中断了）；请从手机或原始位置重新拷贝一次",
+        "notes.jpg": "「notes.jpg」不是能识别的图片（可能已经损坏，或是别的文件改了扩展名）；请用看图软件打开确认，再另存为 JPG",
+    }
+
+
+# --------------------------------------------------------------------------- a photo's header (load.media)
+
+
+def _picture(format: str, mode: str = "RGB", size=(40, 30), orientation=None, raw_exif: bytes | None = None) -> bytes:
+    """A small picture as saved by some program, with an EXIF orientation (any value) or raw EXIF."""
+    out = io.BytesIO()
+    extra = {}
+    if orientation is not None:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        extra["exif"] = exif
+    if raw_exif is not None:
+        extra["exif"] = raw_exif
+    Image.new(mode, size).save(out, format, **extra)
+    return out.getvalue()
+
+
+# EXIF (big-endian TIFF) whose one entry, the orientation, is the text "abc" instead of a number
+ORIENTATION_AS_TEXT = (
+    b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x01\x01\x12\x00\x02\x00\x00\x00\x04abc\x00\x00\x00\x00\x00"
+)
+
+
+def _png_with_exif_after_the_pixels(orientation: int) -> bytes:
+    """A PNG whose eXIf chunk follows its pixels (allowed by the format, seen from some tools)."""
+    data = _picture("PNG", "L")
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    body = exif.tobytes()
+    chunk = len(body).to_bytes(4, "big") + b"eXIf" + body + zlib_crc(b"eXIf" + body)
+    end = data.index(b"IEND") - 4
+    return data[:end] + chunk + data[end:]
+
+
+def zlib_crc(data: bytes) -> bytes:
+    import zlib
+
+    return zlib.crc32(data).to_bytes(4, "big")
+
+
+def test_the_exif_orientation_read_from_the_header():
+    from campaign.load import media
+
+    cases = {
+        "jpeg without exif": _picture("JPEG"),
+        "jpeg 1": _picture("JPEG", orientation=1),
+        "jpeg 6": _picture("JPEG", orientation=6),
+        "jpeg 8": _picture("JPEG", orientation=8),
+        "jpeg 0": _picture("JPEG", orientation=0),
+        "jpeg 9": _picture("JPEG", orientation=9),
+        "jpeg damaged exif": _picture("JPEG", raw_exif=b"Exif\x00\x00MM\x00*garbage"),
+        "jpeg orientation not a number": _picture("JPEG", raw_exif=ORIENTATION_AS_TEXT),
+        "png without exif": _picture("PNG", "L"),
+        "png 6": _picture("PNG", "L", orientation=6),
+        "png 6 after its pixels": _png_with_exif_after_the_pixels(6),
+    }
+    found = {}
+    for name, data in cases.items():
+        with Image.open(io.BytesIO(data)) as image:
+            found[name] = media.orientation(image)
+    assert found == {
+        "jpeg without exif": 1,
+        "jpeg 1": 1,
+        "jpeg 6": 6,
+        "jpeg 8": 8,
+        "jpeg 0": 1,  # out of range: as if there were none
+        "jpeg 9": 1,
+        "jpeg damaged exif": 1,
+        "jpeg orientation not a number": 1,
+        "png without exif": 1,
+        "png 6": 6,
+        "png 6 after its pixels": 1,  # only what precedes the pixels is read from the header
+    }
+
+
+def test_drawings_are_delivered_as_png_and_photographs_as_jpeg():
+    from campaign.load import media
+
+    found = {}
+    for format, mode in [("PNG", m) for m in ("1", "L", "LA", "P", "I;16", "RGB", "RGBA")] + [
+        ("JPEG", "L"),
+        ("JPEG", "RGB"),
+        ("WEBP", "RGB"),
+    ]:
+        head = media.photo_head(_picture(format, mode, orientation=6 if format == "JPEG" else None))
+        found[format, mode] = head
+    portrait = {"width": 30, "height": 40}  # orientation 6: stored turned by 90°
+    landscape = {"width": 40, "height": 30}
+    assert found == {
+        **{("PNG", mode): {"format": "png", **landscape} for mode in ("1", "L", "LA", "P", "I;16")},
+        ("PNG", "RGB"): {"format": "jpeg", **landscape},
+        ("PNG", "RGBA"): {"format": "jpeg", **landscape},
+        ("JPEG", "L"): {"format": "jpeg", **portrait},
+        ("JPEG", "RGB"): {"format": "jpeg", **portrait},
+        ("WEBP", "RGB"): {"format": "jpeg", **landscape},
+    }
+
+
+def test_a_file_that_is_no_picture_is_named_in_the_message():
+    from campaign.load import media
+
+    for name, shown in ((None, "照片"), ("活动.jpg", "活动.jpg")):
+        with pytest.raises(media.Unusable) as error:
+            media.photo_head(b"not a picture", *([name] if name else []))
+        assert str(error.value) == (
+            f"「{shown}」不是能识别的图片（可能已经损坏，或是别的文件改了扩展名）；请用看图软件打开确认，再另存为 JPG"
+        )
