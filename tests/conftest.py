@@ -33,7 +33,7 @@ set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "jnxcz-tests-hypothesis")
 # Hypothesis: a few examples each by default (the database replays every failure found before
 # first), many with --thorough. Each example builds the whole site, so no deadline.
 _HYPOTHESIS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-settings.register_profile("fast", max_examples=20, **_HYPOTHESIS)
+settings.register_profile("fast", max_examples=10, **_HYPOTHESIS)
 settings.register_profile("thorough", max_examples=300, **_HYPOTHESIS)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

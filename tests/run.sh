@@ -36,7 +36,8 @@ if [ ! -d node_modules ]; then
 fi
 
 python3 -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+# --no-compile: each module is compiled when first imported, not all of every package up front.
+.venv/bin/pip install -q --no-compile --disable-pip-version-check -r requirements-dev.txt
 # Lint and format first: a lint error fails the run before any test.
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

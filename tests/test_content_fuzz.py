@@ -31,7 +31,7 @@ from campaign.context import make_context
 from campaign.errors import ContentError
 from campaign.pipeline import make_site
 
-# How many examples: the run's profile (tests/conftest.py), 20 by default, 300 with --thorough.
+# How many examples: the run's profile (tests/conftest.py), 10 by default, 300 with --thorough.
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 SCHEDULE = "content/schedule.yaml"

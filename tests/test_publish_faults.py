@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from nginxserver import SITE_PATH, connection, get, running_nginx
-from sitecopy import EDITION, REPO, copy_site, read, run_build, write
+from sitecopy import EDITION, REPO, copy_site, read, run_build, run_cli, write
 from test_publish import check_manifest
 
 from campaign.ship import publish as shipping
@@ -56,7 +56,10 @@ def own_styles(release: Path) -> set[str]:
 
 
 class Project:
-    """A copy of the project whose stylesheet and home page text say which version it is."""
+    """A copy of the project whose stylesheet and home page text say which version it is.
+
+    Published and rolled back in this process (`run_cli`): the releases, the history and the
+    messages are the point; the tests of concurrent and killed publishes start real processes."""
 
     def __init__(self, root: Path, dest: Path):
         self.root, self.dest = root, dest
@@ -69,13 +72,13 @@ class Project:
 
     def publish(self, number: int, *options: str) -> str:
         self.version(number)
-        result = run_build(self.root, "publish", str(self.dest), "--no-pdf", "--as-of", MOMENT, *options)
+        result = run_cli(self.root, "publish", str(self.dest), "--no-pdf", "--as-of", MOMENT, *options)
         assert result.returncode == 0, result.stderr
         assert "已发布" in result.stdout
         return live_id(self.dest)
 
     def rollback(self) -> subprocess.CompletedProcess:
-        return run_build(self.root, "publish", str(self.dest), "--rollback")
+        return run_cli(self.root, "publish", str(self.dest), "--rollback")
 
     def live(self) -> int:
         """The version the live home page shows."""

@@ -374,7 +374,7 @@ def test_random_edits_rebuild_like_a_clean_build(thorough):
     run_state_machine_as_test(
         RebuildMachine,
         settings=settings(
-            max_examples=40 if thorough else 8,
+            max_examples=40 if thorough else 6,
             stateful_step_count=5,
             deadline=None,
             phases=[Phase.explicit, Phase.reuse, Phase.generate],
