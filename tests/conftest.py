@@ -64,6 +64,13 @@ def pytest_configure(config):
         config.jnxcz_run_folder = folder
 
 
+def pytest_collection_modifyitems(config, items):
+    """--thorough: each test does up to fifteen times the work, so it gets that much longer."""
+    if config.getoption("--thorough"):
+        for item in items:
+            item.add_marker(pytest.mark.timeout(180 * 15))
+
+
 def pytest_unconfigure(config):
     folder = getattr(config, "jnxcz_run_folder", None)
     if folder is not None:
