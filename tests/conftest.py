@@ -67,8 +67,9 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     """--thorough: each test does up to fifteen times the work, so it gets that much longer."""
     if config.getoption("--thorough"):
+        limit = float(config.getini("timeout")) * 15  # pyproject.toml's limit for one test
         for item in items:
-            item.add_marker(pytest.mark.timeout(180 * 15))
+            item.add_marker(pytest.mark.timeout(limit))
 
 
 def pytest_unconfigure(config):

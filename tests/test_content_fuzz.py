@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sitecopy import EDITION, FIXED_EPOCH, copy_site, exact_line, key_line, run_build, shipped_copy, snapshot
 
@@ -31,8 +31,8 @@ from campaign.context import make_context
 from campaign.errors import ContentError
 from campaign.pipeline import make_site
 
-# How many examples: the run's profile (tests/conftest.py), 10 by default, 300 with --thorough.
-FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+# How many examples, the deadline and the health checks: the run's profile (tests/conftest.py),
+# 10 examples by default, 300 with --thorough.
 
 SCHEDULE = "content/schedule.yaml"
 QUIZ = "content/quiz.yaml"
@@ -391,7 +391,6 @@ SCHEDULE_KEYS = [
 ]
 
 
-@FUZZ
 @given(data=st.data(), key=st.sampled_from(SCHEDULE_KEYS), style=st.sampled_from(STYLES), value=TEXT)
 def test_schedule_scalar(project: Path, data, key: str, style: str, value: str) -> None:
     text = text_of(project, SCHEDULE)
@@ -401,7 +400,6 @@ def test_schedule_scalar(project: Path, data, key: str, style: str, value: str) 
         build_or_refuse(project)
 
 
-@FUZZ
 @given(
     data=st.data(),
     key=st.sampled_from(["date", "end_date", "start", "end"]),
@@ -421,7 +419,6 @@ def test_schedule_dates_and_times(project: Path, data, key: str, style: str) -> 
 QUIZ_KEYS = ["title", "organiser", "period", "how", "prize", "description"]
 
 
-@FUZZ
 @given(key=st.sampled_from(QUIZ_KEYS), style=st.sampled_from(STYLES), value=TEXT)
 def test_quiz_scalar(project: Path, key: str, style: str, value: str) -> None:
     text = text_of(project, QUIZ)
@@ -464,7 +461,6 @@ URL_TEXT = st.one_of(
 
 
 # Regression examples: these three used to raise ValueError instead of ContentError.
-@FUZZ
 @example(key="url", value="https://www.example.com／live", style="raw")
 @example(key="url", value="http://[::1", style="raw")
 @example(key="url", value="https://example.com/" + "a" * 3000, style="raw")
@@ -492,7 +488,6 @@ def test_last_possible_date(project: Path, key: str) -> None:
 NEWS_KEYS = ["title", "date", "source", "summary"]
 
 
-@FUZZ
 @given(key=st.sampled_from(NEWS_KEYS), style=st.sampled_from(STYLES), value=st.one_of(TEXT, DATE_TEXT))
 def test_news_front_matter(project: Path, key: str, style: str, value: str) -> None:
     name = news_file(project)
@@ -537,7 +532,6 @@ FILE_NAME = st.one_of(
 )
 
 
-@FUZZ
 @given(stem=FILE_NAME, suffix=st.sampled_from([".md", ".md", ".md", ".MD", ".markdown", "", ".txt", ".md~", ".md.md"]))
 def test_news_file_names(project: Path, stem: str, suffix: str) -> None:
     filename = stem + suffix
@@ -555,7 +549,6 @@ def test_news_file_names(project: Path, stem: str, suffix: str) -> None:
         assert f"{EDITION}/news/{path.stem}/index.html" in files
 
 
-@FUZZ
 @given(
     stem=st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True),
     slug_like=st.sampled_from(["title", "summary"]),
@@ -604,7 +597,6 @@ BODY = st.lists(
 )
 
 
-@FUZZ
 @given(parts=BODY, joiner=st.sampled_from(["\n", "\n\n", " ", ""]))
 def test_news_markdown_body(project: Path, parts: list[str], joiner: str) -> None:
     name = news_file(project)
@@ -617,7 +609,6 @@ def test_news_markdown_body(project: Path, parts: list[str], joiner: str) -> Non
         assert f"{EDITION}/news/{slug}/index.html" in files
 
 
-@FUZZ
 @given(data=st.data(), parts=BODY, joiner=st.sampled_from(["\n", "\n\n", " "]))
 def test_schedule_markdown_description(project: Path, data, parts: list[str], joiner: str) -> None:
     text = text_of(project, SCHEDULE)
