@@ -15,7 +15,7 @@ from campaign import pipeline
 from campaign.context import BuildContext, default_moment, make_context
 from campaign.errors import ContentError, machine_trouble
 from campaign.inspection.report import content_sections, inspection_report, write_inspection_html
-from campaign.load.schema import Invalid, Url
+from campaign.model.fields import Invalid, Url
 from campaign.model.timeline import parse_moment
 from campaign.ship import printing
 from campaign.ship.publish import PublishError

@@ -28,10 +28,11 @@ from campaign.errors import ContentError, ContentProblem, Problems
 from campaign.incremental.cache import Cache
 from campaign.inspection import checks
 from campaign.inspection.checks import Finding, Inspection, Rule
-from campaign.load import posters, schema, yamltext
+from campaign.load import posters, yamltext
 from campaign.load.yamltext import Node, parse_yaml
+from campaign.model import fields as schema
 from campaign.model import timeline
-from campaign.model.site import Announced, Event, PaperSize, PendingDate, Poster, StableLink
+from campaign.model.site import Announced, AnnouncedKind, Event, EventKind, PaperSize, PendingDate, Poster, StableLink
 from campaign.render import dates, ics, qr, qrfast
 from campaign.render.qr import QrCodes
 from campaign.render.urls import Linker, campaign_path, edition_folder, is_safe, output_file
@@ -104,8 +105,7 @@ def event(day=(2024, 5, 14), end_day=None, start=None, end=None, note="") -> Eve
     return Event(
         id="e",
         title="活动",
-        kind="meeting",
-        kind_label="会议",
+        kind=EventKind.ACTIVITY,
         date=dt.date(*day),
         end_date=dt.date(*end_day) if end_day else None,
         start=start,
@@ -113,6 +113,7 @@ def event(day=(2024, 5, 14), end_day=None, start=None, end=None, note="") -> Eve
         time_note=note,
         place="",
         hosts=(),
+        livestream_id=None,
         livestream=None,
         summary="",
         body_html="",
@@ -505,7 +506,16 @@ POSTERS_FILE = "content/posters.yaml"
 
 
 def announced(id, url, kind="livestream") -> Announced:
-    return Announced(id, kind, f"标题{id}", "平台", url, dt.date(2024, 5, 12), "本网站", "")
+    return Announced(
+        id=id,
+        kind=AnnouncedKind(kind),
+        title=f"标题{id}",
+        platform="平台",
+        url=url,
+        announce_on=dt.date(2024, 5, 12),
+        announce_where="本网站",
+        note="",
+    )
 
 
 def poster_site(news_hidden=False):
@@ -763,8 +773,7 @@ def calendar_event(**changes) -> Event:
     values = dict(
         id="launch",
         title="启动仪式",
-        kind="meeting",
-        kind_label="会议;活动",
+        kind=EventKind.ACTIVITY,
         date=dt.date(2024, 5, 14),
         end_date=None,
         start=dt.time(9),
@@ -772,6 +781,7 @@ def calendar_event(**changes) -> Event:
         time_note="上午9:00",
         place="市民中心",
         hosts=("发改委", "机关事务局"),
+        livestream_id=None,
         livestream=None,
         summary="启动",
         body_html="",
@@ -802,7 +812,7 @@ def test_calendar_file_of_a_timed_event_in_utc():
         " ts/launch/",
         f"URL:{BASE}events/launch/",
         "LOCATION:市民中心",
-        "CATEGORIES:会议\\;活动",
+        "CATEGORIES:活动",
         "TRANSP:TRANSPARENT",
         "END:VEVENT",
         "END:VCALENDAR",
@@ -1607,6 +1617,7 @@ def test_a_record_reads_every_field():
         "date": dt.date(2024, 5, 13),
         "place": "市民中心",
         "tags": ("会议",),
+        "_lines": {"id": 3, "date": 4, "place": 5, "tags": 6},
     }
 
 
@@ -1627,7 +1638,15 @@ def test_a_record_reports_every_mistake_at_its_own_line():
             "「id」应是由小写英文字母、数字和连字符「-」组成的短名称，如 xinhua-live，这里写的是「Launch」",
         ),
     ]  # "dat" is the missing "date" written wrong: one problem, not two
-    assert value == {"_line": 3, "_file": "content/x.yaml", "id": None, "date": None, "place": "待定", "tags": ()}
+    assert value == {
+        "_line": 3,
+        "_file": "content/x.yaml",
+        "_lines": {"id": 3, "dat": 4, "place": 5, "where": 6},
+        "id": None,
+        "date": None,
+        "place": "待定",
+        "tags": (),
+    }
     _, problems = read_record("id: a\nwhere: x\n")
     assert problems[1:] == [("content/x.yaml", 3, "缺少「date」，这一项必须填写")]
     _, problems = read_record("id: a\ndate:\n")
@@ -1654,6 +1673,7 @@ def test_fields_are_required_unless_said_otherwise():
     assert schema.Record({"a": schema.Text()}).read(node("v:\n  a: b\n"), Problems()) == {
         "_line": 1,
         "_file": "content/x.yaml",
+        "_lines": {"a": 2},
         "a": "b",
     }
 
@@ -1662,7 +1682,9 @@ def test_a_record_written_with_a_full_width_colon_is_named():
     items = schema.ListOf(EVENT)
     problems = Problems()
     value = items.read(parse_yaml("v:\n  - id：launch\n", "content/x.yaml").value["v"], problems)
-    assert value == ({"_line": 2, "_file": "content/x.yaml", "id": None, "date": None, "place": "待定", "tags": ()},)
+    assert value == (
+        {"_line": 2, "_file": "content/x.yaml", "_lines": {}, "id": None, "date": None, "place": "待定", "tags": ()},
+    )
     assert [(p.line, p.message) for p in problems.items] == [
         (2, "「id」后面的冒号是中文全角「：」，请改为英文半角冒号「:」，冒号后再加一个空格")
     ]
@@ -1679,7 +1701,15 @@ def test_a_record_written_with_a_full_width_colon_is_named():
 def test_a_whole_file_that_is_not_a_mapping():
     problems = Problems()
     value = schema.read_document(parse_yaml("- a\n", "content/x.yaml", 2), EVENT, problems)
-    assert value == {"id": None, "date": None, "place": "待定", "tags": (), "_line": 2, "_file": "content/x.yaml"}
+    assert value == {
+        "id": None,
+        "date": None,
+        "place": "待定",
+        "tags": (),
+        "_line": 2,
+        "_file": "content/x.yaml",
+        "_lines": {},
+    }
     assert [(p.file, p.line, p.message) for p in problems.items] == [
         ("content/x.yaml", 2, "整个文件应是一组「键: 值」，请检查缩进和冒号")
     ]

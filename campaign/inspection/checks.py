@@ -22,9 +22,9 @@ from campaign.errors import ContentProblem, Problems
 from campaign.inspection import links as linkcheck
 from campaign.inspection.links import TextLine
 from campaign.load.markup import split_front_matter
-from campaign.load.schema import Choice, Integer, ListOf, Parsed, Record, Text, read_document
 from campaign.load.source import read_text
 from campaign.load.yamltext import Node, parse_yaml
+from campaign.model.fields import Choice, Integer, ListOf, Parsed, Record, Text, read_document
 from campaign.model.sections import shown
 from campaign.model.site import PLACEHOLDER_PREFIX, Site, is_pending
 from campaign.render.dates import cn_date

@@ -17,9 +17,9 @@ from campaign.errors import ContentError
 from campaign.inspection.checks import VETO, Inspection
 from campaign.inspection.links import Probe
 from campaign.load.markup import split_front_matter
-from campaign.load.schema import Invalid, Time
 from campaign.load.source import read_text
 from campaign.load.yamltext import parse_yaml
+from campaign.model.fields import Invalid, Time
 from campaign.model.site import Site, is_pending
 from campaign.render.dates import cn_date
 

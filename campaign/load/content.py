@@ -14,176 +14,44 @@ from collections.abc import Callable
 from functools import partial
 from html import escape as html_escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from campaign.errors import ContentError, ContentProblem, Problems
 from campaign.load import bundles, posters
 from campaign.load.markup import split_front_matter, unfinished_links
-from campaign.load.schema import (
-    Choice,
-    Date,
-    Email,
-    Ident,
-    Integer,
-    ListOf,
-    Parsed,
-    Record,
-    Text,
-    Time,
-    Url,
-    read_document,
-)
 from campaign.load.source import display_name, paragraph_limit, read_text
 from campaign.load.yamltext import Node, parse_yaml
 from campaign.model import site as m
+from campaign.model.fields import Ident, ListOf, Parsed, Record, ToHtml, build, read_document, schema
 from campaign.model.sections import BY_KEY
 from campaign.render.urls import edition_folder
 
 if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
-
     from campaign.context import BuildContext, FrontPage, NameText
 
 Read = TypeVar("Read")
-ToHtml = Callable[[str], str]  # a YAML file's Markdown text to HTML
 # a Markdown page read: (checked front matter, sanitised body HTML, front matter node, body, body's first line, name)
 PageRead = tuple[Parsed, str, Node, str, int, str]
 # and with its photos and attachments: (checked front matter, HTML, front matter node, assets)
 PageDone = tuple[Parsed, str, Node, tuple[m.Asset, ...]]
 
-EVENT_KINDS = {
-    "发布": "announcement",
-    "直播": "livestream",
-    "活动": "activity",
-    "截止": "deadline",
-    "竞赛": "quiz",
-    "宣传": "publicity",
-}
 RESERVED_EVENT_IDS = ("week",)  # calendar/week.ics is the whole week's calendar
-KIND_LABELS = {value: key for key, value in EVENT_KINDS.items()}
 
-CONFIG = Record(
-    {
-        "title": Text(max_length=60),
-        "short_title": Text(max_length=20),
-        "description": Text(max_length=200),
-        "base_url": Url(max_length=200),
-        "language": Choice({"zh-CN": "zh-CN"}),
-        "timezone": Choice({"Asia/Shanghai": "Asia/Shanghai"}),
-        "organiser": Text(),
-        "footer": Record(
-            {
-                "organiser": Text(),
-                "contact": Text(),
-                "site_code": Text(),
-                "icp": Text(),
-                "police": Text(),
-            }
-        ),
-        "qr": Record(
-            {
-                "error_correction": Choice({"M": "M", "Q": "Q", "H": "H"}),
-                "poster_error_correction": Choice({"Q": "Q", "H": "H"}, required=False, default="H"),
-            }
-        ),
-        "news_per_page": Integer(1, 100),
-        "hide_empty_sections": Choice(
-            {"是": True, "否": False, "true": True, "false": False}, required=False, default=False
-        ),
-    }
-)
-
-# Dates a new edition leaves as 待填写 until the year's notice gives them (`new-edition`).
-THEME = Record({"name": Text(), "slogan": Text(), "start": Date(pending=True), "end": Date(pending=True)})
-CAMPAIGN = Record(
-    {
-        "title": Text(),
-        "organiser": Text(),
-        "intro": Text(),
-        "themes": ListOf(THEME),
-        "focus": Text(),
-        "ongoing": ListOf(Text()),
-    }
-)
-ANNOUNCED = Record(
-    {
-        "id": Ident(),
-        "title": Text(),
-        "platform": Text(),
-        "url": Url(required=False),
-        "announce_on": Date(pending=True),
-        "announce_where": Text(),
-        "note": Text(required=False, default=""),
-    }
-)
+# Each file's schema, from the model's declarations (`model.site`); a file that holds lists
+# of records is a mapping of its lists.
+CONFIG = schema(m.Config)
+CAMPAIGN = schema(m.Campaign)
+ANNOUNCED = schema(m.Announced)
 LIVESTREAMS = Record({"livestreams": ListOf(ANNOUNCED), "downloads": ListOf(ANNOUNCED, required=False)})
-EVENT = Record(
-    {
-        "id": Ident(),
-        "title": Text(),
-        "kind": Choice(EVENT_KINDS),
-        "date": Date(),
-        "end_date": Date(required=False),
-        "start": Time(required=False),
-        "end": Time(required=False),
-        "time_note": Text(required=False, default=""),
-        "place": Text(required=False, default=""),
-        "hosts": ListOf(Text(), required=False),
-        "livestream": Ident(required=False),
-        "summary": Text(),
-        "description": Text(required=False, default=""),
-    }
-)
+EVENT = schema(m.Event)
 # An empty schedule (a new edition before its notice) builds; `check` reports the empty section.
 SCHEDULE = Record({"events": ListOf(EVENT, required=False)})
-PLEDGES = Record(
-    {
-        "title": Text(),
-        "date": Date(pending=True),
-        "intro": Text(),
-        "pledges": ListOf(Record({"title": Text(), "text": Text()})),
-    }
-)
-QUIZ = Record(
-    {
-        "title": Text(),
-        "organiser": Text(),
-        "period": Text(),
-        "url": Url(required=False),
-        "how": Text(),
-        "prize": Text(),
-        "description": Text(required=False, default=""),
-        "image": Text(required=False, default=""),  # the questionnaire's QR code picture, in content/files/
-    }
-)
-NOTICE = Record(
-    {
-        "title": Text(),
-        "index_no": Text(),
-        "doc_no": Text(),
-        "topic": Text(),
-        "genre": Text(),
-        "issuer": Text(),
-        "issuer_full": Text(),
-        "written": Date(pending=True),
-        "published": Date(pending=True),
-        "addressed_to": Text(),
-        "source_url": Url(required=False),
-    }
-)
-CONTACT = Record(
-    {
-        "title": Text(),
-        "people": ListOf(Text()),
-        "phone": Text(),
-        "email": Email(pending=True),
-        "deadline": Date(pending=True),
-    }
-)
-NEWS = Record(
-    {"title": Text(max_length=80), "date": Date(), "source": Text(), "summary": Text(required=False, default="")}
-)
+PLEDGES = schema(m.PledgeDay)
+QUIZ = schema(m.Quiz)
+NOTICE = schema(m.Notice)
+CONTACT = schema(m.Contact)
+NEWS = schema(m.NewsItem)
 
 
 def load_site(ctx: BuildContext) -> m.Site:
@@ -247,16 +115,7 @@ def _with_files(
     for (name, page), (html, assets) in zip(pages.items(), attached):
         done[name] = (page[0], html, page[2], assets)
     items = [
-        m.NewsItem(
-            slug=text.slug,
-            title=text.front["title"],
-            date=text.front["date"],
-            source=text.front["source"],
-            summary=text.front["summary"],
-            body_html=html,
-            file=text.file,
-            assets=assets,
-        )
+        build(m.NewsItem, text.front, slug=text.slug, body_html=html, file=text.file, assets=assets)
         for text, (html, assets) in zip(news, attached[len(pages) :])
     ]
     quiz_assets = attached[-1][1] if image else ()
@@ -480,22 +339,21 @@ def _assemble(
     quiz_image: m.Asset | None,
 ) -> m.Site:
     problems = Problems()
+    to_html = _yaml_markdown(ctx, problems)
     config = _config(docs["config"])
-    livestreams = tuple(_announced(r, "livestream") for r in docs["livestreams"]["livestreams"])
-    downloads = tuple(_announced(r, "download") for r in docs["livestreams"]["downloads"] or ())
-    _unique(problems, [*docs["livestreams"]["livestreams"], *(docs["livestreams"]["downloads"] or ())], "直播或下载")
+    listed = docs["livestreams"]
+    livestreams = tuple(build(m.Announced, r, kind=m.AnnouncedKind.LIVESTREAM) for r in listed["livestreams"])
+    downloads = tuple(build(m.Announced, r, kind=m.AnnouncedKind.DOWNLOAD) for r in listed["downloads"] or ())
+    _unique(problems, [*listed["livestreams"], *(listed["downloads"] or ())], "直播或下载")
     _unique(problems, docs["schedule"]["events"], "日程")
     by_id = {item.id: item for item in livestreams + downloads}
     events = tuple(
         sorted(
-            (
-                _event(r, by_id, problems, _no_pictures(ctx, problems, r["_file"], r["_line"]))
-                for r in docs["schedule"]["events"]
-            ),
+            (_event(r, by_id, problems, to_html) for r in docs["schedule"]["events"]),
             key=lambda e: (e.date, e.start or dt.time(0), e.id),
         )
     )
-    campaign = _campaign(docs["campaign"], problems, _no_pictures(ctx, problems, "content/campaign.yaml"))
+    campaign = _campaign(docs["campaign"], problems, to_html)
     placeholders = tuple(_placeholders(nodes, config))
     problems.raise_if_any()
     notice, notice_html, _, notice_assets = pages["notice"]
@@ -506,10 +364,10 @@ def _assemble(
         events=events,
         livestreams=livestreams,
         downloads=downloads,
-        pledge_day=_pledge_day(docs["pledges"], _no_pictures(ctx, problems, "content/pledges.yaml")),
-        quiz=_quiz(docs["quiz"], _no_pictures(ctx, problems, QUIZ_FILE), quiz_image),
-        notice=m.Notice(**_fields(notice, m.Notice, body_html=notice_html, assets=notice_assets)),
-        contact=m.Contact(**_fields(contact, m.Contact, body_html=contact_html, assets=contact_assets)),
+        pledge_day=build(m.PledgeDay, docs["pledges"], to_html),
+        quiz=build(m.Quiz, docs["quiz"], to_html, image=quiz_image),
+        notice=build(m.Notice, notice, body_html=notice_html, assets=notice_assets),
+        contact=build(m.Contact, contact, body_html=contact_html, assets=contact_assets),
         news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
         placeholders=placeholders,
         as_of=ctx.clock,
@@ -520,70 +378,31 @@ def _assemble(
     return dataclasses.replace(site, links=links, posters=poster_list)
 
 
-def _no_pictures(ctx: BuildContext, problems: Problems, file: str, line: int = 0) -> ToHtml:
+def _yaml_markdown(ctx: BuildContext, problems: Problems) -> ToHtml:
     """Markdown to HTML for a YAML file's text, where a picture is refused at its line."""
 
-    def to_html(text: str) -> str:
+    def to_html(text: str, file: str, line: int) -> str:
         html = ctx.markdown.to_html(text)
         if "<img" in html:
-            where = line
-            if not where:
-                _, source = _read_unless_unchanged(ctx, ctx.root / file)
-                where = next((n for n, t in enumerate(source.split("\n"), 1) if "![" in t), 0)
-            bundles.refuse_pictures(html, file, where, problems)
+            lines = text.split("\n")
+            at = next((n for n, written in enumerate(lines) if "![" in written), 0)
+            # a text of several lines is a block (`key: |`): its first line is below the key
+            bundles.refuse_pictures(html, file, line + at + (len(lines) > 1), problems)
         return html
 
     return to_html
 
 
-def _fields(record: Parsed, cls: type[DataclassInstance], **extra: Any) -> dict[str, Any]:
-    names = cls.__dataclass_fields__
-    values = {k: v for k, v in record.items() if k in names}
-    for key, value in values.items():
-        if isinstance(value, list):
-            values[key] = tuple(value)
-    return values | extra
-
-
 def _config(r: Parsed) -> m.Config:
     base_url = r["base_url"] if r["base_url"].endswith("/") else r["base_url"] + "/"
-    return m.Config(
-        title=r["title"],
-        short_title=r["short_title"],
-        description=r["description"],
-        base_url=base_url,
-        site_url=base_url,
-        base_path=urlsplit(base_url).path or "/",
-        language=r["language"],
-        timezone=r["timezone"],
-        organiser=r["organiser"],
-        footer=m.Footer(**_fields(r["footer"], m.Footer)),
-        qr=m.QrSettings(
-            error_correction=r["qr"]["error_correction"], poster_error_correction=r["qr"]["poster_error_correction"]
-        ),
-        news_per_page=r["news_per_page"],
-        hide_empty_sections=r["hide_empty_sections"],
-    )
+    return build(m.Config, r, base_url=base_url, site_url=base_url, base_path=urlsplit(base_url).path or "/")
 
 
 def _campaign(r: Parsed, problems: Problems, to_html: ToHtml) -> m.Campaign:
-    themes = []
     for t in r["themes"]:
         if t["end"] < t["start"]:
             problems.add(t["_file"], t["_line"], f"「{t['name']}」的结束日期 {t['end']} 早于开始日期 {t['start']}")
-        themes.append(m.Theme(**_fields(t, m.Theme)))
-    return m.Campaign(
-        title=r["title"],
-        organiser=r["organiser"],
-        themes=tuple(themes),
-        focus_html=to_html(r["focus"]),
-        intro_html=to_html(r["intro"]),
-        ongoing=tuple(r["ongoing"]),
-    )
-
-
-def _announced(r: Parsed, kind: str) -> m.Announced:
-    return m.Announced(kind=kind, **_fields(r, m.Announced))
+    return build(m.Campaign, r, to_html)
 
 
 def _event(r: Parsed, by_id: dict[str, m.Announced], problems: Problems, to_html: ToHtml) -> m.Event:
@@ -612,22 +431,7 @@ def _event(r: Parsed, by_id: dict[str, m.Announced], problems: Problems, to_html
                 f"日程「{r['title']}」的 livestream 写的是「{r['livestream']}」，"
                 f"但 content/livestreams.yaml 里没有这个 id；已有的 id：{known}",
             )
-    return m.Event(
-        id=r["id"],
-        title=r["title"],
-        kind=r["kind"],
-        kind_label=KIND_LABELS[r["kind"]],
-        date=r["date"],
-        end_date=r["end_date"],
-        start=r["start"],
-        end=r["end"],
-        time_note=r["time_note"],
-        place=r["place"],
-        hosts=tuple(r["hosts"] or ()),
-        livestream=livestream,
-        summary=r["summary"],
-        body_html=to_html(r["description"]),
-    )
+    return build(m.Event, r, to_html, livestream=livestream)
 
 
 def _unique(problems: Problems, records: list[Parsed], what: str) -> None:
@@ -642,19 +446,6 @@ def _unique(problems: Problems, records: list[Parsed], what: str) -> None:
             )
         else:
             seen[r["id"]] = r
-
-
-def _pledge_day(r: Parsed, to_html: ToHtml) -> m.PledgeDay:
-    return m.PledgeDay(
-        title=r["title"],
-        date=r["date"],
-        intro_html=to_html(r["intro"]),
-        pledges=tuple(m.Pledge(title=p["title"], text=p["text"]) for p in r["pledges"]),
-    )
-
-
-def _quiz(r: Parsed, to_html: ToHtml, image: m.Asset | None) -> m.Quiz:
-    return m.Quiz(**_fields(r, m.Quiz, body_html=to_html(r["description"]), image=image))
 
 
 def _placeholders(nodes: list[Node], config: m.Config) -> list[m.Placeholder]:

@@ -9,7 +9,7 @@ tenth of the scanning distance (and 2 cm), and must fit on the paper chosen.
 from __future__ import annotations
 
 from campaign.errors import Problems
-from campaign.load.schema import Choice, Ident, ListOf, Parsed, Record, Text
+from campaign.model.fields import Choice, Ident, ListOf, Parsed, Record, Text
 from campaign.model.sections import BY_KEY
 from campaign.model.site import PaperSize, Poster, Site, StableLink
 from campaign.render.qr import QUIET_ZONE, QrCodes

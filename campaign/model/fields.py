@@ -1,24 +1,85 @@
-"""Typed fields that read a YAML node, check it and say in Chinese what was expected.
+"""Each field of the sources declared once: how it is written, checked, labelled and renewed.
 
-Modelled on MkDocs' config options: each field is a small class that validates itself. A
+Modelled on MkDocs' config options: each check is a small class that validates itself and says
+in Chinese what was expected. A model dataclass declares its fields with `declare`: the check,
+the Chinese label and help the clerk reads above the key, and what `new-edition` writes in its
+place next year. From that one declaration come the schema a file is read with (`Record.of`),
+the model's values (`build`), their source positions (`Where`) and next year's reset. A
 `Record` rejects unknown keys (suggesting the nearest known one) and reports every bad value it
 finds, not only the first, each at its own line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import re
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeGuard, TypeVar
 from urllib.parse import urlsplit
 
 from campaign.errors import Problems
-from campaign.load.yamltext import Node
-from campaign.model.site import PLACEHOLDER_PREFIX, PendingDate
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    from campaign.load.yamltext import Node
+
+PLACEHOLDER_PREFIX = "待填写"
+
+
+class PendingDate(dt.date):
+    """A date the office has not filled in yet (a 待填写 text in a date field, as in a new edition).
+
+    It shows as its text wherever a date is shown (`render.dates`), offers no ISO form to
+    scripts, feeds or sitemaps (`isoformat()` is empty) and counts as false, so a template's
+    `{% if page.updated %}` leaves it out. It sorts after every real date and is never "due":
+    nothing is announced, started or late on a day nobody knows yet.
+    """
+
+    text: str
+
+    def __new__(cls, text: str) -> Self:
+        pending = super().__new__(cls, 9999, 12, 31)
+        pending.text = text
+        return pending
+
+    def __reduce__(self) -> tuple[type[PendingDate], tuple[str]]:
+        return (PendingDate, (self.text,))
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PendingDate) and other.text == self.text
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(("pending", self.text))
+
+    def isoformat(self) -> str:
+        return ""
+
+    def __format__(self, spec: str) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"PendingDate({self.text!r})"
+
+
+def is_pending(day: object) -> TypeGuard[PendingDate]:
+    return isinstance(day, PendingDate)
+
 
 # What a `Record` read: each key's parsed value (its field's default when left out), plus the
-# record's own "_line" and "_file".
+# record's own "_line" and "_file", and "_lines", the line of each key written.
 Parsed = dict[str, Any]
 Chosen = TypeVar("Chosen")
 
@@ -202,6 +263,7 @@ class Record(Field):
     def __init__(self, fields: dict[str, Field], **kwargs: Any):
         super().__init__(**kwargs)
         self.fields = fields
+        self.model: type[DataclassInstance] | None = None  # the dataclass it declares (`schema`)
 
     def read(self, node: Node, problems: Problems) -> Parsed:
         if not isinstance(node.value, dict):
@@ -212,9 +274,9 @@ class Record(Field):
                     node.value_line or node.line,
                     f"「{key}」后面的冒号是中文全角「：」，请改为英文半角冒号「:」，冒号后再加一个空格",
                 )
-                return {"_line": node.line, "_file": node.file} | {k: f.default for k, f in self.fields.items()}
+                return _unread(node, self)
             raise Invalid(f"应是{self.expected}，请检查缩进和冒号")
-        result: Parsed = {"_line": node.line, "_file": node.file}
+        result: Parsed = {"_line": node.line, "_file": node.file, "_lines": {k: c.line for k, c in node.value.items()}}
         misspelt: set[str] = set()  # a key written wrong is one problem, at its line, not two
         for key, child in node.value.items():
             if key not in self.fields:
@@ -253,4 +315,139 @@ def read_document(node: Node, record: Record, problems: Problems) -> Parsed:
         return record.read(node, problems)
     except Invalid as exc:
         problems.add(node.file, node.line, f"整个文件{exc}")
-        return {key: field.default for key, field in record.fields.items()} | {"_line": node.line, "_file": node.file}
+        return _unread(node, record)
+
+
+def _unread(node: Node, record: Record) -> Parsed:
+    """What a record that could not be read stands for: its defaults, at the node's place."""
+    return {key: field.default for key, field in record.fields.items()} | {
+        "_line": node.line,
+        "_file": node.file,
+        "_lines": {},
+    }
+
+
+class Markdown(Text):
+    """A Markdown text written in a YAML file; the model keeps it as sanitised HTML (`build`)."""
+
+
+# --------------------------------------------------------------------------- declarations
+
+DECLARED = "campaign.declared"  # the dataclass field metadata key a declaration is kept under
+Model = TypeVar("Model", bound="DataclassInstance")
+ToHtml = Callable[[str, str, int], str]  # (Markdown text, file, line of its key) -> HTML
+
+
+@dataclass(frozen=True)
+class Yearly:
+    """What `new-edition` writes in place of last year's value of a field.
+
+    `todo` is a 待填写 text ("{year}" stands for the new year); with none the value is left
+    empty, or, for a list, the list is emptied. `new_year` keeps the text with last year's
+    number changed to the new year's (a title). `one_item` keeps the first item of a list of
+    records, each of its fields renewed by its own declaration.
+    """
+
+    todo: str = ""
+    new_year: bool = False
+    one_item: bool = False
+
+    def placeholder(self, year: str) -> str:
+        return f"{PLACEHOLDER_PREFIX}：{self.todo.format(year=year)}" if self.todo else ""
+
+
+NEW_YEAR = Yearly(new_year=True)
+CLEARED = Yearly()
+ONE_ITEM = Yearly(one_item=True)
+
+
+def renew(todo: str) -> Yearly:
+    """A value next year's notice gives: a 待填写 placeholder until then."""
+    return Yearly(todo=todo)
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One field of a source file: how it is checked, what the clerk reads about it, next year."""
+
+    check: Field
+    label: str  # what the field is, in the clerk's words: the comment above the key starts with it
+    help: str  # what to write, after the label and a full-width colon; may span lines
+    yearly: Yearly | None  # None: carried over to next year's edition as it is
+    key: str  # the key it is written under in the file
+
+    @property
+    def comment(self) -> str:
+        """The comment the clerk reads above the key, without its "# "s."""
+        return f"{self.label}：{self.help}" if self.help else self.label
+
+
+def declare(check: Field, label: str, help: str = "", *, yearly: Yearly | None = None, key: str = "") -> Any:
+    """A model dataclass field read from a source file (the key is the field's name unless `key`)."""
+    meta = {DECLARED: Declared(check, label, help, yearly, key)}
+    if check.required:
+        return dataclasses.field(metadata=meta)
+    default = tuple(check.default) if isinstance(check.default, list) else check.default
+    return dataclasses.field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a record was written: its file, its own line and the line of each key in it."""
+
+    file: str = ""
+    line: int = 0
+    lines: tuple[tuple[str, int], ...] = ()
+
+    def of(self, key: str) -> int:
+        """The line of `key`, or the record's own line when the key was left out."""
+        return dict(self.lines).get(key, self.line)
+
+
+NOWHERE = Where()
+
+
+def where() -> Any:
+    """The field a declared record keeps its position in; it never makes two records differ."""
+    return dataclasses.field(default=NOWHERE, compare=False, repr=False)
+
+
+def declarations(model: type[DataclassInstance]) -> dict[str, Declared]:
+    """The declared fields of a model dataclass, by field name, each with its key filled in."""
+    found = {}
+    for item in dataclasses.fields(model):
+        declared = item.metadata.get(DECLARED)
+        if isinstance(declared, Declared):
+            found[item.name] = dataclasses.replace(declared, key=declared.key or item.name)
+    return found
+
+
+def schema(model: type[DataclassInstance], **kwargs: Any) -> Record:
+    """The record a model's declared fields are read with."""
+    record = Record({d.key: d.check for d in declarations(model).values()}, **kwargs)
+    record.model = model
+    return record
+
+
+def build(model: type[Model], parsed: Parsed, to_html: ToHtml | None = None, **given: Any) -> Model:
+    """The model value of a record read with `schema(model)`; `given` are the fields not read from it."""
+    values = dict(given)
+    for name, declared in declarations(model).items():
+        if name not in values:
+            value = _value(declared.check, parsed[declared.key], to_html)
+            if isinstance(declared.check, Markdown):
+                if to_html is None:
+                    raise TypeError(f"{model.__name__}.{name} is Markdown: build it with to_html")
+                value = to_html(value or "", parsed["_file"], parsed["_lines"].get(declared.key, parsed["_line"]))
+            values[name] = value
+    if "where" in {item.name for item in dataclasses.fields(model)}:
+        values["where"] = Where(parsed["_file"], parsed["_line"], tuple(sorted(parsed["_lines"].items())))
+    return model(**values)
+
+
+def _value(check: Field, value: Any, to_html: ToHtml | None) -> Any:
+    if isinstance(check, ListOf) and value is not None:
+        return tuple(_value(check.item, item, to_html) for item in value)
+    if isinstance(check, Record) and check.model is not None and isinstance(value, dict):
+        return build(check.model, value, to_html)
+    return value
