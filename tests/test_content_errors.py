@@ -578,3 +578,26 @@ def test_overlong_address_is_reported_not_crashed(site: Site) -> None:
     number = key_line(text, "url:")
     site.write(QUIZ, replace_line(text, number, "url: https://example.com/" + "a" * 3000))
     assert_fails(site, (QUIZ, number, "网址太长"))
+
+
+# --------------------------------------------------------------------------- pictures in YAML text
+
+
+def test_a_picture_in_a_schedule_description_is_refused_at_its_own_line(site: Site) -> None:
+    """The line a clerk must change is the picture's, read from where the description was written."""
+    text = site.text(SCHEDULE)
+    number = line_of(text, "当天公布以下网址：")
+    site.write(SCHEDULE, replace_line(text, number, "      ![会场](https://www.example.com/a.jpg)"))
+    assert_fails(site, (SCHEDULE, number, "图片「https://www.example.com/a.jpg」不在本站"))
+
+
+def test_a_picture_in_a_one_line_intro_is_refused_at_the_key(site: Site) -> None:
+    name = "content/pledges.yaml"
+    text = site.text(name)
+    start = key_line(text, "intro:")
+    lines = text.split("\n")
+    end = start
+    while lines[end].startswith("  ") or not lines[end].strip():
+        end += 1
+    site.write(name, "\n".join([*lines[: start - 1], "intro: 倡议 ![照片](photo.jpg)", *lines[end:]]))
+    assert_fails(site, (name, start, "这里不能放图片「photo.jpg」"))

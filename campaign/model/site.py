@@ -148,9 +148,9 @@ class Config:
     timezone: str = declare(
         Choice({"Asia/Shanghai": "Asia/Shanghai"}), "时区", "固定写 Asia/Shanghai（北京时间），不要改"
     )
-    organiser: str = declare(Text(), "主办单位全称")
+    organiser: str = declare(Text(), "主办单位", "写全称")
     footer: Footer = declare(schema(Footer), "页脚信息", "显示在每个页面最下方")
-    qr: QrSettings = declare(schema(QrSettings), "二维码设置（海报、页面上的二维码）")
+    qr: QrSettings = declare(schema(QrSettings), "二维码设置", "海报、页面上的二维码")
     news_per_page: int = declare(Integer(1, 100), "活动动态列表每页显示的文章篇数", "写 1 到 100 之间的整数")
     offline: bool = False  # a copy to open from disk: links name index.html files
     hide_empty_sections: bool = declare(  # leave an empty section out rather than report it
@@ -179,7 +179,7 @@ class Theme:
 @dataclass(frozen=True, kw_only=True)
 class Campaign:
     title: str = declare(Text(), "活动名称", "显示在首页最上方", yearly=NEW_YEAR)
-    organiser: str = declare(Text(), "主办单位全称")
+    organiser: str = declare(Text(), "主办单位", "写全称")
     intro_html: str = declare(
         Markdown(),
         "活动简介",
@@ -211,7 +211,9 @@ class Announced:
     announce_on: dt.date = declare(
         Date(pending=True), "网址公布日期", "格式 2024-05-13", yearly=renew("公布网址的日期")
     )
-    announce_where: str = declare(Text(), "网址在哪里公布", yearly=renew("在哪里公布网址"))
+    announce_where: str = declare(
+        Text(), "网址公布处", "照通知写明在哪个网站或公众号公布", yearly=renew("在哪里公布网址")
+    )
     note: str = declare(Text(required=False, default=""), "补充说明", "可不填")
     where: Where = where()
 
@@ -226,7 +228,7 @@ EVENT_KINDS = {kind.label: kind for kind in EventKind}  # what the clerk writes 
 @dataclass(frozen=True, kw_only=True)
 class Event:
     id: str = declare(Ident(), "短名称", "只用小写英文字母、数字和连字符“-”，不能重复")
-    title: str = declare(Text(), "标题")
+    title: str = declare(Text(), "标题", "活动的名称")
     kind: EventKind = declare(Choice(EVENT_KINDS), "类别", "发布、直播、活动、截止、竞赛、宣传 之一")
     date: dt.date = declare(Date(), "日期", "格式 2024-05-13；跨多天的写第一天")
     end_date: dt.date | None = declare(Date(required=False), "结束日期", "格式 2024-05-19；只有跨多天时才写（可不填）")
@@ -239,7 +241,7 @@ class Event:
         Ident(required=False), "对应的直播", "写 livestreams.yaml 里的 id（可不填）", key="livestream"
     )
     livestream: Announced | None  # the livestream `livestream_id` names
-    summary: str = declare(Text(), "一句话摘要")
+    summary: str = declare(Text(), "摘要", "一句话说明这项活动")
     body_html: str = declare(
         Markdown(required=False, default=""), "详细说明", "Markdown 格式（可不填）", key="description"
     )
@@ -303,14 +305,14 @@ class Asset:
 
 @dataclass(frozen=True, kw_only=True)
 class Pledge:
-    title: str = declare(Text(), "小标题", yearly=renew("倡议标题"))
-    text: str = declare(Text(), "具体内容", yearly=renew("倡议内容"))
+    title: str = declare(Text(), "小标题", "倡议的要点，几个字", yearly=renew("倡议标题"))
+    text: str = declare(Text(), "具体内容", "这条倡议的完整文字", yearly=renew("倡议内容"))
     where: Where = where()
 
 
 @dataclass(frozen=True, kw_only=True)
 class PledgeDay:
-    title: str = declare(Text(), "页面标题")
+    title: str = declare(Text(), "页面标题", "显示在页面顶部和浏览器标签上")
     date: dt.date = declare(Date(pending=True), "日期", "全国低碳日，格式 2024-05-15", yearly=renew("全国低碳日的日期"))
     intro_html: str = declare(
         Markdown(),
@@ -330,12 +332,12 @@ class PledgeDay:
 
 @dataclass(frozen=True, kw_only=True)
 class Quiz:
-    title: str = declare(Text(), "页面标题")
-    organiser: str = declare(Text(), "主办单位全称")
+    title: str = declare(Text(), "页面标题", "显示在页面顶部和浏览器标签上")
+    organiser: str = declare(Text(), "主办单位", "写全称")
     period: str = declare(Text(), "活动时间", "用文字写明", yearly=renew("答题时间"))
     url: str | None = declare(Url(required=False), "问卷网址", "以 https:// 开头；未知时留空", yearly=CLEARED)
-    how: str = declare(Text(), "参加方式", yearly=renew("参加办法"))
-    prize: str = declare(Text(), "奖励办法", yearly=renew("奖励办法"))
+    how: str = declare(Text(), "参加方式", "怎样参加答题", yearly=renew("参加办法"))
+    prize: str = declare(Text(), "奖励办法", "照通知写明", yearly=renew("奖励办法"))
     body_html: str = declare(
         Markdown(required=False, default=""),
         "详细说明",
@@ -360,13 +362,13 @@ class Notice:
     title: str = declare(Text(), "通知标题", "原文全称，一字不改", yearly=renew("通知标题（照通知原文填写）"))
     index_no: str = declare(Text(), "索引号", "统一社会信用代码/年份-五位序号", yearly=renew("索引号"))
     doc_no: str = declare(Text(), "发文字号", "年份用六角括号〔〕", yearly=renew("发文字号"))
-    topic: str = declare(Text(), "主题分类")
-    genre: str = declare(Text(), "体裁分类")
-    issuer: str = declare(Text(), "发布机构（简称）")
-    issuer_full: str = declare(Text(), "发布机构全称")
+    topic: str = declare(Text(), "主题分类", "照政府信息公开目录填写，如“其他”")
+    genre: str = declare(Text(), "体裁分类", "如“公文”")
+    issuer: str = declare(Text(), "发布机构", "写简称")
+    issuer_full: str = declare(Text(), "发布机构全称", "一字不改")
     written: dt.date = declare(Date(pending=True), "成文日期", "格式 2024-05-08", yearly=renew("成文日期"))
     published: dt.date = declare(Date(pending=True), "发布日期", "格式 2024-05-09", yearly=renew("发布日期"))
-    addressed_to: str = declare(Text(), "主送单位")
+    addressed_to: str = declare(Text(), "主送单位", "照通知原文填写")
     source_url: str | None = declare(Url(required=False), "原文网址", "以 https:// 开头（可不填）", yearly=CLEARED)
     body_html: str
     assets: tuple[Asset, ...] = ()
@@ -375,7 +377,7 @@ class Notice:
 
 @dataclass(frozen=True, kw_only=True)
 class Contact:
-    title: str = declare(Text(), "页面标题")
+    title: str = declare(Text(), "页面标题", "显示在页面顶部和浏览器标签上")
     people: tuple[str, ...] = declare(ListOf(Text()), "联系人", "每人一行，以“- ”开头", yearly=renew("联系人"))
     phone: str = declare(
         Text(), "联系电话", "按通知原样填写（重庆本地号码），用英文引号括起来", yearly=renew("联系电话")
