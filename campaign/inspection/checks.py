@@ -21,9 +21,8 @@ from campaign.context import BuildContext
 from campaign.errors import ContentProblem, Problems
 from campaign.inspection import links as linkcheck
 from campaign.inspection.links import TextLine
-from campaign.load.markup import split_front_matter
 from campaign.load.source import read_text
-from campaign.load.yamltext import Node, parse_yaml
+from campaign.load.yamltext import parse_yaml
 from campaign.model.fields import Choice, Integer, ListOf, Parsed, Record, Text, read_document
 from campaign.model.sections import shown
 from campaign.model.site import PLACEHOLDER_PREFIX, Site, is_pending
@@ -378,26 +377,22 @@ def _empty_sections(
         Finding.at(
             "empty-sections",
             section.source,
-            _body_line(ctx.root, section.source),
+            _body_line(site, section.source),
             f"「{section.menu}」栏目没有任何内容（{reached}）；请补上内容后再发布",
         )
         for section in empty
     ]
 
 
-def _body_line(root: Path, name: str) -> int:
-    """Where a Markdown file's body starts (0 for other sources): the line to write at."""
-    if not name.endswith(".md"):
-        return 0
-    _, text = read_text(root / name, root)
-    return split_front_matter(text, name)[2]
+def _body_line(site: Site, name: str) -> int:
+    """Where a Markdown page's body starts (0 for other sources): the line to write at."""
+    return next((page.where.body for page in (site.notice, site.contact) if page.where.file == name), 0)
 
 
 def _freshness(
     ctx: BuildContext, site: Site, files: dict[str, bytes], rules: Rules, texts: list[TextLine]
 ) -> list[Finding]:
     """During the campaign, the home page and the news section must not go quiet too long."""
-    root = ctx.root
     rule = rules.rules["freshness"]
     if rule.threshold is None:  # not reached: `load_rules` refuses this rule without a threshold
         return []
@@ -407,10 +402,10 @@ def _freshness(
     if not first <= today <= last:
         return []
     newest_news = site.news[0] if site.news else None
-    notice = ("content/notice.md", _front_line(root, "content/notice.md", "published"), site.notice.published)
+    notice = (site.notice.where.file, site.notice.where.of("published"), site.notice.published)
     candidates = {"首页": [notice], "活动动态": []}
     if newest_news:
-        news = (newest_news.file, _front_line(root, newest_news.file, "date"), newest_news.date)
+        news = (newest_news.file, newest_news.where.of("date"), newest_news.date)
         candidates["首页"].append(news)
         candidates["活动动态"].append(news)
     findings = []
@@ -432,50 +427,34 @@ def _freshness(
     return findings
 
 
-def _front_line(root: Path, name: str, key: str) -> int:
-    _, text = read_text(root / name, root)
-    front = split_front_matter(text, name)[0]
-    return front.mapping[key].line if key in front.mapping else 0
-
-
 def _metadata(
     ctx: BuildContext, site: Site, files: dict[str, bytes], rules: Rules, texts: list[TextLine]
 ) -> list[Finding]:
-    root = ctx.root
-    notice = _front(root, "content/notice.md")
-    footer = parse_yaml(read_text(root / "config.yaml", root)[1], "config.yaml").mapping["footer"]
-    findings = [_notice_finding(*problem) for problem in _notice_problems(site, notice)]
+    notice = site.notice.where
+    findings = [Finding.at("metadata", notice.file, *problem) for problem in _notice_problems(site)]
+    footer = site.config.footer
     for key, label, pattern, example in _footer_formats(rules):
-        node = footer.mapping[key]
-        value = node.value.strip() if isinstance(node.value, str) else ""
+        value: str = getattr(footer, key)
+        line = footer.where.of(key)
         if value.startswith(PLACEHOLDER_PREFIX):
             findings.append(
                 Finding.at(
-                    "metadata", "config.yaml", node.line, f"{label}尚未填写（{value}），正式上线前须填写", todo=True
+                    "metadata", footer.where.file, line, f"{label}尚未填写（{value}），正式上线前须填写", todo=True
                 )
             )
         elif not re.fullmatch(pattern, value):
             findings.append(
-                Finding.at("metadata", "config.yaml", node.line, f"{label}「{value}」格式不对，应写成「{example}」这样")
+                Finding.at("metadata", footer.where.file, line, f"{label}「{value}」格式不对，应写成「{example}」这样")
             )
     return findings
-
-
-def _front(root: Path, name: str) -> Node:
-    _, text = read_text(root / name, root)
-    return split_front_matter(text, name)[0]
-
-
-def _notice_finding(line: int, message: str) -> Finding:
-    return Finding.at("metadata", "content/notice.md", line, message)
 
 
 DOC_NO = re.compile(r".+〔\d{4}〕\d+号")
 INDEX_NO = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}/\d{4}-\d{5}")
 
 
-def _notice_problems(site: Site, front: Node) -> list[tuple[int, str]]:
-    n, lines = site.notice, {key: node.line for key, node in front.mapping.items()}
+def _notice_problems(site: Site) -> list[tuple[int, str]]:
+    n, lines = site.notice, dict(site.notice.where.lines)
     found = []
     # a value still 待填写 is listed with the other placeholders, not judged by its form
     if not n.doc_no.startswith(PLACEHOLDER_PREFIX) and not DOC_NO.fullmatch(n.doc_no):

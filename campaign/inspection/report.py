@@ -16,7 +16,6 @@ from pathlib import Path
 from campaign.errors import ContentError
 from campaign.inspection.checks import VETO, Inspection
 from campaign.inspection.links import Probe
-from campaign.load.markup import split_front_matter
 from campaign.load.source import read_text
 from campaign.load.yamltext import parse_yaml
 from campaign.model.fields import Invalid, Time
@@ -100,20 +99,10 @@ def _held_back(site: Site, root: Path | None) -> list[str]:
         return []
     lines = [f"暂不发布的活动动态：{len(site.held_back)} 篇（日期晚于今天，到当天重新生成网站后才会出现）"]
     for item in sorted(site.held_back, key=lambda item: (item.date, item.slug)):
-        line = date_line(root, item.file) if root is not None else 0
+        line = item.where.of("date")
         where = f"{item.file}:{line}" if line else item.file
         lines.append(f"  - {where}: 「{item.title}」的日期是 {cn_date(item.date)}；如果日期写错了，请改正后重新生成")
     return lines
-
-
-def date_line(root: Path, name: str) -> int:
-    """The line of `date:` in a report's front matter (0 when it cannot be read)."""
-    try:
-        _, text = read_text(root / name, root)
-        front = split_front_matter(text, name)[0]
-    except ContentError:
-        return 0
-    return front.value["date"].line if isinstance(front.value, dict) and "date" in front.value else 0
 
 
 def _due(site: Site, moment: dt.datetime) -> list[str]:

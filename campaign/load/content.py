@@ -172,7 +172,7 @@ def _front_of(name_text: NameText, record: Record) -> tuple[FrontPage, list[Cont
     """((checked front matter, Markdown body, front matter node, body's first line), problems found)."""
     found = Problems()
     front, body, body_line = split_front_matter(name_text[1], name_text[0])
-    checked = read_document(front, record, found)
+    checked = read_document(front, record, found) | {"_body_line": body_line}
     too_hard = paragraph_limit(body)
     if too_hard is not None:  # not worth converting: said at its line, with the other problems
         found.add(name_text[0], body_line + too_hard[0], too_hard[1])

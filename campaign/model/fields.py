@@ -398,6 +398,7 @@ class Where:
     file: str = ""
     line: int = 0
     lines: tuple[tuple[str, int], ...] = ()
+    body: int = 0  # a Markdown page's: the line its body starts on
 
     def of(self, key: str) -> int:
         """The line of `key`, or the record's own line when the key was left out."""
@@ -441,7 +442,8 @@ def build(model: type[Model], parsed: Parsed, to_html: ToHtml | None = None, **g
                 value = to_html(value or "", parsed["_file"], parsed["_lines"].get(declared.key, parsed["_line"]))
             values[name] = value
     if "where" in {item.name for item in dataclasses.fields(model)}:
-        values["where"] = Where(parsed["_file"], parsed["_line"], tuple(sorted(parsed["_lines"].items())))
+        lines = tuple(sorted(parsed["_lines"].items()))
+        values["where"] = Where(parsed["_file"], parsed["_line"], lines, parsed.get("_body_line", 0))
     return model(**values)
 
 
