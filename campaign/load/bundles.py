@@ -31,7 +31,7 @@ from urllib.parse import quote, unquote
 from campaign.errors import Problems
 from campaign.load import media
 from campaign.load.source import display_name
-from campaign.model.site import Asset, PhotoSize
+from campaign.model.site import Asset, Attachment, Photo, PhotoSize
 
 if TYPE_CHECKING:
     from campaign.context import BuildContext
@@ -355,14 +355,15 @@ def _make_assets(
             ref.asset = made[ref.path]
             continue
         name = display_name(ref.path, ctx.root)
+        asset: Asset
         if ref.kind == "photo":
-            asset = _photo(source, ref, name, known, cover=source.cover and first_photo)
+            photo = asset = _photo(source, ref, name, known, cover=source.cover and first_photo)
             first_photo = False
-            covers = [asset.cover.path] if asset.cover is not None else []
-            paths = list(dict.fromkeys([size.path for size in asset.sizes] + covers))
+            covers = [photo.cover.path] if photo.cover is not None else []
+            paths = list(dict.fromkeys([size.path for size in photo.sizes] + covers))
         else:
-            asset = _attachment(source, ref, name, known, _link_text(source.html, url))
-            paths = [asset.path]
+            attachment = asset = _attachment(source, ref, name, known, _link_text(source.html, url))
+            paths = [attachment.path]
             if known.size > media.WARN_ATTACHMENT_BYTES:
                 warnings.append(
                     f"{source.file}:{ref.line}: 注意：附件「{posixpath.basename(ref.target)}」有 "
@@ -392,7 +393,7 @@ def _height(width: int, height: int, new_width: int) -> int:
     return max(1, (height * new_width + width // 2) // width)
 
 
-def _photo(source: Source, ref: _Ref, name: str, facts: media.Facts, cover: bool) -> Asset:
+def _photo(source: Source, ref: _Ref, name: str, facts: media.Facts, cover: bool) -> Photo:
     head = facts.photo
     assert head is not None, "media.gather reads the header of every file referred to as a photo"
     stem = posixpath.splitext(ref.target)[0]
@@ -402,8 +403,7 @@ def _photo(source: Source, ref: _Ref, name: str, facts: media.Facts, cover: bool
     if cover:
         w = min(COVER, head.width)
         small = PhotoSize(f"{source.out}{stem}-{w}.{extension}", w, _height(head.width, head.height, w))
-    return Asset(
-        kind="photo",
+    return Photo(
         source=name,
         alt=ref.text,
         format=head.format,
@@ -416,7 +416,7 @@ def _photo(source: Source, ref: _Ref, name: str, facts: media.Facts, cover: bool
     )
 
 
-def _attachment(source: Source, ref: _Ref, name: str, facts: media.Facts, text: str) -> Asset:
+def _attachment(source: Source, ref: _Ref, name: str, facts: media.Facts, text: str) -> Attachment:
     file_name = posixpath.basename(ref.target)
     extension = posixpath.splitext(file_name)[1]
     if not text or text in (ref.target, file_name) or "/" in text or SCHEME.match(text):
@@ -425,10 +425,9 @@ def _attachment(source: Source, ref: _Ref, name: str, facts: media.Facts, text: 
         shown = text
     else:
         shown = text + extension.lower()
-    return Asset(
-        kind="attachment",
+    return Attachment(
         source=name,
-        alt=shown,
+        name=shown,
         path=f"{source.out}{ref.target}",
         label=media.attachment_label(extension, facts.size),
         sha256=facts.sha256,
@@ -505,31 +504,27 @@ def _rewrite(page: _Page) -> str:
         return source.html
     html = ONLY_IMAGES.sub(lambda match: _figures(match, source, refs), source.html)
     html = TAG.sub(lambda match: _inline(match, source, refs), html)
-    listed: list[Asset] = []
+    listed: list[Attachment] = []
     html = BLOCK.sub(lambda match: _listing_block(match, source, refs, listed), html)
     html = LINK.sub(lambda match: _download_link(match, source, refs), html)
-    rest = [
-        ref.asset
-        for ref in refs.values()
-        if ref.kind == "attachment" and ref.asset is not None and ref.asset not in listed
-    ]
+    rest = [ref.asset for ref in refs.values() if isinstance(ref.asset, Attachment) and ref.asset not in listed]
     rest = list(dict.fromkeys(rest))
     if rest:
         html = html.rstrip("\n") + "\n" + _listing(rest, source) + "\n"
     return html
 
 
-def _photo_of(attrs: dict[str, str], refs: dict[str, _Ref]) -> Asset | None:
+def _photo_of(attrs: dict[str, str], refs: dict[str, _Ref]) -> Photo | None:
     """The photo an `<img>` shows, when it is one of ours."""
     ref = refs.get(attrs.get("src", ""))
-    return ref.asset if ref is not None and ref.kind == "photo" and ref.asset is not None else None
+    return ref.asset if ref is not None and isinstance(ref.asset, Photo) else None
 
 
 def _relative(path: str, source: Source) -> str:
     return quote(path[len(source.out) :], safe="/")
 
 
-def _img(asset: Asset, alt: str, source: Source) -> str:
+def _img(asset: Photo, alt: str, source: Source) -> str:
     first = asset.sizes[0]
     parts = [f'src="{_relative(first.path, source)}"']
     if len(asset.sizes) > 1:
@@ -570,22 +565,22 @@ def _inline(match: re.Match[str], source: Source, refs: dict[str, _Ref]) -> str:
     return _img(photo, " ".join(attrs.get("alt", "").split()), source)
 
 
-def _attachment_of(attrs: str, refs: dict[str, _Ref]) -> Asset | None:
+def _attachment_of(attrs: str, refs: dict[str, _Ref]) -> Attachment | None:
     ref = refs.get(_attrs(attrs).get("href", ""))
-    return ref.asset if ref is not None and ref.kind == "attachment" and ref.asset is not None else None
+    return ref.asset if ref is not None and isinstance(ref.asset, Attachment) else None
 
 
-def _download_name(asset: Asset) -> str:
-    return re.sub(r'[\\/:*?"<>|]', "_", asset.alt)
+def _download_name(asset: Attachment) -> str:
+    return re.sub(r'[\\/:*?"<>|]', "_", asset.name)
 
 
-def _entry(asset: Asset, source: Source) -> str:
+def _entry(asset: Attachment, source: Source) -> str:
     href = _relative(asset.path, source)
-    name = htmlmod.escape(asset.alt)
+    name = htmlmod.escape(asset.name)
     return f'<a href="{href}" download="{htmlmod.escape(_download_name(asset))}">{name}</a>（{asset.label}）'
 
 
-def _listing(assets: list[Asset], source: Source) -> str:
+def _listing(assets: list[Attachment], source: Source) -> str:
     """附件：活动总结.pdf（PDF，147 KB）, or a numbered list after 附件： for several."""
     if len(assets) == 1:
         return f'<p class="attachments">附件：{_entry(assets[0], source)}</p>'
@@ -593,7 +588,7 @@ def _listing(assets: list[Asset], source: Source) -> str:
     return f'<div class="attachments">\n<p>附件：</p>\n<ol>\n{items}\n</ol>\n</div>'
 
 
-def _listing_block(match: re.Match[str], source: Source, refs: dict[str, _Ref], listed: list[Asset]) -> str:
+def _listing_block(match: re.Match[str], source: Source, refs: dict[str, _Ref], listed: list[Attachment]) -> str:
     """A paragraph or list item that holds nothing but attachment links becomes their listing."""
     tag, inner = match.group(1), match.group(2)
     links = LINK.findall(inner)

@@ -272,22 +272,19 @@ class PhotoSize:
 
 
 @dataclass(frozen=True)
-class Asset:
-    """A photo or an attachment a page shows, read from beside its Markdown file.
+class Photo:
+    """A photo a page shows, read from beside its Markdown file and delivered in several sizes.
 
-    What a page shows of it (names, sizes, alt text) compares; the hash of the source bytes,
-    its byte count and where it is referenced do not: they go into the plan of its own output
-    files (`render.site.outputs`), so a photo replaced by another of the same size renders
-    exactly that photo's files again, not every page that shows it.
+    What a page shows of it (sizes, alt text) compares; the hash of the source bytes, its byte
+    count and where it is referenced do not: they go into the plan of its own output files
+    (`render.site.outputs`), so a photo replaced by another of the same size renders exactly
+    that photo's files again, not every page that shows it.
     """
 
-    kind: str  # "photo" or "attachment"
     source: str  # project-relative path of the file, e.g. content/news/2024-05-15-qixing/ride.jpg
-    alt: str  # a photo's text for readers who cannot see it; an attachment's name as listed
-    path: str = ""  # an attachment's output path, e.g. news/2024-05-15-qixing/summary.pdf
-    label: str = ""  # an attachment's type and size as listed, e.g. "PDF，147 KB"
-    format: str = ""  # a photo's delivered format: "jpeg" or "png"
-    sizes: tuple[PhotoSize, ...] = ()  # a photo's delivered sizes, smallest first
+    alt: str  # the text for readers who cannot see it
+    format: str  # the delivered format: "jpeg" or "png"
+    sizes: tuple[PhotoSize, ...]  # the delivered sizes, smallest first
     cover: PhotoSize | None = None  # the small size a news list shows, for a report's first photo
     sha256: str = field(default="", compare=False)
     size: int = field(default=0, compare=False)  # bytes of the source file
@@ -295,12 +292,32 @@ class Asset:
     line: int = field(default=0, compare=False)
 
     @property
+    def srcset(self) -> str:
+        return ", ".join(f"{size.url} {size.width}w" for size in self.sizes)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A document a page lists for download (附件), copied as it is from beside its Markdown file.
+
+    As with a photo, its hash, byte count and first reference go into its output's plan only.
+    """
+
+    source: str  # project-relative path of the file
+    name: str  # the name it is listed and downloaded under, e.g. 活动总结.pdf
+    path: str  # output path, e.g. news/2024-05-15-qixing/summary.pdf
+    label: str  # its type and size as listed, e.g. "PDF，147 KB"
+    sha256: str = field(default="", compare=False)
+    size: int = field(default=0, compare=False)
+    file: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
+
+    @property
     def url(self) -> str:
         return quote(self.path, safe="/")
 
-    @property
-    def srcset(self) -> str:
-        return ", ".join(f"{size.url} {size.width}w" for size in self.sizes)
+
+Asset = Photo | Attachment  # what a page shows from beside its Markdown file
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -353,7 +370,7 @@ class Quiz:
         key="image",
         yearly=CLEARED,
     )
-    image: Asset | None = None  # that picture, read
+    image: Photo | None = None  # that picture, read
     where: Where = where()
 
 
@@ -402,9 +419,9 @@ class NewsItem:
     where: Where = where()
 
     @property
-    def cover(self) -> Asset | None:
+    def cover(self) -> Photo | None:
         """The report's first photo, shown small in the list of reports."""
-        return next((asset for asset in self.assets if asset.cover is not None), None)
+        return next((asset for asset in self.assets if isinstance(asset, Photo) and asset.cover is not None), None)
 
 
 @dataclass(frozen=True)

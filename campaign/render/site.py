@@ -26,7 +26,7 @@ from campaign.errors import ContentError, ContentProblem
 from campaign.incremental.cache import Cache
 from campaign.incremental.record import ReadKey, changed_keys, recording
 from campaign.model.sections import shown
-from campaign.model.site import PLACEHOLDER_PREFIX, Asset, Config, Event, Poster, Site
+from campaign.model.site import PLACEHOLDER_PREFIX, Asset, Attachment, Config, Event, Poster, Site
 from campaign.render import dates, ics, photos
 from campaign.render.pages import PagePlan, plan_pages
 from campaign.render.posters import PRINT_FILES, print_file
@@ -127,7 +127,7 @@ def _asset_outputs(site: Site) -> list[Output]:
     """Each photo's sizes and each attachment, in the folder of the page that shows it."""
     found = []
     for asset in assets(site):
-        if asset.kind == "attachment":
+        if isinstance(asset, Attachment):
             found.append(Output(asset.path, "attachment", AttachmentPlan(asset.source, asset.sha256)))
             continue
         sizes = {size.path: size for size in (*asset.sizes, *([asset.cover] if asset.cover else []))}
