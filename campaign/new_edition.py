@@ -6,21 +6,34 @@ printed code keeps working. `config.yaml` and `content/` then become the new edi
 the campaign's shape carries over (sections, poster ids and paper, pledge and quiz structure,
 the inspection rules, the site's registration numbers, the templates), while every date,
 address, number, theme slogan, document number and report of the old year becomes a 待填写
-placeholder or is left out, so nothing of last year is shown as if it were this year's. The
-files are edited line by line, so the clerk's comments above every key stay where they were.
+placeholder or is left out, so nothing of last year is shown as if it were this year's: the
+table `YEARLY` says which. The files are written back with a round-trip YAML parser (a
+Markdown file's front matter alike, its body byte for byte unless the table resets it), so a
+changed value changes its own line only and the clerk's comments, blank lines, quotes and
+Notepad's BOM and CRLF stay as they were.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark, YAMLError
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString, PlainScalarString
+from ruamel.yaml.tokens import CommentToken
+
+from campaign.errors import ContentError
 from campaign.load.editions import ARCHIVE
-from campaign.load.source import read_text
+from campaign.load.source import BOM, read_text
 from campaign.load.yamltext import parse_yaml
 from campaign.render.urls import edition_folder
 
@@ -101,180 +114,334 @@ def undo_edition(project: Path, archive: Path) -> None:
     shutil.rmtree(archive)
 
 
-# --------------------------------------------------------------------------- line editing
+# --------------------------------------------------------------------------- what next year resets
 
 
-def _column(line: str) -> int:
-    """Where the line's key starts: after its indent and the "- " of a list item."""
-    return len(line) - len(line.replace("- ", "  ", 1).lstrip(" "))
+class Becomes(Enum):
+    """A value that next year is worked out from this year's rather than to be written anew."""
+
+    EMPTY = "empty"  # left empty (`url:`), as when nothing was known yet
+    NEXT_YEAR = "next year"  # this year's number in the text becomes the new year's
+    NEW_ADDRESS = "new address"  # the new edition's base_url
 
 
-def _block_end(lines: list[str], start: int) -> int:
-    """The index after the value of the key on `lines[start]` (nested lines, block text)."""
-    own = _column(lines[start])
-    end = start + 1
-    last = start + 1
-    while end < len(lines):
-        line = lines[end]
-        if line.strip() == "":
-            end += 1
-            continue
-        if _column(line) <= own:
-            break
-        end += 1
-        last = end
-    return last
+@dataclass(frozen=True)
+class Todo:
+    """The value becomes the placeholder 「待填写：<what>」; `{year}` is the new edition's year."""
+
+    what: str
 
 
-def _set(lines: list[str], index: int, value: str | None, items: list[str] | None = None) -> None:
-    """Give the key on `lines[index]` a new one-line value (or a list of items), dropping the old one."""
-    line = lines[index]
-    match = re.match(r"^(\s*(?:- )?[A-Za-z_][A-Za-z0-9_]*:)", line)
-    if match is None:  # not reached: `_edit` passes only lines that start with the key
-        raise ValueError(f"no key on line {index + 1}: {line!r}")
-    end = _block_end(lines, index)
-    new = [match.group(1) + (f" {value}" if value else "")]
-    if items is not None:
-        pad = " " * (_column(line) + 2)
-        new += [f"{pad}- {item}" for item in items]
-    lines[index:end] = new
+@dataclass(frozen=True)
+class Emptied:
+    """The list becomes `[]`, with the comment lines of `note` below it (`{year}`, `{archive}` filled in)."""
+
+    note: tuple[str, ...] = ()
 
 
-def _edit(
-    lines: list[str], within: str | None, key: str, value: str | None = None, items: list[str] | None = None
-) -> None:
-    """Set `key` at the top level (within=None) or in every item of the top-level list `within`."""
-    index = 0
-    inside = within is None
-    while index < len(lines):
-        line = lines[index]
-        if within is not None and re.match(r"^[A-Za-z_][A-Za-z0-9_]*:", line):
-            inside = line.startswith(f"{within}:")
-        pattern = rf"^{key}:" if within is None else rf"^\s+(?:- )?{key}:"
-        if inside and re.match(pattern, line):
-            _set(lines, index, value, items)
-        index += 1
+# A list of Todos (or of mappings of keys to Todos): the list becomes these items, the first old
+# item's comments staying with its keys as the example to copy.
+Yearly = Todo | Becomes | Emptied | list[Todo] | list[dict[str, Todo]]
+
+BODY = "(body)"  # the text of a Markdown file below its front matter
+
+# Every value of this year's sources that is not next year's, file by file. A key "a.b" is `b` of
+# the mapping `a`, or of every item of the list `a`; a key a file does not have stays out of it.
+# Whatever is not named here carries over as it is.
+YEARLY: dict[str, dict[str, Yearly]] = {
+    "config.yaml": {
+        "base_url": Becomes.NEW_ADDRESS,
+        "title": Becomes.NEXT_YEAR,
+        "short_title": Becomes.NEXT_YEAR,
+        "description": Becomes.NEXT_YEAR,
+        "footer.contact": Todo("{year}年的联系人和联系电话"),
+    },
+    "content/campaign.yaml": {
+        "title": Becomes.NEXT_YEAR,
+        "intro": Todo("{year}年活动简介（通知下发后，按通知写明时间、主题和安排）"),
+        "themes.slogan": Todo("{year}年的主题（照通知原文填写）"),
+        "themes.start": Todo("开始日期"),
+        "themes.end": Todo("结束日期"),
+        "focus": Todo("{year}年的宣传重点"),
+        "ongoing": [Todo("宣传周期间持续开展的工作")],
+    },
+    "content/schedule.yaml": {
+        "events": Emptied(
+            (
+                "{year}年的日程还没有填写：照 {archive}/content/schedule.yaml 的写法，",
+                "把上面的“events: []”改成“events:”，在下面逐项写明通知里的每项活动。",
+            )
+        ),
+    },
+    "content/livestreams.yaml": {
+        f"{section}.{key}": becomes
+        for section in ("livestreams", "downloads")
+        for key, becomes in (
+            ("title", Todo("名称（照通知原文填写）")),
+            ("platform", Todo("直播或发布的平台")),
+            ("url", Becomes.EMPTY),
+            ("announce_on", Todo("公布网址的日期")),
+            ("announce_where", Todo("在哪里公布网址")),
+        )
+    },
+    "content/pledges.yaml": {
+        "date": Todo("全国低碳日的日期"),
+        "intro": Todo("{year}年全国低碳日的主题和倡议说明"),
+        "pledges": [{"title": Todo("倡议标题"), "text": Todo("倡议内容")}],
+    },
+    "content/quiz.yaml": {
+        "period": Todo("答题时间"),
+        "url": Becomes.EMPTY,
+        "how": Todo("参加办法"),
+        "prize": Todo("奖励办法"),
+        "description": Todo("{year}年知识竞赛的说明"),
+        "image": Becomes.EMPTY,
+    },
+    "content/notice.md": {
+        "title": Todo("通知标题（照通知原文填写）"),
+        "index_no": Todo("索引号"),
+        "doc_no": Todo("发文字号"),
+        "written": Todo("成文日期"),
+        "published": Todo("发布日期"),
+        "source_url": Becomes.EMPTY,
+        BODY: Todo("{year}年活动通知的正文（通知下发后，把正文粘贴在这里）"),
+    },
+    "content/contact.md": {
+        "people": [Todo("联系人")],
+        "phone": Todo("联系电话"),
+        "email": Todo("报送邮箱"),
+        "deadline": Todo("报送截止日期"),
+        BODY: Todo("{year}年的报送要求（报送什么、怎样报送、截止时间）"),
+    },
+    "content/posters.yaml": {
+        "posters.headline": Becomes.NEXT_YEAR,
+        "posters.text": Todo("海报上的说明文字"),
+    },
+}
+LEFT_IN_THE_ARCHIVE = ("content/news", "content/files")  # last year's reports and their photos
+STARTED_EMPTY = ("content/news",)
 
 
-def _year_replaced(text: str, old: str, new: str) -> str:
-    return text.replace(old, new)
+@dataclass(frozen=True)
+class _Years:
+    """What the table's entries are filled in with."""
 
+    old: str
+    new: str
+    base_url: str
 
-def _edit_line_value(lines: list[str], key: str, change: Callable[[str], str]) -> None:
-    for index, line in enumerate(lines):
-        if line.startswith(f"{key}:"):
-            lines[index] = f"{key}: " + change(line[len(key) + 1 :].strip())
-
-
-def _front_and_body(text: str) -> tuple[list[str], list[str]]:
-    lines = text.split("\n")
-    if lines and lines[0].strip() == "---":
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-        return lines[: end + 1], lines[end + 1 :]
-    return [], lines
-
-
-def _load(path: Path, project: Path) -> list[str]:
-    return read_text(path, project)[1].split("\n")
-
-
-def _save(path: Path, lines: list[str]) -> None:
-    path.write_text("\n".join(lines), encoding="utf-8", newline="\n")
+    def todo(self, todo: Todo) -> str:
+        return _todo(todo.what.format(year=self.new))
 
 
 def _rewrite_sources(project: Path, old: str, new: str, base_url: str) -> None:
-    content = project / "content"
-    y = new
-
-    lines = _load(project / "config.yaml", project)
-    _edit_line_value(lines, "base_url", lambda _: base_url)
-    for key in ("title", "short_title", "description"):
-        _edit_line_value(lines, key, lambda text: _year_replaced(text, old, new))
-    _edit(lines, "footer", "contact", _todo(f"{y}年的联系人和联系电话"))
-    _save(project / "config.yaml", lines)
-
-    path = content / "campaign.yaml"
-    lines = _load(path, project)
-    _edit_line_value(lines, "title", lambda text: _year_replaced(text, old, new))
-    _edit(lines, None, "intro", _todo(f"{y}年活动简介（通知下发后，按通知写明时间、主题和安排）"))
-    _edit(lines, "themes", "slogan", _todo(f"{y}年的主题（照通知原文填写）"))
-    _edit(lines, "themes", "start", _todo("开始日期"))
-    _edit(lines, "themes", "end", _todo("结束日期"))
-    _edit(lines, None, "focus", _todo(f"{y}年的宣传重点"))
-    _edit(lines, None, "ongoing", None, items=[_todo("宣传周期间持续开展的工作")])
-    _save(path, lines)
-
-    path = content / "schedule.yaml"
-    lines = _load(path, project)
-    _edit(lines, None, "events", "[]")
-    lines[-1:] = [
-        lines[-1],
-        f"# {y}年的日程还没有填写：照 {ARCHIVE}/{old}/content/schedule.yaml 的写法，",
-        "# 把上面的“events: []”改成“events:”，在下面逐项写明通知里的每项活动。",
-        "",
-    ]
-    _save(path, lines)
-
-    path = content / "livestreams.yaml"
-    lines = _load(path, project)
-    for section in ("livestreams", "downloads"):
-        _edit(lines, section, "title", _todo("名称（照通知原文填写）"))
-        _edit(lines, section, "platform", _todo("直播或发布的平台"))
-        _edit(lines, section, "url", "")
-        _edit(lines, section, "announce_on", _todo("公布网址的日期"))
-        _edit(lines, section, "announce_where", _todo("在哪里公布网址"))
-    _save(path, lines)
-
-    path = content / "pledges.yaml"
-    lines = _load(path, project)
-    _edit(lines, None, "date", _todo("全国低碳日的日期"))
-    _edit(lines, None, "intro", _todo(f"{y}年全国低碳日的主题和倡议说明"))
-    _edit(lines, None, "pledges", None, items=[])
-    index = next(i for i, line in enumerate(lines) if line.startswith("pledges:"))
-    lines[index + 1 : index + 1] = ["  - title: " + _todo("倡议标题"), "    text: " + _todo("倡议内容")]
-    _save(path, lines)
-
-    path = content / "quiz.yaml"
-    lines = _load(path, project)
-    _edit(lines, None, "period", _todo("答题时间"))
-    _edit(lines, None, "url", "")
-    _edit(lines, None, "how", _todo("参加办法"))
-    _edit(lines, None, "prize", _todo("奖励办法"))
-    _edit(lines, None, "description", _todo(f"{y}年知识竞赛的说明"))
-    _edit(lines, None, "image", "")
-    _save(path, lines)
-
-    path = content / "notice.md"
-    front, _ = _front_and_body(read_text(path, project)[1])
-    for key, what in (
-        ("title", "通知标题（照通知原文填写）"),
-        ("index_no", "索引号"),
-        ("doc_no", "发文字号"),
-        ("written", "成文日期"),
-        ("published", "发布日期"),
-    ):
-        _edit(front, None, key, _todo(what))
-    _edit(front, None, "source_url", "")
-    _save(path, [*front, "", _todo(f"{y}年活动通知的正文（通知下发后，把正文粘贴在这里）"), ""])
-
-    path = content / "contact.md"
-    front, _ = _front_and_body(read_text(path, project)[1])
-    _edit(front, None, "people", None, items=[_todo("联系人")])
-    _edit(front, None, "phone", _todo("联系电话"))
-    _edit(front, None, "email", _todo("报送邮箱"))
-    _edit(front, None, "deadline", _todo("报送截止日期"))
-    _save(path, [*front, "", _todo(f"{y}年的报送要求（报送什么、怎样报送、截止时间）"), ""])
-
-    path = content / "posters.yaml"
-    lines = _load(path, project)
-    for index, line in enumerate(lines):
-        if re.match(r"^\s+headline:", line):
-            lines[index] = _year_replaced(line, old, new)
-    _edit(lines, "posters", "text", _todo("海报上的说明文字"))
-    _save(path, lines)
-
-    for name in ("news", "files"):  # last year's reports and their photos stay in the archive
-        folder = content / name
+    years = _Years(old, new, base_url)
+    for name, resets in YEARLY.items():
+        _rewrite(project, name, resets, years)
+    for name in LEFT_IN_THE_ARCHIVE:
+        folder = project / name
         if folder.is_dir():
             shutil.rmtree(folder)
-    (content / "news").mkdir()
+    for name in STARTED_EMPTY:
+        (project / name).mkdir()
+
+
+# --------------------------------------------------------------------------- writing back as found
+
+
+def _rewrite(project: Path, name: str, resets: dict[str, Yearly], years: _Years) -> None:
+    """Apply `resets` to one file, keeping its BOM and line ends (Notepad's) and all it does not reset."""
+    path = project / name
+    text = read_text(path, project)[1]
+    raw = path.read_bytes()
+    if name.endswith(".md"):
+        head, front, rest = _front_matter(text)
+        front = _edited(front, resets, years, name, first_line=2)
+        body = resets.get(BODY)
+        if isinstance(body, Todo):
+            closing = rest.split("\n", 1)[0] + "\n" if head else ""
+            rest = closing + "\n" + years.todo(body) + "\n"
+        text = head + front + rest
+    else:
+        text = _edited(text, resets, years, name)
+    newline = "\r\n" if b"\r\n" in raw else "\n"
+    bom = BOM if raw.startswith(BOM.encode()) else ""
+    path.write_bytes((bom + text.replace("\n", newline)).encode("utf-8"))
+
+
+def _front_matter(text: str) -> tuple[str, str, str]:
+    """(the opening "---" line, the YAML between, the closing "---" line and the body); no front
+    matter: ("", "", text)."""
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        return "", "", text
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    if end is None:  # not reached: the sources loaded before new-edition started
+        return "", "", text
+    return lines[0] + "\n", "".join(line + "\n" for line in lines[1:end]), "\n".join(lines[end:])
+
+
+def _round_trip() -> YAML:
+    yaml = YAML()  # round-trip: comments, blank lines, key order and quotes are kept
+    yaml.preserve_quotes = True
+    yaml.width = 1 << 30  # never fold a long line of Chinese text
+    yaml.indent(mapping=2, sequence=4, offset=2)  # the clerks' files: "key:" then "  - item"
+    return yaml
+
+
+def _edited(text: str, resets: dict[str, Yearly], years: _Years, name: str, first_line: int = 1) -> str:
+    """`text` with the values `resets` names set, every other line as it was."""
+    yaml = _round_trip()
+    try:
+        document = yaml.load(text)
+    except YAMLError as exc:  # not expected: the sources loaded before new-edition started
+        mark = getattr(exc, "problem_mark", None)
+        line = first_line + mark.line if mark is not None else 0
+        raise ContentError.at(
+            name, line, "这个文件无法自动改为新一届的内容；请检查这一行的写法后重新运行 new-edition"
+        ) from None
+    if not isinstance(document, CommentedMap):
+        return text
+    for dotted, becomes in resets.items():
+        if dotted == BODY:
+            continue
+        *within, key = dotted.split(".")
+        for mapping in _mappings(document, within):
+            if key in mapping:
+                _reset(mapping, key, becomes, years)
+    out = io.StringIO()
+    yaml.dump(document, out)
+    return out.getvalue()
+
+
+def _mappings(node: CommentedMap, within: list[str]) -> Iterator[CommentedMap]:
+    """The mappings a dotted key's last part is looked up in: `within` followed, lists item by item."""
+    if not within:
+        yield node
+        return
+    value = node.get(within[0])
+    for item in value if isinstance(value, CommentedSeq) else [value]:
+        if isinstance(item, CommentedMap):
+            yield from _mappings(item, within[1:])
+
+
+def _reset(mapping: CommentedMap, key: str, becomes: Yearly, years: _Years) -> None:
+    value = mapping[key]
+    if becomes is Becomes.NEXT_YEAR:
+        if isinstance(value, str):
+            mapping[key] = value.replace(years.old, years.new)  # in the value's own style (quotes, "|")
+    elif becomes is Becomes.NEW_ADDRESS:
+        mapping[key] = years.base_url
+    elif becomes is Becomes.EMPTY:
+        _replace(mapping, key, None)
+    elif isinstance(becomes, Todo):
+        _replace(mapping, key, PlainScalarString(years.todo(becomes)))
+    elif isinstance(becomes, Emptied):
+        _empty(mapping, key, becomes, years)
+    else:
+        _refill(mapping, key, becomes, years)
+
+
+# ruamel keeps the comment lines below a value (the blank line and the comment of the next key)
+# on the value's last leaf: deep in a list's last item for a list. A value replaced or an item
+# dropped would take them along, so they are taken off first and put back on whatever ends there.
+# After a literal block ("|"), whose text ends with its own line end, they start one newline short.
+
+
+def _slot(node: CommentedMap | CommentedSeq) -> int:
+    return 2 if isinstance(node, CommentedMap) else 0  # where ruamel keeps a key's or an item's comment
+
+
+def _block(value: object) -> bool:
+    return isinstance(value, LiteralScalarString | FoldedScalarString)
+
+
+def _nested(value: object) -> CommentedMap | CommentedSeq | None:
+    """A block-style mapping or list with something in it: what follows is kept on its last leaf."""
+    if isinstance(value, CommentedMap | CommentedSeq) and value and not value.fa.flow_style():
+        return value
+    return None
+
+
+def _last(node: CommentedMap | CommentedSeq) -> Any:
+    return next(reversed(node)) if isinstance(node, CommentedMap) else len(node) - 1
+
+
+def _take_tail(node: CommentedMap | CommentedSeq, key: Any) -> tuple[CommentToken | None, bool]:
+    """Detach the comment lines below `node[key]`; with whether they followed a literal block."""
+    inner = _nested(node[key])
+    if inner is not None:
+        return _take_tail(inner, _last(inner))
+    slot = node.ca.items.get(key)
+    if slot is None or slot[_slot(node)] is None:
+        return None, False
+    token: CommentToken = slot[_slot(node)]
+    slot[_slot(node)] = None
+    return token, _block(node[key])
+
+
+def _put_tail(node: CommentedMap | CommentedSeq, key: Any, tail: tuple[CommentToken | None, bool]) -> None:
+    token, after_block = tail
+    if token is None:
+        return
+    inner = _nested(node[key])
+    if inner is not None:
+        _put_tail(inner, _last(inner), tail)
+        return
+    if after_block and not _block(node[key]):
+        token.value = "\n" + token.value
+    elif _block(node[key]) and not after_block and token.value.startswith("\n"):
+        token.value = token.value[1:]
+    node.ca.items.setdefault(key, [None, None, None, None])[_slot(node)] = token
+
+
+def _replace(mapping: CommentedMap, key: str, value: object) -> None:
+    """Give `key` a new value, the comments below the old one staying below the new."""
+    tail = _take_tail(mapping, key)
+    if isinstance(mapping[key], CommentedSeq) and key in mapping.ca.items:
+        mapping.ca.items[key][3] = None  # the comments above a list's first item go with the list
+    mapping[key] = value
+    _put_tail(mapping, key, tail)
+
+
+def _empty(mapping: CommentedMap, key: str, emptied: Emptied, years: _Years) -> None:
+    """The list at `key` becomes `[]`: its items go with their comments, a note how to fill it in below."""
+    token, after_block = _take_tail(mapping, key)
+    if key in mapping.ca.items:
+        mapping.ca.items[key][3] = None
+    mapping[key] = CommentedSeq()
+    below = token.value if token is not None else ""
+    if below.startswith("\n") and not after_block:
+        below = below[1:]  # the line end of the last item's last line, which goes
+    archive = f"{ARCHIVE}/{years.old}"
+    note = "".join("# " + line.format(year=years.new, archive=archive) + "\n" for line in emptied.note)
+    if note or below:
+        mapping.ca.items.setdefault(key, [None, None, None, None])[2] = CommentToken(
+            "\n" + ("\n" + note if note else "") + below, CommentMark(0)
+        )
+
+
+def _refill(mapping: CommentedMap, key: str, items: list[Todo] | list[dict[str, Todo]], years: _Years) -> None:
+    """The list at `key` becomes `items`; a first old item that is a mapping keeps its comments."""
+    tail = _take_tail(mapping, key)
+    seq = mapping[key] if _nested(mapping[key]) is not None else CommentedSeq()
+    first = seq[0] if seq and isinstance(seq[0], CommentedMap) else None
+    if first is not None:
+        _take_tail(seq, 0)  # the comments above the second item, which goes
+    seq.clear()
+    seq.ca.items.clear()
+    for item in items:
+        if isinstance(item, Todo):
+            seq.append(PlainScalarString(years.todo(item)))
+            continue
+        kept = first if first is not None and not seq else CommentedMap()
+        for old_key in [k for k in kept if k not in item]:
+            del kept[old_key]
+        for item_key, todo in item.items():
+            if item_key in kept:
+                _replace(kept, item_key, PlainScalarString(years.todo(todo)))
+            else:
+                kept[item_key] = PlainScalarString(years.todo(todo))
+        seq.append(kept)
+    mapping[key] = seq
+    _put_tail(mapping, key, tail)
