@@ -32,9 +32,11 @@ from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString, Pl
 from ruamel.yaml.tokens import CommentToken
 
 from campaign.errors import ContentError
+from campaign.load.content import DECLARED_FILES, declared_keys
 from campaign.load.editions import ARCHIVE
 from campaign.load.source import BOM, read_text
 from campaign.load.yamltext import parse_yaml
+from campaign.model.fields import Declared, ListOf, Record, declarations
 from campaign.render.urls import edition_folder
 
 SOURCES = ("config.yaml", "content", "templates")  # what an archived edition keeps
@@ -145,78 +147,63 @@ Yearly = Todo | Becomes | Emptied | list[Todo] | list[dict[str, Todo]]
 
 BODY = "(body)"  # the text of a Markdown file below its front matter
 
-# Every value of this year's sources that is not next year's, file by file. A key "a.b" is `b` of
+
+def _declared_reset(declared: Declared) -> Yearly | None:
+    """What a field's declaration says next year's edition writes in its place."""
+    yearly = declared.yearly
+    if yearly is None:
+        return None
+    if yearly.new_address:
+        return Becomes.NEW_ADDRESS
+    if yearly.new_year:
+        return Becomes.NEXT_YEAR
+    if yearly.one_item and isinstance(declared.check, ListOf) and isinstance(declared.check.item, Record):
+        item = declared.check.item
+        assert item.model is not None, "a list of records with one item left declares its model"
+        todos = {d.key: Todo(d.yearly.todo) for d in declarations(item.model).values() if d.yearly is not None}
+        return [todos]
+    if yearly.todo:
+        return [Todo(yearly.todo)] if isinstance(declared.check, ListOf) else Todo(yearly.todo)
+    return Becomes.EMPTY
+
+
+def _declared_resets() -> dict[str, dict[str, Yearly]]:
+    """Every declared field that next year's notice changes, file by file (`model.site`)."""
+    table: dict[str, dict[str, Yearly]] = {}
+    for name in DECLARED_FILES:
+        resets: dict[str, Yearly] = {}
+        renewed_whole: list[str] = []  # a list left with one renewed item: its items' keys are done
+        for path, declared in declared_keys(name).items():
+            if any(path.startswith(whole + ".") for whole in renewed_whole):
+                continue
+            reset = _declared_reset(declared)
+            if reset is not None:
+                resets[path] = reset
+                if declared.yearly is not None and declared.yearly.one_item:
+                    renewed_whole.append(path)
+        table[name] = resets
+    return table
+
+
+# Every value of this year's sources that is not next year's, file by file: what each field's
+# declaration says (`model.site`), and what no field declares: a Markdown page's body, the
+# schedule emptied with a note on how to fill it, and the posters' words. A key "a.b" is `b` of
 # the mapping `a`, or of every item of the list `a`; a key a file does not have stays out of it.
 # Whatever is not named here carries over as it is.
-YEARLY: dict[str, dict[str, Yearly]] = {
-    "config.yaml": {
-        "base_url": Becomes.NEW_ADDRESS,
-        "title": Becomes.NEXT_YEAR,
-        "short_title": Becomes.NEXT_YEAR,
-        "description": Becomes.NEXT_YEAR,
-        "footer.contact": Todo("{year}年的联系人和联系电话"),
-    },
-    "content/campaign.yaml": {
-        "title": Becomes.NEXT_YEAR,
-        "intro": Todo("{year}年活动简介（通知下发后，按通知写明时间、主题和安排）"),
-        "themes.slogan": Todo("{year}年的主题（照通知原文填写）"),
-        "themes.start": Todo("开始日期"),
-        "themes.end": Todo("结束日期"),
-        "focus": Todo("{year}年的宣传重点"),
-        "ongoing": [Todo("宣传周期间持续开展的工作")],
-    },
-    "content/schedule.yaml": {
-        "events": Emptied(
-            (
-                "{year}年的日程还没有填写：照 {archive}/content/schedule.yaml 的写法，",
-                "把上面的“events: []”改成“events:”，在下面逐项写明通知里的每项活动。",
-            )
-        ),
-    },
-    "content/livestreams.yaml": {
-        f"{section}.{key}": becomes
-        for section in ("livestreams", "downloads")
-        for key, becomes in (
-            ("title", Todo("名称（照通知原文填写）")),
-            ("platform", Todo("直播或发布的平台")),
-            ("url", Becomes.EMPTY),
-            ("announce_on", Todo("公布网址的日期")),
-            ("announce_where", Todo("在哪里公布网址")),
+YEARLY: dict[str, dict[str, Yearly]] = _declared_resets()
+YEARLY["content/schedule.yaml"] |= {
+    "events": Emptied(
+        (
+            "{year}年的日程还没有填写：照 {archive}/content/schedule.yaml 的写法，",
+            "把上面的“events: []”改成“events:”，在下面逐项写明通知里的每项活动。",
         )
-    },
-    "content/pledges.yaml": {
-        "date": Todo("全国低碳日的日期"),
-        "intro": Todo("{year}年全国低碳日的主题和倡议说明"),
-        "pledges": [{"title": Todo("倡议标题"), "text": Todo("倡议内容")}],
-    },
-    "content/quiz.yaml": {
-        "period": Todo("答题时间"),
-        "url": Becomes.EMPTY,
-        "how": Todo("参加办法"),
-        "prize": Todo("奖励办法"),
-        "description": Todo("{year}年知识竞赛的说明"),
-        "image": Becomes.EMPTY,
-    },
-    "content/notice.md": {
-        "title": Todo("通知标题（照通知原文填写）"),
-        "index_no": Todo("索引号"),
-        "doc_no": Todo("发文字号"),
-        "written": Todo("成文日期"),
-        "published": Todo("发布日期"),
-        "source_url": Becomes.EMPTY,
-        BODY: Todo("{year}年活动通知的正文（通知下发后，把正文粘贴在这里）"),
-    },
-    "content/contact.md": {
-        "people": [Todo("联系人")],
-        "phone": Todo("联系电话"),
-        "email": Todo("报送邮箱"),
-        "deadline": Todo("报送截止日期"),
-        BODY: Todo("{year}年的报送要求（报送什么、怎样报送、截止时间）"),
-    },
-    "content/posters.yaml": {
-        "posters.headline": Becomes.NEXT_YEAR,
-        "posters.text": Todo("海报上的说明文字"),
-    },
+    ),
+}
+YEARLY["content/notice.md"][BODY] = Todo("{year}年活动通知的正文（通知下发后，把正文粘贴在这里）")
+YEARLY["content/contact.md"][BODY] = Todo("{year}年的报送要求（报送什么、怎样报送、截止时间）")
+YEARLY["content/posters.yaml"] = {
+    "posters.headline": Becomes.NEXT_YEAR,
+    "posters.text": Todo("海报上的说明文字"),
 }
 LEFT_IN_THE_ARCHIVE = ("content/news", "content/files")  # last year's reports and their photos
 STARTED_EMPTY = ("content/news",)

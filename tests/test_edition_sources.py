@@ -189,7 +189,7 @@ def test_a_reset_value_takes_one_line_and_keeps_the_comment_above(turned):
     ) in campaign
     pledges = read(turned, "content/pledges.yaml")
     assert pledges.endswith(
-        "pledges:\n  # 第一条\n  # 小标题\n  - title: 待填写：倡议标题\n    # 具体内容\n    text: 待填写：倡议内容\n"
+        "pledges:\n  # 第一条\n  # 小标题：倡议的要点，几个字\n  - title: 待填写：倡议标题\n    # 具体内容：这条倡议的完整文字\n    text: 待填写：倡议内容\n"
     )
     contact = read(turned, "content/contact.md")
     assert (

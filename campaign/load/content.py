@@ -23,11 +23,24 @@ from campaign.load.markup import split_front_matter, unfinished_links
 from campaign.load.source import display_name, paragraph_limit, read_text
 from campaign.load.yamltext import Node, parse_yaml
 from campaign.model import site as m
-from campaign.model.fields import Ident, ListOf, Parsed, Record, ToHtml, build, read_document, schema
+from campaign.model.fields import (
+    Declared,
+    Ident,
+    ListOf,
+    Parsed,
+    Record,
+    ToHtml,
+    build,
+    declared_paths,
+    read_document,
+    schema,
+)
 from campaign.model.sections import BY_KEY
 from campaign.render.urls import edition_folder
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from campaign.context import BuildContext, FrontPage, NameText
 
 Read = TypeVar("Read")
@@ -52,6 +65,25 @@ QUIZ = schema(m.Quiz)
 NOTICE = schema(m.Notice)
 CONTACT = schema(m.Contact)
 NEWS = schema(m.NewsItem)
+# Each source file and the model its top level declares; a file of lists names each list's model.
+DECLARED_FILES: dict[str, type[DataclassInstance] | dict[str, type[DataclassInstance]]] = {
+    "config.yaml": m.Config,
+    "content/campaign.yaml": m.Campaign,
+    "content/schedule.yaml": {"events": m.Event},
+    "content/livestreams.yaml": {"livestreams": m.Announced, "downloads": m.Announced},
+    "content/pledges.yaml": m.PledgeDay,
+    "content/quiz.yaml": m.Quiz,
+    "content/notice.md": m.Notice,
+    "content/contact.md": m.Contact,
+}
+
+
+def declared_keys(name: str) -> dict[str, Declared]:
+    """Every declared key of a source file (see `DECLARED_FILES`), as a dotted path."""
+    shape = DECLARED_FILES[name]
+    if isinstance(shape, dict):
+        return {f"{key}.{path}": d for key, model in shape.items() for path, d in declared_paths(model).items()}
+    return declared_paths(shape)
 
 
 def load_site(ctx: BuildContext) -> m.Site:

@@ -351,6 +351,7 @@ class Yearly:
     todo: str = ""
     new_year: bool = False
     one_item: bool = False
+    new_address: bool = False  # the production address: the new edition's folder in it
 
     def placeholder(self, year: str) -> str:
         return f"{PLACEHOLDER_PREFIX}：{self.todo.format(year=year)}" if self.todo else ""
@@ -359,6 +360,7 @@ class Yearly:
 NEW_YEAR = Yearly(new_year=True)
 CLEARED = Yearly()
 ONE_ITEM = Yearly(one_item=True)
+NEW_ADDRESS = Yearly(new_address=True)
 
 
 def renew(todo: str) -> Yearly:
@@ -421,6 +423,19 @@ def declarations(model: type[DataclassInstance]) -> dict[str, Declared]:
         if isinstance(declared, Declared):
             found[item.name] = dataclasses.replace(declared, key=declared.key or item.name)
     return found
+
+
+def declared_paths(model: type[DataclassInstance], prefix: str = "") -> dict[str, Declared]:
+    """Every declared key of a model as a dotted path ("footer.contact", "themes.slogan": a key of
+    a nested record, or of every item of a list of records)."""
+    paths = {}
+    for declared in declarations(model).values():
+        path = prefix + declared.key
+        paths[path] = declared
+        inner = declared.check.item if isinstance(declared.check, ListOf) else declared.check
+        if isinstance(inner, Record) and inner.model is not None:
+            paths |= declared_paths(inner.model, path + ".")
+    return paths
 
 
 def schema(model: type[DataclassInstance], **kwargs: Any) -> Record:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from campaign.model.fields import (
     CLEARED,
+    NEW_ADDRESS,
     NEW_YEAR,
     ONE_ITEM,
     PLACEHOLDER_PREFIX,
@@ -140,6 +141,7 @@ class Config:
         Url(max_length=200),
         "网站正式网址",
         "以 https:// 开头、以“/”结尾。\n正式网址尚未确定，现为示例地址（example 为公认的示例域名），上线前必须改为真实网址",
+        yearly=NEW_ADDRESS,
     )
     site_url: str  # where this build is served: base_url, or a staging server's address
     base_path: str  # site_url's path part, e.g. "/jnxcz/2024/"
