@@ -13,12 +13,8 @@ import html
 from collections.abc import Sequence
 from pathlib import Path
 
-from campaign.errors import ContentError
 from campaign.inspection.checks import VETO, Inspection
 from campaign.inspection.links import Probe
-from campaign.load.source import read_text
-from campaign.load.yamltext import parse_yaml
-from campaign.model.fields import Invalid, Time
 from campaign.model.site import Site, is_pending
 from campaign.render.dates import cn_date
 
@@ -30,8 +26,8 @@ def content_sections(site: Site, moment: dt.datetime, root: Path | None = None) 
         [f"内容检查通过（按 {cn_date(as_of)} {moment:%H:%M} 北京时间检查）。"],
         _due(site, moment),
         _pending(site, as_of),
-        _questions(site, root),
-        _held_back(site, root),
+        _questions(site),
+        _held_back(site),
         _links(site, as_of),
         _placeholders(site),
     ]
@@ -45,54 +41,31 @@ def report(site: Site, moment: dt.datetime, root: Path | None = None) -> str:
 EARLY = dt.time(7, 0)  # before this, a time was probably meant in the afternoon (2:30 for 14:30)
 
 
-def _questions(site: Site, root: Path | None) -> list[str]:
+def _questions(site: Site) -> list[str]:
     """Times and dates that are valid but probably not what was meant, at their lines."""
-    if root is None:
-        return []
-    try:
-        name, text = read_text(root / "content/schedule.yaml", root)
-        schedule = parse_yaml(text, name).value
-    except ContentError:
-        return []
-    if not isinstance(schedule, dict):
-        return []
-    events = schedule.get("events")
     first = min(theme.start for theme in site.campaign.themes)
     if is_pending(first):
         return []  # the campaign's dates are not filled in yet: no year to compare with
     year = first.year
     found = []
-    for node in events.value if events is not None and isinstance(events.value, list) else ():
-        fields = node.value if isinstance(node.value, dict) else {}
-        title = fields["title"].value if "title" in fields else ""
-        for key in ("start", "end"):
-            value = fields[key].value if key in fields else None
-            moment = _time(value)
+    for event in sorted(site.events, key=lambda event: (event.where.file, event.where.line)):
+        where = event.where
+        for key, moment in (("start", event.start), ("end", event.end)):
             if moment is not None and moment < EARLY:
                 found.append(
-                    f"  - {name}:{fields[key].line}: 「{title}」的 {key} 是 {value}，早于 7 点；"
-                    f"如果是下午，请写成 {moment.hour + 12:02d}:{moment.minute:02d}（24 小时制）"
+                    f"  - {where.file}:{where.of(key)}: 「{event.title}」的 {key} 是 {moment.hour}:{moment.minute:02d}，"
+                    f"早于 7 点；如果是下午，请写成 {moment.hour + 12:02d}:{moment.minute:02d}（24 小时制）"
                 )
-        for key in ("date", "end_date"):
-            value = fields[key].value if key in fields else None
-            if isinstance(value, str) and value.strip()[:4].isdigit() and int(value.strip()[:4]) != year:
+        for key, day in (("date", event.date), ("end_date", event.end_date)):
+            if day is not None and day.year != year:
                 found.append(
-                    f"  - {name}:{fields[key].line}: 「{title}」的 {key} 是 {value.strip()}，"
+                    f"  - {where.file}:{where.of(key)}: 「{event.title}」的 {key} 是 {day.isoformat()}，"
                     f"不在本次活动的 {year} 年；请核对年份"
                 )
     return [f"请核对的时间和日期：{len(found)} 处", *found] if found else []
 
 
-def _time(value: object) -> dt.time | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return Time().parse(value.strip())
-    except Invalid:
-        return None
-
-
-def _held_back(site: Site, root: Path | None) -> list[str]:
+def _held_back(site: Site) -> list[str]:
     """Reports dated after today: not on the site until a build on their day. A typo in a date
     (2024-05-17 for 2024-05-07) hides a report just the same, so each is named at its line."""
     if not site.held_back:
