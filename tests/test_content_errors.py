@@ -601,3 +601,37 @@ def test_a_picture_in_a_one_line_intro_is_refused_at_the_key(site: Site) -> None
         end += 1
     site.write(name, "\n".join([*lines[: start - 1], "intro: 倡议 ![照片](photo.jpg)", *lines[end:]]))
     assert_fails(site, (name, start, "这里不能放图片「photo.jpg」"))
+
+
+# --------------------------------------------------------------------------- a key with no space after its colon
+
+
+@pytest.mark.parametrize("key", ["source", "title"])
+def test_no_space_after_a_keys_colon_is_named_at_its_line(site: Site, key: str) -> None:
+    """Notepad's commonest slip, `source:重庆市…`: said at its own line, with the line as it should be."""
+    name = site.news_file
+    text = site.text(name)
+    number = key_line(text, f"{key}: ")
+    value = text.split("\n")[number - 1][len(key) + 2 :]
+    site.write(name, replace_line(text, number, f"{key}:{value}"))
+    result = run_cli(site.root)
+    assert result.returncode == 1
+    assert result.stderr.split("\n")[1] == (
+        f"{name}:{number}: 「{key}:」后面少了一个空格：英文冒号和内容之间要空一格，请写成「{key}: {value}」"
+    )
+
+
+def test_a_colon_inside_a_text_block_is_not_taken_for_a_key(site: Site) -> None:
+    """`QQ:123` in a description is text; the slip named is the real one elsewhere in the file."""
+    text = site.text(SCHEDULE)
+    inside = line_of(text, "当天公布以下网址：")
+    text = replace_line(text, inside, "      联系QQ:12345")
+    number = key_line_in_event(text, "low-carbon-day", "title")
+    title = text.split("\n")[number - 1].strip()[len("title: ") :]
+    site.write(SCHEDULE, replace_line(text, number, f"    title:{title}"))
+    result = run_cli(site.root)
+    assert result.returncode == 1
+    assert result.stderr.split("\n")[1:3] == [
+        f"{SCHEDULE}:{number}: 「title:」后面少了一个空格：英文冒号和内容之间要空一格，请写成「title: {title}」",
+        "（output/ 文件夹保持上次成功构建的内容，没有改动。）",
+    ]

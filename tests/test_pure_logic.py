@@ -28,10 +28,13 @@ from campaign.errors import ContentError, ContentProblem, Problems
 from campaign.incremental.cache import Cache
 from campaign.inspection import checks
 from campaign.inspection.checks import Finding, Inspection, Rule
-from campaign.load import posters, yamltext
+from campaign.load import content, posters, yamltext
+from campaign.load.markup import split_front_matter
 from campaign.load.yamltext import Node, parse_yaml
 from campaign.model import fields as schema
+from campaign.model import site as model
 from campaign.model import timeline
+from campaign.model.fields import Where
 from campaign.model.site import Announced, AnnouncedKind, Event, EventKind, PaperSize, PendingDate, Poster, StableLink
 from campaign.render import dates, ics, qr, qrfast
 from campaign.render.qr import QrCodes
@@ -2008,11 +2011,26 @@ published: 2024-05-10
 
 
 def notice_problems(doc_no="工作通知〔2024〕11号", index_no="115001057474938001/2024-00004", written=(2024, 5, 8)):
-    front = parse_yaml(NOTICE_FRONT.format(index_no=index_no, doc_no=doc_no).split("---\n")[1], "n", 2)
     notice = SimpleNamespace(
-        doc_no=doc_no, index_no=index_no, written=dt.date(*written), published=dt.date(2024, 5, 10)
+        doc_no=doc_no,
+        index_no=index_no,
+        written=dt.date(*written),
+        published=dt.date(2024, 5, 10),
+        where=page_where(NOTICE_FRONT.format(index_no=index_no, doc_no=doc_no), "content/notice.md"),
     )
-    return checks._notice_problems(SimpleNamespace(notice=notice), front)
+    return checks._notice_problems(SimpleNamespace(notice=notice))
+
+
+def page_where(text: str, file: str) -> Where:
+    """Where a Markdown page's front matter and body were written, as the loader keeps it."""
+    front, _, body_line = split_front_matter(text, file)
+    return Where(file, front.line, tuple(sorted((key, node.line) for key, node in front.mapping.items())), body_line)
+
+
+def record_where(text: str, file: str, key: str) -> Where:
+    """Where the record under `key` of a YAML file was written, as the loader keeps it."""
+    node = parse_yaml(text, file).mapping[key]
+    return Where(file, node.line, tuple(sorted((k, child.line) for k, child in node.mapping.items())))
 
 
 def test_a_well_written_notice_has_no_problems():
@@ -2069,24 +2087,24 @@ footer:
 
 
 def metadata(tmp_path, site_code="5001050001", icp="渝ICP备12345678号", police="渝公网安备 50010502000123号"):
-    project(
-        tmp_path,
-        {
-            "content/inspection.yaml": RULES_TEXT,
-            "config.yaml": CONFIG_FOOTER.format(site_code=site_code, icp=icp, police=police),
-            "content/notice.md": NOTICE_FRONT.format(
-                index_no="115001057474938001/2023-00004", doc_no="工作通知〔2024〕11号"
-            ),
-        },
+    project(tmp_path, {"content/inspection.yaml": RULES_TEXT})
+    config = CONFIG_FOOTER.format(site_code=site_code, icp=icp, police=police)
+    written = parse_yaml(config, "config.yaml").mapping["footer"].mapping
+    footer = SimpleNamespace(
+        **{key: schema.Text().parse(str(node.value).strip()) for key, node in written.items()},
+        where=record_where(config, "config.yaml", "footer"),
     )
+    notice_text = NOTICE_FRONT.format(index_no="115001057474938001/2023-00004", doc_no="工作通知〔2024〕11号")
     notice = SimpleNamespace(
         doc_no="工作通知〔2024〕11号",
         index_no="115001057474938001/2023-00004",
         written=dt.date(2024, 5, 8),
         published=dt.date(2024, 5, 10),
+        where=page_where(notice_text, "content/notice.md"),
     )
     rules = checks.load_rules(tmp_path)
-    found = checks._metadata(SimpleNamespace(root=tmp_path), SimpleNamespace(notice=notice), None, rules, None)
+    site = SimpleNamespace(notice=notice, config=SimpleNamespace(footer=footer))
+    found = checks._metadata(SimpleNamespace(root=tmp_path), site, None, rules, None)
     return [(f.rule, f.file, f.line, f.message, f.todo) for f in found]
 
 
@@ -2161,15 +2179,17 @@ NEWS_FILE = "---\ntitle: 动态\n# 日期\ndate: 2024-05-20\n---\n正文\n"
 
 
 def freshness(tmp_path, today, news_day=None, threshold=14, notice_day=(2024, 5, 10)):
-    project(
-        tmp_path,
-        {
-            "content/inspection.yaml": RULES_TEXT.replace("threshold: 14", f"threshold: {threshold}"),
-            "content/notice.md": "---\ntitle: 通知\n\npublished: 2024-05-10\n---\n正文\n",
-            "content/news/a.md": NEWS_FILE,
-        },
+    project(tmp_path, {"content/inspection.yaml": RULES_TEXT.replace("threshold: 14", f"threshold: {threshold}")})
+    notice_text = "---\ntitle: 通知\n\npublished: 2024-05-10\n---\n正文\n"
+    news = (
+        [
+            SimpleNamespace(
+                file="content/news/a.md", date=dt.date(*news_day), where=page_where(NEWS_FILE, "content/news/a.md")
+            )
+        ]
+        if news_day
+        else []
     )
-    news = [SimpleNamespace(file="content/news/a.md", date=dt.date(*news_day))] if news_day else []
     site = SimpleNamespace(
         as_of=at(*today, 12),
         campaign=SimpleNamespace(
@@ -2179,7 +2199,7 @@ def freshness(tmp_path, today, news_day=None, threshold=14, notice_day=(2024, 5,
             )
         ),
         news=news,
-        notice=SimpleNamespace(published=dt.date(*notice_day)),
+        notice=SimpleNamespace(published=dt.date(*notice_day), where=page_where(notice_text, "content/notice.md")),
     )
     found = checks._freshness(SimpleNamespace(root=tmp_path), site, None, checks.load_rules(tmp_path), None)
     return [(f.rule, f.file, f.line, f.message) for f in found]
@@ -2223,24 +2243,19 @@ def test_freshness_of_the_home_page_counts_the_newest_news(tmp_path):
     ]
 
 
-def test_front_matter_line_of_a_key(tmp_path):
-    project(tmp_path, {"content/news/a.md": NEWS_FILE})
-    assert checks._front_line(tmp_path, "content/news/a.md", "date") == 4
-    assert checks._front_line(tmp_path, "content/news/a.md", "title") == 2
-    assert checks._front_line(tmp_path, "content/news/a.md", "source") == 0
-    assert checks._body_line(tmp_path, "content/news/a.md") == 6
-    assert checks._body_line(tmp_path, "content/schedule.yaml") == 0
+def test_a_report_keeps_the_line_of_each_key_and_of_its_body():
+    (front, _, _, _), _ = content._front_of(("content/news/a.md", NEWS_FILE), content.NEWS)
+    item = schema.build(model.NewsItem, front, slug="a", body_html="", file="content/news/a.md")
+    assert item.where == Where("content/news/a.md", 2, (("date", 4), ("title", 2)), 6)
+    assert (item.where.of("date"), item.where.of("title"), item.where.of("source")) == (4, 2, 2)
+    notice = SimpleNamespace(where=Where("content/notice.md", body=6))
+    site = SimpleNamespace(notice=notice, contact=SimpleNamespace(where=Where("content/contact.md", body=9)))
+    assert [checks._body_line(site, name) for name in ("content/notice.md", "content/contact.md")] == [6, 9]
+    assert checks._body_line(site, "content/schedule.yaml") == 0
 
 
 def empty_sections(tmp_path, threshold=3, hide_news=False, **content):
-    project(
-        tmp_path,
-        {
-            "content/inspection.yaml": RULES_TEXT.replace("threshold: 3", f"threshold: {threshold}"),
-            "content/notice.md": "---\ntitle: 通知\n---\n\n正文\n",
-            "content/pledges.yaml": "pledges: []\n",
-        },
-    )
+    project(tmp_path, {"content/inspection.yaml": RULES_TEXT.replace("threshold: 3", f"threshold: {threshold}")})
     values = dict(events=(), livestreams=(), downloads=(), pledges=(), news=(), notice_html="<p> </p>")
     values.update(content)
     site = SimpleNamespace(
@@ -2249,7 +2264,10 @@ def empty_sections(tmp_path, threshold=3, hide_news=False, **content):
         downloads=values["downloads"],
         pledge_day=SimpleNamespace(pledges=values["pledges"]),
         news=values["news"],
-        notice=SimpleNamespace(body_html=values["notice_html"]),
+        notice=SimpleNamespace(
+            body_html=values["notice_html"], where=page_where("---\ntitle: 通知\n---\n\n正文\n", "content/notice.md")
+        ),
+        contact=SimpleNamespace(where=Where("content/contact.md", body=11)),
         news_hidden=hide_news and not values["news"],
     )
     found = checks._empty_sections(SimpleNamespace(root=tmp_path), site, None, checks.load_rules(tmp_path), None)
@@ -2724,25 +2742,6 @@ def test_document_numbers_in_running_text_are_checked():
 
 def test_markdown_with_empty_front_matter():
     assert checks._markdown_text("---\n---\n正文\n", "n.md") == [("n.md", 3, "正文"), ("n.md", 4, "")]
-
-
-def test_files_without_front_matter_are_named_in_the_error(tmp_path):
-    project(tmp_path, {"content/notice.md": "没有开头\n", "config.yaml": "footer: [\n"})
-    for read in (
-        lambda: checks._body_line(tmp_path, "content/notice.md"),
-        lambda: checks._front_line(tmp_path, "content/notice.md", "date"),
-        lambda: checks._front(tmp_path, "content/notice.md"),
-    ):
-        with pytest.raises(ContentError) as error:
-            read()
-        assert [(p.file, p.line) for p in error.value.problems] == [("content/notice.md", 1)]
-    with pytest.raises(ContentError) as error:
-        checks._metadata(SimpleNamespace(root=tmp_path), None, None, None, None)
-    assert [p.file for p in error.value.problems] == ["content/notice.md"]
-    project(tmp_path, {"content/notice.md": "---\ndoc_no: x\n---\n"})
-    with pytest.raises(ContentError) as error:
-        checks._metadata(SimpleNamespace(root=tmp_path), None, None, None, None)
-    assert [p.file for p in error.value.problems] == ["config.yaml"]
 
 
 DEPTH = "内容嵌套的层次太多（列表或缩进套了几百层），不像是要写的内容；请检查是否误粘贴了大量「[」「-」或空格"

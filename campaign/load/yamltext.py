@@ -21,6 +21,10 @@ DEPTH_MESSAGE = "内容嵌套的层次太多（列表或缩进套了几百层）
 NULLS = {"", "~", "null", "Null", "NULL"}
 FULLWIDTH_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*：")
 LEADING_TAB = re.compile(r"^ *\t")
+# `source:重庆市…`: Notepad's commonest slip, a key and its value with no space after the colon
+# (an address's `https:` and a time's `10:30` are not keys: a key is an English word)
+BLOCK_START = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][A-Za-z0-9_]*:\s+[|>][-+]?\s*(?:#.*)?$")
+NO_SPACE_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_]*):(?![\s/]|$)(.*)$")
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,12 @@ def _check_typing_slips(text: str, file: str, first_line: int) -> None:
     Only after a failure: inside a text block `QQ：123` is fine and must not be flagged.
     """
     problems = Problems()
+    block = -1  # the indent of the key whose `|` or `>` text block the lines are in, or -1
     for number, line in enumerate(text.split("\n"), start=first_line):
+        indent = len(line) - len(line.lstrip(" "))
+        if block >= 0 and (indent > block or not line.strip()):
+            continue  # a line of a text block: `QQ:123` there is text, not a key
+        block = indent if BLOCK_START.search(line) else -1
         if LEADING_TAB.match(line):
             problems.add(file, number, "行首用了 Tab 键缩进；YAML 只能用空格缩进，请把 Tab 换成空格")
         match = FULLWIDTH_KEY.match(line)
@@ -105,6 +114,14 @@ def _check_typing_slips(text: str, file: str, first_line: int) -> None:
                 file,
                 number,
                 f"「{match.group(1)}」后面的冒号是中文全角「：」，请改为英文半角冒号「:」，冒号后再加一个空格",
+            )
+        match = NO_SPACE_KEY.match(line)
+        if match:
+            key, value = match.groups()
+            problems.add(
+                file,
+                number,
+                f"「{key}:」后面少了一个空格：英文冒号和内容之间要空一格，请写成「{key}: {value.strip()}」",
             )
     problems.raise_if_any()
 
