@@ -137,7 +137,7 @@ def test_markdown_engines_without_unused_patterns_give_the_same_html(text):
     from campaign.load import markup
 
     full = markup._markdown_engine()
-    lean = markup._engine_for(text)
+    lean = markup.Engines().for_text(text)
     full.reset()
     lean.reset()
     assert lean.convert(text) == full.convert(text)
