@@ -1067,6 +1067,26 @@ def test_a_release_is_readable_by_the_web_server_whatever_the_umask(tmp_path):
     }
 
 
+def test_a_built_site_is_readable_by_the_web_server_without_touching_the_umask(tmp_path, monkeypatch):
+    from campaign.ship import write
+
+    def no_umask(mask):  # the process's umask is shared by the preview's threads
+        raise AssertionError("the umask was changed")
+
+    old = os.umask(0o077)
+    try:
+        monkeypatch.setattr(write.os, "umask", no_umask)
+        target = tmp_path / "out"
+        write.write_site({"index.html": b"i", "2024/events/a/index.html": b"a"}, target)
+        write.write_site({"index.html": b"j", "2024/events/a/index.html": b"a", "2024/news/index.html": b"n"}, target)
+    finally:
+        monkeypatch.undo()
+        os.umask(old)
+    wrong = [p for p in [target, *target.rglob("*")] if p.stat().st_mode & 0o777 != (0o644 if p.is_file() else 0o755)]
+    assert wrong == []
+    assert (target / "2024/news/index.html").is_file()  # written by the second build, beside linked ones
+
+
 def test_publish_installs_a_checked_release_and_points_current_at_it(tmp_path):
     dest = tmp_path / "srv"
     assert publish.current_id(dest) is None
