@@ -545,6 +545,19 @@ def test_big_attachment_is_published_with_a_warning_and_spare_files_are_named(co
     assert not (copy / "output" / EDITION / "news" / SLUG / "spare-800.jpg").exists()
 
 
+def test_what_windows_macos_and_editors_leave_beside_the_sources_is_passed_over(copy):
+    """No reminder to use them, no refusal of a report's backup: they are not the clerk's files."""
+    leftovers = ["Thumbs.db", "desktop.ini", ".DS_Store", "~$index.md", "ride.jpg~", "#index.md#"]
+    for name in leftovers:
+        (copy / BUNDLE / name).write_bytes(b"x")
+    (copy / "content/files").mkdir()
+    (copy / "content/files/Thumbs.db").write_bytes(b"x")
+    (copy / f"{BUNDLE}.md~").write_bytes((copy / INDEX).read_bytes())  # an editor's backup
+    _, result = build(copy)
+    for name in [*leftovers, f"{SLUG}.md~"]:
+        assert name not in result.stdout + result.stderr
+
+
 def test_notice_and_quiz_take_files_from_content_files(copy):
     (copy / "content/files").mkdir()
     (copy / "content/files/通知 原文.pdf").write_bytes(pdf_bytes(5000, seed=4))

@@ -405,8 +405,10 @@ def _read_news(ctx: BuildContext, problems: Problems, nodes: list[Node]) -> list
 
 
 def _ignored(name: str) -> bool:
-    """Hidden files, Office's lock files and what Windows and macOS leave in folders."""
-    return name.startswith((".", "~$")) or name.lower() in bundles.IGNORED
+    """Hidden files, lock files, editors' backups and what Windows and macOS leave in folders."""
+    from campaign.load.source import ignored_name
+
+    return ignored_name(name)
 
 
 SLUG_HINT = "请只用小写英文字母、数字和连字符，如 2024-05-15-didi-tiyan"
