@@ -24,7 +24,7 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image
 
-from campaign.errors import ContentError, ContentProblem, Problems
+from campaign.errors import ContentError, ContentProblem, Problems, machine_trouble
 from campaign.incremental.cache import Cache
 from campaign.inspection import checks
 from campaign.inspection.checks import Finding, Inspection, Rule
@@ -933,15 +933,19 @@ def releases_of(dest) -> list[str]:
         (errno.ENOSPC, "磁盘已满"),
         (errno.EROFS, "磁盘是只读的"),
         (errno.EISDIR, "同名文件夹已存在"),
-        (errno.EIO, "写入出错"),
+        (errno.EDQUOT, "磁盘配额已用完"),
+        (errno.EIO, "读写文件出错"),
     ],
 )
 def test_os_errors_in_words_a_clerk_can_act_on(code, words):
-    assert publish._reason(OSError(code, "English text")) == f"{words}（English text）"
+    assert machine_trouble(OSError(code, "English text")) == f"{words}（English text）"
+    named = OSError(code, "English text", "/srv/jnxcz/index.html")
+    assert machine_trouble(named) == f"{words}：/srv/jnxcz/index.html（English text）"
+    assert machine_trouble(named, named=False) == f"{words}（English text）"
 
 
 def test_os_error_without_a_text_keeps_what_it_has():
-    assert publish._reason(OSError("no errno")) == "写入出错（no errno）"
+    assert machine_trouble(OSError("no errno")) == "读写文件出错（no errno）"
 
 
 def test_files_to_ship_from_a_built_folder(tmp_path):
