@@ -75,8 +75,12 @@ REASONS: dict[int | None, str] = {  # keyed by OSError.errno, which may be None
 }
 
 
-def machine_trouble(exc: OSError) -> str:
-    """A failure of the machine (disk full, read-only, permission) as one sentence a clerk can act on."""
+def machine_trouble(exc: OSError, named: bool = True) -> str:
+    """A failure of the machine (disk full, read-only, permission) as one sentence a clerk can act on.
+
+    The system's own words are kept in brackets for IT staff. `named`: with the file the system
+    names, for a caller whose message does not already say where it was writing.
+    """
     words = REASONS.get(exc.errno, "读写文件出错")
-    where = f"：{exc.filename}" if exc.filename else ""
+    where = f"：{exc.filename}" if exc.filename and named else ""
     return f"{words}{where}（{exc.strerror or exc}）"

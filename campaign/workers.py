@@ -54,7 +54,11 @@ class Workers:
         return results
 
 
-_ADOPTED: list[Any] = []  # in a worker process only: the task and cache it was started with
+# In a worker process only: the task and cache it was started with. A pool's initializer can hand
+# what it is given (inherited through fork, never pickled) to the tasks the worker runs only
+# through the worker's own module state; the building process never sets it, so builds in one
+# process share nothing through it.
+_ADOPTED: list[Any] = []
 
 
 def _adopt(task: Callable[[Any], Any], cache: Cache) -> None:

@@ -29,6 +29,7 @@ from sitecopy import EDITION, FIXED_EPOCH, copy_site, exact_line, key_line, run_
 
 from campaign.context import make_context
 from campaign.errors import ContentError
+from campaign.load.source import ignored_name
 from campaign.pipeline import make_site
 
 # How many examples, the deadline and the health checks: the run's profile (tests/conftest.py),
@@ -542,7 +543,7 @@ def test_news_file_names(project: Path, stem: str, suffix: str) -> None:
         return
     with edited(project, {f"{NEWS_DIR}/{filename}": text_of(project, source)}):
         files = build_or_refuse(project)
-    if files is not None and not filename.startswith("."):
+    if files is not None and not ignored_name(filename):
         path = PurePosixPath(filename)
         assert path.suffix == ".md"
         assert re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?", path.stem)

@@ -91,13 +91,13 @@ def heic_bytes() -> bytes:
     return b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(2000)
 
 
-def bomb_jpeg() -> bytes:
-    """A 16×16 JPEG whose header claims 20000×20000 pixels: a few hundred bytes that would take 1.2 GB."""
+def bomb_jpeg(side: int = 20000) -> bytes:
+    """A 16×16 JPEG whose header claims side×side pixels: a few hundred bytes that would take 1.2 GB."""
     out = io.BytesIO()
     Image.new("RGB", (16, 16), RED).save(out, "JPEG")
     data = bytearray(out.getvalue())
     sof = data.index(b"\xff\xc0")
-    data[sof + 5 : sof + 9] = (20000).to_bytes(2, "big") * 2
+    data[sof + 5 : sof + 9] = side.to_bytes(2, "big") * 2
     return bytes(data)
 
 
@@ -379,6 +379,21 @@ def test_decompression_bomb(copy):
     )
 
 
+def test_a_photo_just_above_the_limit_is_refused_in_one_sentence(copy):
+    """Pillow only warns between its limit and twice it: the clerk sees our sentence, not its warning."""
+    (copy / BUNDLE / "bomb.jpg").write_bytes(bomb_jpeg(10000))
+    at = with_body("![节能展板](bomb.jpg)", copy)
+    printed = refused(
+        copy,
+        f"{INDEX}:{at}: 照片「bomb.jpg」的像素多得异常（10000 万像素，最多 8947 万像素）："
+        + (
+            "可能是损坏或特意制作的文件，处理它会耗尽电脑内存；"
+            "如确是照片，请用画图等软件把它缩小（如宽 4000 像素）后另存为 JPG"
+        ),
+    )
+    assert "Warning" not in printed, printed
+
+
 def test_photo_without_alt_text(copy):
     text = (copy / INDEX).read_text(encoding="utf-8").replace("![干部职工骑行上班](ride.jpg)", "![](ride.jpg)")
     write(copy, INDEX, text)
@@ -528,6 +543,19 @@ def test_big_attachment_is_published_with_a_warning_and_spare_files_are_named(co
         in page
     )
     assert not (copy / "output" / EDITION / "news" / SLUG / "spare-800.jpg").exists()
+
+
+def test_what_windows_macos_and_editors_leave_beside_the_sources_is_passed_over(copy):
+    """No reminder to use them, no refusal of a report's backup: they are not the clerk's files."""
+    leftovers = ["Thumbs.db", "desktop.ini", ".DS_Store", "~$index.md", "ride.jpg~", "#index.md#"]
+    for name in leftovers:
+        (copy / BUNDLE / name).write_bytes(b"x")
+    (copy / "content/files").mkdir()
+    (copy / "content/files/Thumbs.db").write_bytes(b"x")
+    (copy / f"{BUNDLE}.md~").write_bytes((copy / INDEX).read_bytes())  # an editor's backup
+    _, result = build(copy)
+    for name in [*leftovers, f"{SLUG}.md~"]:
+        assert name not in result.stdout + result.stderr
 
 
 def test_notice_and_quiz_take_files_from_content_files(copy):

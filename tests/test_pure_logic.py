@@ -24,7 +24,7 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image
 
-from campaign.errors import ContentError, ContentProblem, Problems
+from campaign.errors import ContentError, ContentProblem, Problems, machine_trouble
 from campaign.incremental.cache import Cache
 from campaign.inspection import checks
 from campaign.inspection.checks import Finding, Inspection, Rule
@@ -946,15 +946,19 @@ def releases_of(dest) -> list[str]:
         (errno.ENOSPC, "磁盘已满"),
         (errno.EROFS, "磁盘是只读的"),
         (errno.EISDIR, "同名文件夹已存在"),
-        (errno.EIO, "写入出错"),
+        (errno.EDQUOT, "磁盘配额已用完"),
+        (errno.EIO, "读写文件出错"),
     ],
 )
 def test_os_errors_in_words_a_clerk_can_act_on(code, words):
-    assert publish._reason(OSError(code, "English text")) == f"{words}（English text）"
+    assert machine_trouble(OSError(code, "English text")) == f"{words}（English text）"
+    named = OSError(code, "English text", "/srv/jnxcz/index.html")
+    assert machine_trouble(named) == f"{words}：/srv/jnxcz/index.html（English text）"
+    assert machine_trouble(named, named=False) == f"{words}（English text）"
 
 
 def test_os_error_without_a_text_keeps_what_it_has():
-    assert publish._reason(OSError("no errno")) == "写入出错（no errno）"
+    assert machine_trouble(OSError("no errno")) == "读写文件出错（no errno）"
 
 
 def test_files_to_ship_from_a_built_folder(tmp_path):
@@ -1078,6 +1082,26 @@ def test_a_release_is_readable_by_the_web_server_whatever_the_umask(tmp_path):
         "events/a/cal/e.ics": 0o644,
         "MANIFEST.sha256": 0o644,
     }
+
+
+def test_a_built_site_is_readable_by_the_web_server_without_touching_the_umask(tmp_path, monkeypatch):
+    from campaign.ship import write
+
+    def no_umask(mask):  # the process's umask is shared by the preview's threads
+        raise AssertionError("the umask was changed")
+
+    old = os.umask(0o077)
+    try:
+        monkeypatch.setattr(write.os, "umask", no_umask)
+        target = tmp_path / "out"
+        write.write_site({"index.html": b"i", "2024/events/a/index.html": b"a"}, target)
+        write.write_site({"index.html": b"j", "2024/events/a/index.html": b"a", "2024/news/index.html": b"n"}, target)
+    finally:
+        monkeypatch.undo()
+        os.umask(old)
+    wrong = [p for p in [target, *target.rglob("*")] if p.stat().st_mode & 0o777 != (0o644 if p.is_file() else 0o755)]
+    assert wrong == []
+    assert (target / "2024/news/index.html").is_file()  # written by the second build, beside linked ones
 
 
 def test_publish_installs_a_checked_release_and_points_current_at_it(tmp_path):

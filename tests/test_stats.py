@@ -447,6 +447,21 @@ def test_lines_are_read_as_nginx_escapes_them():
     assert logs.parse('2024-05-14T18:30:00+08:00 ::1 GET "/" 200 - "-" "-"').referrer == ""
 
 
+def test_the_days_memo_gives_the_days_of_the_times():
+    days: logs.Days = {}
+    for stamp, day in [
+        ("2024-05-14T15:59:59+00:00", 14),
+        ("2024-05-14T16:00:00+00:00", 15),
+        ("2024-05-14T15:30:00Z", 14),
+        ("2024-05-14T23:59:00+08:00", 14),
+        ("2024-05-14T15:59:00-00:30", 15),  # not a whole-hour offset: never remembered
+    ]:
+        for _ in range(2):  # parsed, then remembered
+            request = logs.parse(f'{stamp} ::1 GET "/" 200 - "-" "-"', days)
+            assert request is not None and request.day == dt.date(2024, 5, day), stamp
+    assert len(days) == 4
+
+
 def test_memory_does_not_grow_with_the_number_of_requests():
     """A 1 GB log streams: ten times the requests (from the same visitors) need no more memory."""
     site = count.Layout(

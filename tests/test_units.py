@@ -137,7 +137,42 @@ def test_markdown_engines_without_unused_patterns_give_the_same_html(text):
     from campaign.load import markup
 
     full = markup._markdown_engine()
-    lean = markup._engine_for(text)
+    lean = markup.Engines().for_text(text)
     full.reset()
     lean.reset()
     assert lean.convert(text) == full.convert(text)
+
+
+@pytest.mark.parametrize(
+    "name, ignored",
+    [
+        (".hidden", True),  # hidden files and folders
+        (".git", True),
+        (".DS_Store", True),  # macOS's Finder
+        ("._ride.jpg", True),  # macOS's resource fork on a USB stick
+        (".index.md.swp", True),  # vim
+        ("~$活动通知.docx", True),  # Office's lock file
+        ("~WRL0001.tmp", True),  # Word's temporary file
+        ("index.md~", True),  # an editor's backup
+        ("#index.md#", True),  # Emacs's auto-save
+        ("Thumbs.db", True),  # Windows's thumbnails
+        ("thumbs.db", True),
+        ("desktop.ini", True),  # Windows's folder settings
+        ("Desktop.INI", True),
+        ("index.md", False),
+        ("ride.jpg", False),
+        ("队伍 合影.jpg", False),
+        ("2024-05-15-qixing", False),
+        ("a~b.md", False),
+        ("#1.jpg", False),
+        ("#", False),
+        ("thumbs.db.jpg", False),
+    ],
+)
+def test_names_no_build_reads_and_no_preview_watches(tmp_path, name, ignored):
+    from campaign.load.source import ignored_name
+    from campaign.preview.watch import relevant
+
+    assert ignored_name(name) is ignored
+    assert relevant(tmp_path, str(tmp_path / "content" / "news" / name)) is not ignored
+    assert relevant(tmp_path, str(tmp_path / "content" / name / "index.md")) is not ignored

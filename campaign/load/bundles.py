@@ -30,7 +30,7 @@ from urllib.parse import quote, unquote
 
 from campaign.errors import Problems
 from campaign.load import media
-from campaign.load.source import display_name
+from campaign.load.source import display_name, ignored_name
 from campaign.model.site import Asset, Attachment, Photo, PhotoSize
 
 if TYPE_CHECKING:
@@ -41,7 +41,6 @@ COVER = 400  # the small size of a report's first photo in the list of reports
 # what the browser is told about the width a photo takes: up to its 800 px, less on a phone
 SIZES_ATTR = "(min-width: 52rem) 800px, calc(100vw - 2rem)"
 FILES = "files/"  # the folder (under content/) the notice and the contact page take files from
-IGNORED = ("thumbs.db", "desktop.ini", ".ds_store")  # what Windows and macOS leave in photo folders
 VAGUE_ALT = {"图", "图片", "照片", "相片", "图像", "image", "photo", "picture", "img", "pic", "图1", "照片1"}
 
 TAG = re.compile(r"<(img|a)\s([^>]*)>")
@@ -458,7 +457,7 @@ def _unreferenced(ctx: BuildContext, page: _Page) -> list[str]:
         return []
     for entry in entries:
         name = entry.name
-        if name == "index.md" or name in used or name.startswith((".", "~$")) or name.lower() in IGNORED:
+        if name == "index.md" or name in used or ignored_name(name):
             continue
         if not entry.is_file():
             continue
@@ -487,9 +486,7 @@ def _unused_shared_files(ctx: BuildContext, pages: list[_Page]) -> list[str]:
     found = []
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if path in used or not path.is_file() or any(part.startswith((".", "~$")) for part in relative.parts):
-            continue
-        if path.name.lower() in IGNORED:
+        if path in used or not path.is_file() or any(ignored_name(part) for part in relative.parts):
             continue
         found.append(_unused(path, FILES + relative.as_posix(), ctx, "通知、联系页或知识竞赛"))
     return found

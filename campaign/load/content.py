@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from campaign.errors import ContentError, ContentProblem, Problems
 from campaign.load import bundles, posters
 from campaign.load.markup import split_front_matter, unfinished_links
-from campaign.load.source import display_name, paragraph_limit, read_text
+from campaign.load.source import display_name, ignored_name, paragraph_limit, read_text
 from campaign.load.yamltext import Node, parse_yaml
 from campaign.model import site as m
 from campaign.model.fields import (
@@ -247,7 +247,7 @@ def _read_news(ctx: BuildContext, problems: Problems, nodes: list[Node]) -> list
         return items
     prefix = display_name(folder, root) + "/"
     with os.scandir(folder) as listing:
-        entries = sorted((entry for entry in listing if not _ignored(entry.name)), key=lambda entry: entry.name)
+        entries = sorted((entry for entry in listing if not ignored_name(entry.name)), key=lambda entry: entry.name)
     slugs: dict[str, str] = {}
     for entry in entries:
         name = prefix + entry.name
@@ -293,11 +293,6 @@ def _read_news(ctx: BuildContext, problems: Problems, nodes: list[Node]) -> list
             problems.add(name, 0, "这篇活动动态没有正文；请在第二个「---」下面写内容")
         items.append(_NewsText(slug, name, front, body, body_line, html, own))
     return items
-
-
-def _ignored(name: str) -> bool:
-    """Hidden files, Office's lock files and what Windows and macOS leave in folders."""
-    return name.startswith((".", "~$")) or name.lower() in bundles.IGNORED
 
 
 SLUG_HINT = "请只用小写英文字母、数字和连字符，如 2024-05-15-didi-tiyan"

@@ -134,23 +134,38 @@ INLINE_TRIGGERS = {
     "em_strong": ("*",),
     "em_strong2": ("_",),
 }
-_ENGINES: dict[
-    tuple[tuple[str, ...], frozenset[str]], markdown.Markdown
-] = {}  # (extensions, patterns left out) -> engine; a handful per process
+EngineKey = tuple[tuple[str, ...], frozenset[str]]  # (extensions, inline patterns left out)
 
 
-def _engine_for(text: str) -> markdown.Markdown:
-    unused = frozenset(
-        name for name, triggers in INLINE_TRIGGERS.items() if not any(trigger in text for trigger in triggers)
-    )
-    key = (tuple(EXTENSIONS), unused)
-    engine = _ENGINES.get(key)
-    if engine is None:
-        engine = _ENGINES[key] = _markdown_engine()
-        for name in unused:
-            if name in engine.inlinePatterns:
-                engine.inlinePatterns.deregister(name)
-    return engine
+class Engines:
+    """Python-Markdown engines, one per set of inline patterns left out, each made once and reused.
+
+    A handful per build; a worker process uses the copy it was forked with and makes its own.
+    """
+
+    def __init__(self) -> None:
+        self.made: dict[EngineKey, markdown.Markdown] = {}
+
+    def for_text(self, text: str) -> markdown.Markdown:
+        """An engine without the inline patterns that cannot match in `text`."""
+        unused = frozenset(
+            name for name, triggers in INLINE_TRIGGERS.items() if not any(trigger in text for trigger in triggers)
+        )
+        key = (tuple(EXTENSIONS), unused)
+        engine = self.made.get(key)
+        if engine is None:
+            engine = self.made[key] = _markdown_engine()
+            for name in unused:
+                if name in engine.inlinePatterns:
+                    engine.inlinePatterns.deregister(name)
+        return engine
+
+    def convert(self, text: str) -> str:
+        """One text's HTML, as `Markdown.to_html` gives it."""
+        engine = self.for_text(text)
+        engine.reset()
+        html = _demote_h1(engine.convert(text))
+        return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=None)
 
 
 def _options() -> str:
@@ -174,6 +189,7 @@ class Markdown:
 
     def __init__(self, cache: Cache, workers: Workers, keep: bool = False):
         self.cache, self.workers, self.keep = cache, workers, keep
+        self.engines = Engines()
         self.done: dict[str, str] = {}
 
     def to_html(self, text: str) -> str:
@@ -194,7 +210,7 @@ class Markdown:
                 missing.append(text)
             else:
                 self.done[text] = found.decode("utf-8")
-        for text, html in zip(missing, self.workers.map(_convert, missing)):
+        for text, html in zip(missing, self.workers.map(self.engines.convert, missing)):
             self.cache.put("markdown", keys[text], html.encode("utf-8"))
             self.done[text] = html
 
@@ -202,13 +218,6 @@ class Markdown:
         """Drop the converted texts unless they are kept for the next rebuild."""
         if not self.keep or len(self.done) > 50000:
             self.done.clear()
-
-
-def _convert(text: str) -> str:
-    engine = _engine_for(text)
-    engine.reset()
-    html = _demote_h1(engine.convert(text))
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=None)
 
 
 def _demote_h1(html: str) -> str:

@@ -68,13 +68,6 @@ HEIF_BRANDS = re.compile(rb"^....ftyp(heic|heix|hevc|hevx|heim|heis|mif1|msf1|av
 NAME = "\x00"  # stands for the file's name in a message remembered by content
 
 
-# Pillow warns (on the console) between its limit and twice it, and raises above; the limit is
-# checked here for every photo, with a message, so the warning would only say it twice. Ignored
-# once for the process rather than around each call: `warnings.catch_warnings` is not safe in
-# the threads that read photos.
-warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
-
-
 class Unusable(Exception):
     """A file that cannot go on the site; `str()` is the sentence for the clerk."""
 
@@ -132,11 +125,17 @@ def gather(ctx: BuildContext, wanted: dict[Path, str]) -> dict[Path, Facts | str
             todo.append((path, kind))
         else:
             found[path] = known
-    if len(todo) > 1 and ctx.workers.count > 1:
-        with ThreadPoolExecutor(max_workers=min(8, 2 * ctx.workers.count)) as pool:
-            results = list(pool.map(lambda item: _read(ctx, *item), todo))
-    else:
-        results = [_read(ctx, path, kind) for path, kind in todo]
+    # Pillow warns (on the console) between its pixel limit and twice it, and raises above; the
+    # limit is checked here for every photo, with a message, so the warning would only say it
+    # twice. Silenced here, around all the reading, by the thread that starts the readers:
+    # `catch_warnings` swaps the process's filters, so the readers must not enter it themselves.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        if len(todo) > 1 and ctx.workers.count > 1:
+            with ThreadPoolExecutor(max_workers=min(8, 2 * ctx.workers.count)) as pool:
+                results = list(pool.map(lambda item: _read(ctx, *item), todo))
+        else:
+            results = [_read(ctx, path, kind) for path, kind in todo]
     for (path, _), result in zip(todo, results):
         found[path] = result
     return found

@@ -107,7 +107,7 @@ def _link(record: Parsed, site: Site, problems: Problems) -> StableLink | None:
         return StableLink(record["id"], BY_KEY[ref].title, None, BY_KEY[ref].url, None)
     if kind == "event" and ref in {e.id for e in site.events}:
         event = next(e for e in site.events if e.id == ref)
-        return StableLink(record["id"], event.title, None, f"events/{ref}/", None)
+        return StableLink(record["id"], event.title, None, event.page, None)
     pages = "、".join(f"page:{name}" for name in BY_KEY)
     problems.add(
         record["_file"],

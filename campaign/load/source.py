@@ -3,6 +3,9 @@
 Notepad may add a UTF-8 byte-order mark and CRLF line ends: both are accepted. A file saved as
 GBK (Notepad's "ANSI" on a Chinese Windows) is refused with a message that says how to re-save
 it, since guessing the encoding would silently corrupt text on the site.
+
+Which names in the source folders are not sources at all (`ignored_name`) is decided here too,
+once for the build and the preview alike.
 """
 
 from __future__ import annotations
@@ -121,6 +124,25 @@ def refuse_outside(path: Path, root: Path, name: str) -> None:
             0,
             "这是指向项目文件夹以外的快捷方式（符号链接），为免把别处的文件发布出去，不能使用；请把文件本身复制到这里",
         )
+
+
+# What Windows and macOS leave in folders of photos (thumbnails, folder settings, Finder's notes).
+SYSTEM_FILES = frozenset(("thumbs.db", "desktop.ini", ".ds_store"))
+
+
+def ignored_name(name: str) -> bool:
+    """A file or folder no build reads and no preview watches, wherever it lies in the sources.
+
+    Hidden ones (`.name`: also vim's swap files and macOS's `._name`), Office's lock and
+    temporary files (`~$name`, `~WRL0001.tmp`), editors' backups (`name~`) and auto-saves
+    (`#name#`), and what Windows and macOS leave in folders of photos.
+    """
+    return (
+        name.startswith((".", "~"))
+        or name.endswith("~")
+        or (len(name) > 1 and name.startswith("#") and name.endswith("#"))
+        or name.lower() in SYSTEM_FILES
+    )
 
 
 def display_name(path: Path, root: Path) -> str:

@@ -258,6 +258,16 @@ class Event:
         last = self.end_date or self.date
         return tuple(self.date + dt.timedelta(n) for n in range((last - self.date).days + 1))
 
+    @property
+    def page(self) -> str:
+        """The address of its page under the site's, e.g. events/launch/."""
+        return f"events/{self.id}/"
+
+    @property
+    def calendar(self) -> str:
+        """The address of its calendar file under the site's, e.g. calendar/launch.ics."""
+        return f"calendar/{self.id}.ics"
+
 
 @dataclass(frozen=True)
 class PhotoSize:

@@ -62,7 +62,14 @@ TYPES = {  # the site's text types with their charset; anything else as `mimetyp
 
 def run(root: Path, out: Path, host: str, port: int, say: Callable[[str], None] = print) -> int:
     """Serve until Ctrl+C (exit 0); 2 when the port is in use. `out` is not used: see above."""
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    # livereload and tornado use calls newer Pythons deprecate: warnings on the clerk's console
+    # about nothing they can change. Silenced while serving, and put back when the preview stops.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _serve(root, host, port, say)
+
+
+def _serve(root: Path, host: str, port: int, say: Callable[[str], None]) -> int:
     for name in ("livereload", "tornado.access", "tornado.application", "tornado.general"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
 

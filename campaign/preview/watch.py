@@ -5,8 +5,8 @@ changes, so a clerk's save reaches the live preview within a few milliseconds, w
 thousands of files several times a second.
 
 Only the site's sources count: `config.yaml`, `content/` and `templates/`. Not `output/`,
-`.cache/` or `reports/` (the build writes those), not hidden files, not editors' temporary
-files (`name~`, `#name#`, Office's `~$name`).
+`.cache/` or `reports/` (the build writes those), not the names no build reads
+(`load.source.ignored_name`: hidden files, editors' temporary files, Office's `~$name`).
 
 Two watches run, each in a background thread, until `stop`:
 - the project folder itself, not recursively, for `config.yaml` (watching the file alone would
@@ -33,6 +33,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from campaign.load.source import ignored_name
 
 if TYPE_CHECKING:
     from watchfiles import Change
@@ -67,12 +69,7 @@ def relevant(root: Path, path: str, change: Change | None = None) -> bool:
         return parts[0] == CONFIG or (parts[0] in FOLDERS and _added_or_deleted(change))
     if parts[0] not in FOLDERS:
         return False
-    return not any(_ignored(part) for part in parts[1:])
-
-
-def _ignored(name: str) -> bool:
-    """Hidden files and folders, editors' backups, auto-saves and lock files."""
-    return name.startswith((".", "~", "#")) or name.endswith("~")
+    return not any(ignored_name(part) for part in parts[1:])
 
 
 def _added_or_deleted(change: Change | None) -> bool:
@@ -209,9 +206,9 @@ class SourceWatch:
         _stamp(stamps, str(config))
         for name in FOLDERS:
             for folder, dirs, files in os.walk(self.root / name):
-                dirs[:] = [d for d in dirs if not _ignored(d)]
+                dirs[:] = [d for d in dirs if not ignored_name(d)]
                 for file in files:
-                    if not _ignored(file):
+                    if not ignored_name(file):
                         _stamp(stamps, os.path.join(folder, file))
         return stamps
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from campaign.model.site import is_pending
+from campaign.model.timeline import BEIJING
 
 WEEKDAYS = "一二三四五六日"
 
@@ -46,5 +47,5 @@ def cn_datetime(moment: dt.datetime | None) -> str:
     """2024年5月14日 星期二 09:00, in Beijing time whatever zone `moment` carries."""
     if moment is None:
         return ""
-    local = moment.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    local = moment.astimezone(BEIJING)
     return f"{cn_date(local.date())} {local:%H:%M}"

@@ -43,7 +43,7 @@ def _calendar(site: Site, events: list[Event], name: str) -> bytes:
 
 def _event(site: Site, event: Event, stamp: dt.datetime) -> list[str]:
     host = urlsplit(site.config.base_url).hostname or "localhost"
-    page = f"{site.config.base_url}events/{event.id}/"
+    page = site.config.base_url + event.page
     last = event.end_date or event.date
     if event.start is None:
         timing = [f"DTSTART;VALUE=DATE:{event.date:%Y%m%d}", f"DTEND;VALUE=DATE:{last + dt.timedelta(days=1):%Y%m%d}"]

@@ -71,7 +71,7 @@ def plan_pages(site: Site, codes: QrCodes) -> list[PagePlan]:
     for event in site.events:
         pages.append(
             PagePlan(
-                f"events/{event.id}/",
+                event.page,
                 "event.html",
                 event.title,
                 {"event": event, "timing": timing},

@@ -100,7 +100,7 @@ def outputs(site: Site, codes: QrCodes) -> list[Output]:
     plans = plan_pages(site, codes)
     found = [Output(output_file(plan.url), "page", plan) for plan in plans]
     for event in site.events:
-        found.append(Output(f"calendar/{event.id}.ics", "calendar", event))
+        found.append(Output(event.calendar, "calendar", event))
     found.append(Output("calendar/week.ics", "calendar", None))
     for poster in site.posters:
         found += [Output(f"posters/{poster.id}/{name}", "print", PrintPlan(poster, name)) for name in PRINT_FILES]

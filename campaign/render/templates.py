@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from campaign.errors import ContentError
-from campaign.load.source import decode_text, refuse_outside
+from campaign.load.source import decode_text, ignored_name, refuse_outside
 
 STATIC = "static"
 Use = tuple[str, str]  # what a rendering used: ("template", name) or ("asset", name)
@@ -43,7 +43,7 @@ def load_templates(folder: Path) -> Templates:
     static: dict[str, bytes] = {}
     assets: dict[str, str] = {}
     for path in sorted(folder.rglob("*")):
-        if not path.is_file() or any(p.startswith(".") for p in path.relative_to(folder).parts):
+        if not path.is_file() or any(ignored_name(p) for p in path.relative_to(folder).parts):
             continue
         name = path.relative_to(folder).as_posix()
         refuse_outside(path, folder.parent, f"templates/{name}")

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import hashlib
 import os
 import secrets
@@ -36,6 +35,7 @@ import zipfile
 from collections.abc import Container, Iterator, Mapping
 from pathlib import Path
 
+from campaign.errors import machine_trouble
 from campaign.ship.write import MARK, SOURCE_FOLDERS
 
 # What can be shipped: a rendered site (path -> bytes), or the folder a build wrote it into.
@@ -53,24 +53,6 @@ LOCK_WAIT = 30.0  # seconds a publish waits for another one on the same folder
 
 class PublishError(Exception):
     """A mistake the user can fix (wrong folder, damaged copy); `str()` is the Chinese message."""
-
-
-_REASONS: dict[int | None, str] = {  # keyed by OSError.errno, which may be None
-    errno.EACCES: "没有写入权限",
-    errno.EPERM: "没有写入权限",
-    errno.ENOENT: "文件夹不存在",
-    errno.ENOTDIR: "路径中有一项是文件而不是文件夹",
-    errno.EEXIST: "同名文件已存在",
-    errno.ENOSPC: "磁盘已满",
-    errno.EROFS: "磁盘是只读的",
-    errno.EISDIR: "同名文件夹已存在",
-}
-
-
-def _reason(exc: OSError) -> str:
-    """The OS error in words a clerk can act on (the English text is kept for IT staff)."""
-    words = _REASONS.get(exc.errno, "写入出错")
-    return f"{words}（{exc.strerror or exc}）"
 
 
 def _sha256(data: bytes) -> str:
@@ -487,7 +469,9 @@ def publish(source: SiteSource, dest: Path, keep: int = 5, note: str = "") -> st
     except PublishError:
         raise
     except OSError as exc:
-        raise PublishError(f"无法写入发布文件夹 {dest}：{_reason(exc)}。请检查文件夹路径、写入权限和磁盘空间") from None
+        raise PublishError(
+            f"无法写入发布文件夹 {dest}：{machine_trouble(exc, named=False)}。请检查文件夹路径、写入权限和磁盘空间"
+        ) from None
     return release_id
 
 
@@ -538,7 +522,7 @@ def rollback(dest: Path) -> str:
     except PublishError:
         raise
     except OSError as exc:
-        raise PublishError(f"无法写入发布文件夹 {dest}：{_reason(exc)}") from None
+        raise PublishError(f"无法写入发布文件夹 {dest}：{machine_trouble(exc, named=False)}") from None
     return previous
 
 
@@ -572,4 +556,6 @@ def package(source: SiteSource, zip_path: Path, note: str = "") -> None:
             temporary.unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise PublishError(f"无法写入压缩包 {zip_path}：{_reason(exc)}。请检查文件夹路径和写入权限") from None
+        raise PublishError(
+            f"无法写入压缩包 {zip_path}：{machine_trouble(exc, named=False)}。请检查文件夹路径和写入权限"
+        ) from None

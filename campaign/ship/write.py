@@ -175,16 +175,14 @@ def _files_on_disk(target: Path, known: Written) -> set[str]:
 
 def _link_all(source: Path, folder: Path, paths: list[str]) -> None:
     """Hard links to the unchanged files (a copy where the disk cannot link)."""
-    made = set()
+    made: set[str] = set()
     for path in paths:
-        parent = os.path.dirname(path)
-        if parent and parent not in made:
-            os.makedirs(folder / parent, exist_ok=True)
-            made.add(parent)
+        _make_folders(folder, os.path.dirname(path), made)
         try:
             os.link(source / path, folder / path)
         except OSError:
             shutil.copyfile(source / path, folder / path)
+            os.chmod(folder / path, 0o644)
 
 
 def _exchange(new: Path, target: Path) -> None:
@@ -229,21 +227,34 @@ def _same(path: Path, data: bytes | Stored, known: list[str | int] | None) -> bo
 
 
 def _write_all(folder: Path, files: Files) -> None:
-    """Files readable by the web server (0644, folders 0755) whatever the user's umask."""
-    made = set()
-    old_mask = os.umask(0o022)
+    """Files readable by the web server (0644, folders 0755) whatever the user's umask.
+
+    The modes are set on each file and folder made (here and in `_link_all`), never through the
+    umask, which belongs to the whole process (the preview's other threads write too).
+    """
+    made: set[str] = set()
+    for path, data in files.items():
+        if isinstance(data, Stored):  # only an unchanged file is left on disk, and it is linked
+            raise ValueError(f"{path!r} was left on disk, it cannot be written anew")
+        _make_folders(folder, os.path.dirname(path), made)
+        with open(folder / path, "wb") as stream:
+            stream.write(data)
+        os.chmod(folder / path, 0o644)
+
+
+def _make_folders(folder: Path, parent: str, made: set[str]) -> None:
+    """`parent` (a relative path) and the folders above it under `folder`, each new one 0755."""
+    if not parent or parent in made:
+        return
+    _make_folders(folder, os.path.dirname(parent), made)
     try:
-        for path, data in files.items():
-            if isinstance(data, Stored):  # only an unchanged file is left on disk, and it is linked
-                raise ValueError(f"{path!r} was left on disk, it cannot be written anew")
-            parent = os.path.dirname(path)
-            if parent and parent not in made:
-                os.makedirs(folder / parent, exist_ok=True)
-                made.add(parent)
-            with open(folder / path, "wb") as stream:
-                stream.write(data)
-    finally:
-        os.umask(old_mask)
+        os.mkdir(folder / parent)
+    except FileExistsError:
+        if not (folder / parent).is_dir():
+            raise
+    else:
+        os.chmod(folder / parent, 0o755)
+    made.add(parent)
 
 
 def _stamp(stat: os.stat_result) -> list[int]:

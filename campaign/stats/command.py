@@ -78,11 +78,12 @@ def run(root: Path, names: list[str], start: dt.date | None = None, end: dt.date
 
     counter = Counts(layout(site, plans), start, end)
     progress = _Progress()
+    days: logs.Days = {}  # both passes meet the same hours
     read = []  # lines read per file by the first pass: the second reads exactly those
     for path in files:
         before = counter.lines
         for line in logs.lines(path, trouble=counter.warnings.append):
-            counter.learn(logs.parse(line))
+            counter.learn(logs.parse(line, days))
             if not counter.lines % PROGRESS_EVERY:
                 progress(1, counter.lines)
         read.append(counter.lines - before)
@@ -93,7 +94,7 @@ def run(root: Path, names: list[str], start: dt.date | None = None, end: dt.date
     done = 0
     for path, count in zip(files, read):
         for line in logs.lines(path, limit=count, trouble=lambda _: None):
-            counter.count(logs.parse(line))
+            counter.count(logs.parse(line, days))
             done += 1
             if not done % PROGRESS_EVERY:
                 progress(2, done)

@@ -103,16 +103,21 @@ def lines(path: Path, limit: int | None = None, trouble: Callable[[str], None] =
         trouble(f"注意：日志文件 {path} 在第 {count} 行之后读不下去（{exc.strerror or exc}），其余部分已跳过")
 
 
-_DAYS: dict[str, dt.date] = {}  # "2024-05-15T10+08:00" -> the Beijing day (whole-hour offsets only)
+Days = dict[str, dt.date]  # "2024-05-15T10+08:00" -> the Beijing day (whole-hour offsets only)
+MAX_DAYS = 100_000  # hours remembered: a year of logs has under 9,000
 
 
-def parse(line: str) -> Request | None:
-    """The request a line records, or None when the line is not in the `jnxcz` format."""
+def parse(line: str, days: Days | None = None) -> Request | None:
+    """The request a line records, or None when the line is not in the `jnxcz` format.
+
+    `days` is the caller's memo of the Beijing day of each hour seen, so a log of millions of
+    lines (a few hundred hours) has its times parsed once an hour rather than once a line.
+    """
     match = LINE.fullmatch(line.rstrip("\r\n"))
     if match is None:
         return None
     stamp, address, method, path, status, referrer, agent = match.groups()
-    day = _DAYS.get(stamp[:13] + stamp[19:]) or _day(stamp)
+    day = (days.get(stamp[:13] + stamp[19:]) if days is not None else None) or _day(stamp, days)
     if day is None:
         return None
     if "?" in path or "%" in path or "\\x" in path or path[:1] != "/":
@@ -124,15 +129,15 @@ def parse(line: str) -> Request | None:
     return Request(day, address, method, path, int(status), referrer, agent)
 
 
-def _day(stamp: str) -> dt.date | None:
-    """The Beijing day of an ISO 8601 time; remembered per hour when the offset is whole hours."""
+def _day(stamp: str, days: Days | None) -> dt.date | None:
+    """The Beijing day of an ISO 8601 time; remembered in `days` per hour when the offset is whole hours."""
     try:
         moment = dt.datetime.fromisoformat(stamp)
     except ValueError:
         return None
     day = moment.astimezone(BEIJING).date()
-    if stamp.endswith(("00", "Z")) and len(_DAYS) < 100_000:  # the day changes on the hour there
-        _DAYS[stamp[:13] + stamp[19:]] = day
+    if days is not None and stamp.endswith(("00", "Z")) and len(days) < MAX_DAYS:  # the day changes on the hour there
+        days[stamp[:13] + stamp[19:]] = day
     return day
 
 
