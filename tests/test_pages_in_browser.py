@@ -25,8 +25,6 @@ def html_pages(out):
 
 def page_url(path: str) -> str:
     """The production address of an output file ("news/index.html" -> base + "news/")."""
-    if path == "404.html":
-        return BASE_URL
     return BASE_URL + re.sub(r"(^|/)index\.html$", r"\1", path)
 
 
@@ -49,6 +47,8 @@ def test_every_page_qr_decodes_to_its_production_address(built_site, site_server
         sheet = re.fullmatch(r"posters/([a-z0-9-]+)/index\.html", path)
         if sheet:  # a poster sheet carries only its printed code, to its stable address
             assert decoded == [BASE_URL + f"go/{POSTER_LINKS[sheet.group(1)]}/"], path
+        elif path == "404.html":  # served at any wrong address: it has no address of its own to offer
+            assert tab.get_by_text("扫一扫在手机打开当前页").count() == 0
         else:
             assert page_url(path) in decoded, f"{path}: the page's own QR code does not lead to it"
     context.close()
@@ -83,3 +83,33 @@ def test_no_request_leaves_the_site(built_site, site_server, browser):
         tab.goto(site_server + path)
     assert outside == []
     context.close()
+
+
+# What the menu marks as the page you are on: a section's own pages mark it; pages of no section
+# (posters, stable addresses, the 404 page) mark nothing.
+MENU_OF = [
+    (r"index\.html", "首页"),
+    (r"schedule/index\.html|events/.+", "活动日程"),
+    (r"news/.+", "活动动态"),
+    (r"posters/.*|go/.*|404\.html", None),
+]
+
+
+def test_the_menu_marks_the_page_you_are_on_or_nothing(built_site):
+    pages = sorted(p.relative_to(built_site).as_posix() for p in built_site.rglob("*.html"))
+    seen = set()
+    for path in pages:
+        html = (built_site / path).read_text(encoding="utf-8")
+        nav = re.search(r'<nav class="site-nav".*?</nav>', html, re.S)
+        if nav is None:
+            # a stable address forwards at once; a poster sheet is the printed page alone
+            assert re.fullmatch(r"go/.*|posters/[^/]+/index\.html", path), f"{path} has no menu"
+            continue
+        marked = re.findall(r'aria-current="page">([^<]+)</a>', nav.group(0))
+        wanted = next((label for pattern, label in MENU_OF if re.fullmatch(pattern, path)), "")
+        if wanted == "":
+            assert len(marked) == 1, path  # every other page is a section's own page
+            continue
+        assert marked == ([wanted] if wanted else []), path
+        seen.add(wanted)
+    assert seen == {"首页", "活动日程", "活动动态", None}

@@ -28,9 +28,12 @@ class PagePlan:
     template: str
     title: str
     data: Mapping[str, Any] = field(default_factory=dict)  # the template's own variables
-    section: str = ""  # the address of the section it belongs to (its menu entry)
+    section: str | None = None  # the address of the section it belongs to (its menu entry), if any
     updated: dt.date | None = None  # shown as 发布时间 / 更新时间 and used in the sitemap
     sitemap: bool = True
+    # served at whatever address was asked for (the 404 page): its links are absolute and it has
+    # no code of its own to scan
+    anywhere: bool = False
 
 
 class EventTiming(TypedDict):
@@ -81,7 +84,7 @@ def plan_pages(site: Site, codes: QrCodes) -> list[PagePlan]:
         )
     pages.extend(_news_pages(site))
     pages.extend(_poster_pages(site, codes))
-    pages.append(PagePlan("404.html", "404.html", "页面未找到", sitemap=False))
+    pages.append(PagePlan("404.html", "404.html", "页面未找到", sitemap=False, anywhere=True))
     return pages
 
 
@@ -97,17 +100,19 @@ def _poster_pages(site: Site, codes: QrCodes) -> list[PagePlan]:
                 "go.html",
                 link.label,
                 {"link": link, "target": target},
-                "",
+                None,
                 site.notice.published,
                 sitemap=False,
             )
         )
     if site.posters:
         posters = [poster_facts(site, poster, codes) for poster in site.posters]
-        pages.append(PagePlan("posters/", "posters.html", "宣传海报", {"posters": posters}, "", site.notice.published))
+        pages.append(
+            PagePlan("posters/", "posters.html", "宣传海报", {"posters": posters}, None, site.notice.published)
+        )
         for facts in posters:
             pages.append(
-                PagePlan(facts["folder"], "poster.html", facts["poster"].headline, facts, "", site.notice.published)
+                PagePlan(facts["folder"], "poster.html", facts["poster"].headline, facts, None, site.notice.published)
             )
     return pages
 

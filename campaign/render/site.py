@@ -139,7 +139,7 @@ def _asset_outputs(site: Site) -> list[Output]:
 
 def _listed(plan: PagePlan) -> PagePlan:
     """A page as the sitemap lists it: without what it shows."""
-    return PagePlan(plan.url, plan.template, plan.title, {}, plan.section, plan.updated, plan.sitemap)
+    return PagePlan(plan.url, plan.template, plan.title, {}, plan.section, plan.updated, plan.sitemap, plan.anywhere)
 
 
 def render(
@@ -297,14 +297,16 @@ class _Job:
 
     def page(self, site: Site, plan: PagePlan, uses: set[Use]) -> str:
         cfg = site.config
-        link = Linker(plan.url, cfg.base_path, cfg.base_url, absolute=plan.url == "404.html", offline=cfg.offline)
+        link = Linker(plan.url, cfg.base_path, cfg.base_url, absolute=plan.anywhere, offline=cfg.offline)
         full_url = page_address(cfg, plan)
+        label = f"二维码：用手机扫码打开本页 {full_url}"
         page = {
             "title": plan.title,
             "url": plan.url,
             "full_url": full_url,
             "updated": plan.updated,
-            "qr": Markup(self.codes.svg(full_url, f"二维码：用手机扫码打开本页 {full_url}", cfg.qr.error_correction)),
+            # a page served at any address has none of its own to offer as a code
+            "qr": None if plan.anywhere else Markup(self.codes.svg(full_url, label, cfg.qr.error_correction)),
             "with_pdf": self.with_pdf,
         }
         nav = [
@@ -356,8 +358,8 @@ class AssetLink:
 
 
 def page_address(cfg: Config, plan: PagePlan) -> str:
-    """The production address a page's own QR code leads to (the 404 page: the home page)."""
-    return cfg.base_url + (plan.url if plan.url != "404.html" else "")
+    """A page's production address (the 404 page, served anywhere, gives the home page's)."""
+    return cfg.base_url + (plan.url if not plan.anywhere else "")
 
 
 def placeholder(value: str) -> Markup:

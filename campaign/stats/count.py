@@ -103,11 +103,10 @@ def layout(site: Site, plans: list[PagePlan]) -> Layout:
     by_url = {section.url: section.key for section in SECTIONS}
     pages: dict[str, Page] = {}
     for plan in plans:
-        if plan.url.startswith("go/") or plan.url == "404.html":
+        if plan.url.startswith("go/") or plan.anywhere:
             continue
-        # the page's menu entry; "" is the home page's, but also that of pages in no section (posters)
-        in_section = plan.url == "" or plan.section != ""
-        pages[plan.url] = Page(plan.title, by_url.get(plan.section, OTHER) if in_section else OTHER)
+        # the page's menu entry; pages in no section (posters) count as other pages
+        pages[plan.url] = Page(plan.title, OTHER if plan.section is None else by_url.get(plan.section, OTHER))
     for item in site.held_back:  # reports published after the site was loaded, in case
         pages.setdefault(f"{BY_KEY['news'].url}{item.slug}/", Page(item.title, "news"))
     hosts = {urlsplit(site.config.base_url).hostname, urlsplit(site.config.site_url).hostname}
