@@ -484,6 +484,27 @@ def test_template_undefined_variable(site: Site, template, find, old, new) -> No
     assert_fails(site, (name, number, "模板用到了不存在的变量"))
 
 
+@pytest.mark.parametrize(
+    "template, find, expression, error",
+    [
+        (
+            "base.html",
+            "<title>",
+            '{{ cfg.news_per_page ~ "" + 1 }}',
+            'TypeError: can only concatenate str (not "int") to str',
+        ),
+        ("macros.html", "{{ event.title }}", "{{ 1 // 0 }}", "ZeroDivisionError: integer division or modulo by zero"),
+    ],
+)
+def test_a_template_expression_that_fails_is_named_at_its_line(site: Site, template, find, expression, error) -> None:
+    """An expression that fails while a page renders is a message at the template's line, not a traceback."""
+    name = f"templates/{template}"
+    text = site.text(name)
+    number = line_of(text, find)
+    site.write(name, replace_line(text, number, text.split("\n")[number - 1] + expression))
+    assert_fails(site, (name, number, f"模板这一行在生成页面时出错（{error}）；请检查这一行的写法"))
+
+
 # --------------------------------------------------------------------------- Notepad files
 
 

@@ -31,7 +31,15 @@ from campaign.render import dates, ics, photos
 from campaign.render.pages import PagePlan, plan_pages
 from campaign.render.posters import PRINT_FILES, print_file
 from campaign.render.qr import QrCodes
-from campaign.render.templates import Filters, RecordingEnvironment, Templates, Use, make_environment, template_error
+from campaign.render.templates import (
+    Filters,
+    RecordingEnvironment,
+    Templates,
+    Use,
+    in_template,
+    make_environment,
+    template_error,
+)
 from campaign.render.urls import Linker, is_safe, output_file
 
 if TYPE_CHECKING:
@@ -272,6 +280,10 @@ class _Job:
                     raise ValueError(f"no renderer for {output.kind} {output.path}")
         except jinja2.TemplateError as exc:
             raise template_error(exc) from None
+        except Exception as exc:
+            if not in_template(exc):
+                raise
+            raise template_error(exc) from None  # a template's own expression failed at its line
         finally:
             self.env.uses = None
         return data, Record(frozenset(reads), frozenset(uses))

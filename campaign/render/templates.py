@@ -103,9 +103,18 @@ def template_error(exc: Exception) -> ContentError:
     frame = _template_frame(exc)
     if isinstance(exc, jinja2.UndefinedError):
         message = f"模板用到了不存在的变量：{exc.message}"
-    else:
+    elif isinstance(exc, jinja2.TemplateError):
         message = f"模板出错：{exc}"
+    else:
+        message = (
+            f"模板这一行在生成页面时出错（{type(exc).__name__}: {exc}）；请检查这一行的写法，例如文字和数字不能直接相加"
+        )
     return ContentError.at(frame[0], frame[1], message)
+
+
+def in_template(exc: Exception) -> bool:
+    """Whether an error was raised by a template's own code (a frame of templates/…)."""
+    return _template_frame(exc)[1] > 0
 
 
 def _template_frame(exc: Exception) -> tuple[str, int]:
