@@ -205,6 +205,31 @@ YEARLY["content/posters.yaml"] = {
     "posters.headline": Becomes.NEXT_YEAR,
     "posters.text": Todo("海报上的说明文字"),
 }
+POSTERS_FILE = "content/posters.yaml"
+# What a short address can point at that next year's notice gives anew: last year's event is
+# gone with the schedule; a livestream or download keeps its id, but what it is comes anew.
+RENEWED_TARGETS = ("livestream:", "download:", "event:")
+GONE_TARGET = Todo("扫码后去哪里（写法见上面的说明；上一届的日程已不在本届）")
+RENEWED_HEADLINE = Todo("海报大标题（照{year}年的直播、资料或活动填写）")
+
+
+def _renew_last_years_links(document: CommentedMap, years: _Years) -> None:
+    """A short address that pointed at last year's event points nowhere yet (待填写), and a poster
+    whose code leads to one of last year's livestreams, downloads or events gets its headline anew."""
+    renewed = set()
+    links = document.get("links")
+    for link in links if isinstance(links, CommentedSeq) else ():
+        target = str(link.get("target", "")).strip() if isinstance(link, CommentedMap) else ""
+        if target.startswith("event:"):
+            _replace(link, "target", PlainScalarString(years.todo(GONE_TARGET)))
+        if target.startswith(RENEWED_TARGETS):
+            renewed.add(str(link.get("id", "")))
+    posters = document.get("posters")
+    for poster in posters if isinstance(posters, CommentedSeq) else ():
+        if isinstance(poster, CommentedMap) and str(poster.get("link", "")) in renewed and "headline" in poster:
+            _replace(poster, "headline", PlainScalarString(years.todo(RENEWED_HEADLINE)))
+
+
 LEFT_IN_THE_ARCHIVE = ("content/news", "content/files")  # last year's reports and their photos
 STARTED_EMPTY = ("content/news",)
 
@@ -296,6 +321,8 @@ def _edited(text: str, resets: dict[str, Yearly], years: _Years, name: str, firs
         for mapping in _mappings(document, within):
             if key in mapping:
                 _reset(mapping, key, becomes, years)
+    if name == POSTERS_FILE:
+        _renew_last_years_links(document, years)
     out = io.StringIO()
     yaml.dump(document, out)
     return out.getvalue()

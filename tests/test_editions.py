@@ -332,3 +332,55 @@ def test_a_new_edition_that_does_not_load_puts_the_old_sources_back(tmp_path, mo
     assert "content/quiz.yaml:" in said and "冒号是中文全角" in said
     kept = {path: data for path, data in snapshot(root).items() if not path.startswith(".cache/")}
     assert kept == sources  # only the build cache is new, the tool's own (safe to delete)
+
+
+def test_a_short_address_to_last_years_event_points_nowhere_yet_and_its_poster_is_renewed(tmp_path):
+    """A code to one of 2024's events cannot lead to 2025's (the schedule starts empty): its short
+    address becomes 待填写, and a poster leading to one of 2024's livestreams or events gets its
+    headline anew, listed by check, instead of printing 2024's event title in 2025."""
+    root = copy_site(tmp_path / "site")
+    posters = read(root, "content/posters.yaml")
+    posters = posters.replace(
+        "  - id: quiz\n    target: page:quiz\n",
+        "  - id: quiz\n    target: page:quiz\n  - id: launch-day\n    target: event:chuanyu-launch-ceremony\n",
+    )
+    write(root, "content/posters.yaml", posters)
+    assert run_build(root, "--no-pdf").returncode == 0
+    started = _new_edition(root)
+    assert started.returncode == 0, started.stderr
+    renewed = read(root, "content/posters.yaml")
+    assert (
+        "  - id: launch-day\n    target: 待填写：扫码后去哪里（写法见上面的说明；上一届的日程已不在本届）\n" in renewed
+    )
+    headlines = re.findall(r"^    headline: (.*)$", renewed, re.M)
+    old = re.findall(r"^    headline: (.*)$", posters, re.M)
+    links = dict(
+        re.findall(r"^  - id: ([a-z0-9-]+)\n    headline: .*\n    text: .*\n    link: ([a-z0-9-]+)$", posters, re.M)
+    )
+    assert len(headlines) == len(old) == len(links) == 4
+    for (poster, link), before, after in zip(links.items(), old, headlines):
+        if link in ("chuanyu-live", "xinhua-live"):  # codes to 2024's livestreams
+            assert after == "待填写：海报大标题（照2025年的直播、资料或活动填写）", poster
+        else:
+            assert after == before.replace("2024", "2025"), poster
+    built = run_build(root, "--no-pdf", "--as-of", LATER)
+    assert built.returncode == 0, built.stderr
+    page = (root / "output/2025/go/launch-day/index.html").read_text(encoding="utf-8")
+    assert "这个二维码要打开的内容还没有确定。" in page and 'http-equiv="refresh"' not in page
+    checked = run_build(root, "check", "--as-of", LATER)
+    line = line_of(renewed, "target: 待填写：扫码后去哪里")
+    assert f"content/posters.yaml:{line}" in checked.stdout
+
+
+def test_no_posters_means_no_posters_page_and_no_link_to_it(tmp_path):
+    root = copy_site(tmp_path / "site")
+    text = read(root, "content/posters.yaml")
+    write(root, "content/posters.yaml", text[: text.index("\nposters:")] + "\nposters: []\n")
+    built = run_build(root, "--no-pdf")
+    assert built.returncode == 0, built.stderr
+    out = root / "output" / EDITION
+    assert not (out / "posters").exists()
+    for page in out.rglob("*.html"):
+        assert "posters/" not in page.read_text(encoding="utf-8"), page
+    checked = run_build(root, "check")
+    assert "posters/" not in checked.stdout + checked.stderr  # no broken link to a posters page

@@ -11,7 +11,7 @@ from __future__ import annotations
 from campaign.errors import Problems
 from campaign.model.fields import Choice, Ident, ListOf, Parsed, Record, Text
 from campaign.model.sections import BY_KEY
-from campaign.model.site import PaperSize, Poster, Site, StableLink
+from campaign.model.site import PLACEHOLDER_PREFIX, PaperSize, Poster, Site, StableLink
 from campaign.render.qr import QUIET_ZONE, QrCodes
 
 PAPERS = {name: PaperSize(name, w, h) for name, w, h in (("A5", 148, 210), ("A4", 210, 297), ("A3", 297, 420))}
@@ -75,6 +75,8 @@ def resolve(
 
 
 def _link(record: Parsed, site: Site, problems: Problems) -> StableLink | None:
+    if record["target"].startswith(PLACEHOLDER_PREFIX):  # not decided yet (a new edition): listed by check
+        return StableLink(record["id"], record["target"], None, None, None)
     kind, _, ref = record["target"].partition(":")
     kind, ref = kind.strip(), ref.strip()
     announced = (
