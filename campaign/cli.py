@@ -1,4 +1,8 @@
-"""The command line: `python build.py [build|check|serve|publish|package|stats|new-edition]`. Parses, calls, sets the exit code."""
+"""The command line: `python build.py [build|check|serve|publish|package|stats|new-edition]`.
+
+One argparse subcommand per command word, each taking only the options that apply to it (no
+word: `build`). Parses, calls the command, prints what went wrong in Chinese, sets the exit code.
+"""
 
 from __future__ import annotations
 
@@ -22,39 +26,25 @@ from campaign.ship.publish import PublishError
 from campaign.ship.write import UnsafeTarget
 
 INSPECTION_FAILED = 5  # check found a 单项否决 or a link error
+ROOT_HELP = "网站项目所在的文件夹（默认：当前文件夹）"
 
 
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
-    parser = _parser()
-    args, extra = parser.parse_known_args(argv)
-    if args.command == "stats" and not any(word.startswith("-") for word in extra):
-        args.logs, extra = [*args.logs, *extra], []  # log names after an option (stats --from X a.log)
-    elif args.logs:  # only stats takes more than one name
-        extra = [*args.logs, *extra]
-    if extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    parser, commands = _parser()
+    args, extra = parser.parse_known_args(_with_command(sys.argv[1:] if argv is None else argv))
+    if extra and not any(word.startswith("-") for word in extra):
+        if args.command == "stats":  # log names after an option: stats a.log --from X b.log
+            args.logs = [*args.logs, *extra]
+        else:
+            print(f"{args.command} 后面不需要再写「{' '.join(extra)}」", file=sys.stderr)
+            return 2
+    elif extra:
+        commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     root = Path(args.root or root or Path.cwd()).resolve()
     _utf8_console()
     try:
-        if args.command == "serve":
-            from campaign.preview.server import run
-
-            out = Path(args.out) if args.out else root / "output"
-            return run(root, out, args.host, args.port)
-        if args.command == "stats":
-            from campaign.stats.command import run as stats
-
-            return stats(root, [name for name in (args.target, *args.logs) if name], args.since, args.until)
-        if args.command in ("publish", "package"):
-            return _publish(root, args)
-        if args.command == "new-edition":
-            return _new_edition(root, args)
-        if args.target:
-            print(f"{args.command} 后面不需要再写「{args.target}」", file=sys.stderr)
-            return 2
-        if args.command == "check":
-            return _check(root, args)
-        return _build(root, args)
+        result: int = args.run(root, args)
+        return result
     except ContentError as exc:
         count = len(exc.problems)
         print(f"构建失败：发现 {count} 处问题，请按提示修改后重新运行。", file=sys.stderr)
@@ -73,6 +63,32 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     except OSError as exc:  # the machine, not the content: disk full, read-only, no permission
         print(f"失败：{machine_trouble(exc)}。网站文件夹保持上次的样子，没有改动。", file=sys.stderr)
         return 6
+
+
+def _with_command(argv: list[str]) -> list[str]:
+    """`argv` with `build` put in when no command is named: `build.py --no-pdf` builds.
+
+    Only `--root` may come before the command (argparse reads the rest by the command's own
+    options); a help request or a word that is no command is left for argparse to answer.
+    """
+    index = 0
+    while index < len(argv) and (argv[index] == "--root" or argv[index].startswith("--root=")):
+        index += 2 if argv[index] == "--root" else 1
+    if index < len(argv) and (argv[index] in ("-h", "--help") or not argv[index].startswith("-")):
+        return argv
+    return [*argv[:index], "build", *argv[index:]]
+
+
+def _serve(root: Path, args: argparse.Namespace) -> int:
+    from campaign.preview.server import run
+
+    return run(root, root / "output", args.host, args.port)
+
+
+def _stats(root: Path, args: argparse.Namespace) -> int:
+    from campaign.stats.command import run
+
+    return run(root, args.logs, args.since, args.until)
 
 
 def _check(root: Path, args: argparse.Namespace) -> int:
@@ -143,16 +159,17 @@ def _new_edition(root: Path, args: argparse.Namespace) -> int:
     if not args.target:
         print("请在 new-edition 后面写上新一届的年份，如：python build.py new-edition 2025", file=sys.stderr)
         return 2
+    # this year's sources must load before they are archived and rewritten (writing no cache yet)
+    project = pipeline.load_project(make_context(root, args.as_of, disk_cache=False, say=_advice), placed=False)
     try:
-        plan = plan_edition(root, args.target)
+        plan = plan_edition(root, args.target, project.site.config.base_url, project.current.folder)
     except EditionRefused as exc:
         print(f"没有开始新一届：{exc}", file=sys.stderr)
         return 2
-    # this year's sources must load before they are archived and rewritten (writing no cache yet)
-    pipeline.load_editions(make_context(root, args.as_of, disk_cache=False, say=_advice))
+    project.check_places()
     start_edition(root, plan)
-    try:
-        site = pipeline.load_editions(make_context(root, args.as_of, say=_advice))[-1].site
+    try:  # the new edition as the next command will load it
+        site = pipeline.load_project(make_context(root, args.as_of, say=_advice)).site
     except ContentError:
         undo_edition(root, plan.archive)
         raise
@@ -245,72 +262,90 @@ def _day_arg(option: str) -> Callable[[str], dt.date]:
     return parse
 
 
-def _parser() -> argparse.ArgumentParser:
+def _shared_options() -> tuple[argparse.ArgumentParser, ...]:
+    """Options several commands take, as argparse parents: (every command's, the clock, rendering, shipping)."""
+    # `--root` is also taken after the command; SUPPRESS keeps the command from resetting it
+    rooted = argparse.ArgumentParser(add_help=False)
+    rooted.add_argument("--root", default=argparse.SUPPRESS, help=ROOT_HELP)
+    clocked = argparse.ArgumentParser(add_help=False)
+    clocked.add_argument(
+        "--as-of",
+        type=_moment_arg,
+        help="按哪个时刻显示日程状态、检查到期事项（默认现在），如 2024-05-13T12:00",
+    )
+    rendered = argparse.ArgumentParser(add_help=False, parents=[clocked])
+    rendered.add_argument("--base-url", type=_base_url, help="临时改用另一个网址（如测试服务器）")
+    rendered.add_argument("--no-pdf", action="store_true", help="不打印海报 PDF（更快）")
+    shipped = argparse.ArgumentParser(add_help=False, parents=[rendered])
+    shipped.add_argument(
+        "--ignore-inspection", action="store_true", help="忽略政府网站检查发现的问题照样发布（会记入发布清单）"
+    )
+    return rooted, clocked, rendered, shipped
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The command line and each command's own parser: an option is taken by the commands it applies to."""
     parser = argparse.ArgumentParser(prog="build.py", description="生成节能宣传周活动网站")
-    parser.add_argument(
-        "command",
-        nargs="?",
-        default="build",
-        choices=["build", "check", "serve", "publish", "package", "stats", "new-edition"],
-        help="build：生成网站（默认）；check：只检查内容并列出待补充的信息；"
-        "serve：本机预览，保存文件后浏览器自动刷新；"
-        "publish：生成并发布到服务器文件夹；package：生成并打包为 zip；"
-        "stats：按 nginx 访问日志统计海报扫码、网页浏览和访客；"
-        "new-edition 年份：把本届存为往届，开始新一届的活动",
+    parser.add_argument("--root", help=ROOT_HELP)
+    rooted, clocked, rendered, shipped = _shared_options()
+    words = parser.add_subparsers(dest="command", metavar="command", required=True)
+    commands: dict[str, argparse.ArgumentParser] = {}
+
+    def command(
+        name: str, run: Callable[[Path, argparse.Namespace], int], what: str, *parents: argparse.ArgumentParser
+    ) -> argparse.ArgumentParser:
+        sub = words.add_parser(name, help=what, description=what, parents=[rooted, *parents])
+        sub.set_defaults(run=run)
+        commands[name] = sub
+        return sub
+
+    build = command("build", _build, "生成网站（不写命令时就是生成）", rendered)
+    build.add_argument("--out", help="输出文件夹（默认：项目下的 output/，离线版为 output-offline/）")
+    build.add_argument(
+        "--offline", action="store_true", help="生成可直接从硬盘、U 盘打开的离线版（默认输出到 output-offline/）"
     )
-    parser.add_argument(
-        "target",
-        nargs="?",
-        help="publish 发布到的服务器文件夹；package 生成的压缩包文件名（默认 dist/jnxcz-日期.zip）；new-edition 新一届的年份",
+    check = command("check", _check, "只检查内容并列出待补充的信息", rendered)
+    check.add_argument(
+        "--online", action="store_true", help="逐个试打开外部网址（每个最多等几秒，见 content/inspection.yaml）"
     )
-    parser.add_argument(
+    serve = command("serve", _serve, "本机预览，保存文件后浏览器自动刷新")
+    serve.add_argument("--host", default="127.0.0.1", help="预览绑定的地址（默认 127.0.0.1，只有本机能访问）")
+    serve.add_argument("--port", type=int, default=8000, help="预览端口（默认 8000）")
+    publish = command("publish", _publish, "生成并发布到服务器文件夹", shipped)
+    publish.add_argument("target", nargs="?", metavar="DEST", help="发布到的服务器文件夹，如 /srv/jnxcz")
+    publish.add_argument(
+        "--keep",
+        type=_keep,
+        default=5,
+        help="保留最近发布的和最近上线过的各几个版本（默认 5）；退回时要用到的版本不会删除",
+    )
+    publish.add_argument("--rollback", action="store_true", help="退回到上一个版本")
+    package = command("package", _publish, "生成并打包为 zip", shipped)
+    package.add_argument("target", nargs="?", metavar="ZIP", help="生成的压缩包文件名（默认 dist/jnxcz-日期.zip）")
+    stats = command("stats", _stats, "按 nginx 访问日志统计海报扫码、网页浏览和访客")
+    stats.add_argument(
         "logs",
         nargs="*",
         metavar="LOG",
-        help="stats 读取的 nginx 访问日志（可写多个，含轮转后的 .1 和 .gz），如 /var/log/nginx/jnxcz.access.log*",
+        help="读取的 nginx 访问日志（可写多个，含轮转后的 .1 和 .gz），如 /var/log/nginx/jnxcz.access.log*",
     )
-    parser.add_argument(
+    stats.add_argument(
         "--from",
         dest="since",
         metavar="日期",
         type=_day_arg("--from"),
-        help="stats 统计的第一天（默认活动开始日），如 2024-05-13",
+        help="统计的第一天（默认活动开始日），如 2024-05-13",
     )
-    parser.add_argument(
+    stats.add_argument(
         "--to",
         dest="until",
         metavar="日期",
         type=_day_arg("--to"),
-        help="stats 统计的最后一天（默认活动结束日），如 2024-05-19",
+        help="统计的最后一天（默认活动结束日），如 2024-05-19",
     )
-    parser.add_argument(
-        "--keep",
-        type=_keep,
-        default=5,
-        help="publish 时保留最近发布的和最近上线过的各几个版本（默认 5）；退回时要用到的版本不会删除",
-    )
-    parser.add_argument("--rollback", action="store_true", help="publish 时退回到上一个版本")
-    parser.add_argument("--root", help="网站项目所在的文件夹（默认：当前文件夹）")
-    parser.add_argument("--out", help="输出文件夹（默认：项目下的 output/）")
-    parser.add_argument("--base-url", type=_base_url, help="临时改用另一个网址（如测试服务器）")
-    parser.add_argument("--host", default="127.0.0.1", help="预览绑定的地址（默认 127.0.0.1，只有本机能访问）")
-    parser.add_argument("--port", type=int, default=8000, help="预览端口（默认 8000）")
-    parser.add_argument(
-        "--offline", action="store_true", help="生成可直接从硬盘、U 盘打开的离线版（默认输出到 output-offline/）"
-    )
-    parser.add_argument(
-        "--online", action="store_true", help="check 时逐个试打开外部网址（每个最多等几秒，见 content/inspection.yaml）"
-    )
-    parser.add_argument(
-        "--ignore-inspection",
-        action="store_true",
-        help="publish/package 时忽略政府网站检查发现的问题照样发布（会记入发布清单）",
-    )
-    parser.add_argument("--no-pdf", action="store_true", help="不打印海报 PDF（预览时更快）")
-    parser.add_argument(
-        "--as-of", type=_moment_arg, help="按哪个时刻显示日程状态、检查到期事项（默认现在），如 2024-05-13T12:00"
-    )
-    return parser
+    edition = command("new-edition", _new_edition, "把本届存为往届，开始新一届的活动", clocked)
+    edition.add_argument("target", nargs="?", metavar="YEAR", help="新一届的年份，如 2025")
+    return parser, commands
 
 
 def _utf8_console() -> None:

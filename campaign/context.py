@@ -56,7 +56,9 @@ class Memo:
         found = self.environments.get(key)
         if found is None:
             found = make(templates, filters)
-            self.environments.clear()
+            # a few kept, not one: the preview renders every edition, each with its own templates
+            while len(self.environments) >= 4:
+                del self.environments[next(iter(self.environments))]  # the oldest: an edited set's
             self.remember(self.environments, key, found)
         return found
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -35,9 +34,7 @@ from campaign.errors import ContentError
 from campaign.load.content import DECLARED_FILES, declared_keys
 from campaign.load.editions import ARCHIVE
 from campaign.load.source import BOM, read_text
-from campaign.load.yamltext import parse_yaml
 from campaign.model.fields import Declared, ListOf, Record, declarations
-from campaign.render.urls import edition_folder
 
 SOURCES = ("config.yaml", "content", "templates")  # what an archived edition keeps
 
@@ -61,14 +58,11 @@ class EditionPlan:
     archive: Path  # editions/<old>/
 
 
-def plan_edition(project: Path, year: str) -> EditionPlan:
-    """Check the year and the project; raises EditionRefused with the reason, changes nothing."""
+def plan_edition(project: Path, year: str, base_url: str, old: str) -> EditionPlan:
+    """Check the year against the loaded current edition (its `base_url` and folder `old`);
+    raises EditionRefused with the reason, changes nothing."""
     if not re.fullmatch(r"20\d\d", year):
         raise EditionRefused(f"new-edition 后面要写新一届的年份，如 2025；这里是「{year}」")
-    config_text = read_text(project / "config.yaml", project)[1]
-    written = parse_yaml(config_text, "config.yaml").mapping.get("base_url")
-    base_url = written.value if written is not None and isinstance(written.value, str) else ""
-    old = edition_folder(urlsplit(base_url).path or "/")
     if not re.fullmatch(r"20\d\d", old or ""):
         raise EditionRefused(
             f"config.yaml 里的正式网址「{base_url}」不是以年份结尾（如 …/jnxcz/2024/），"

@@ -2,16 +2,19 @@
 
 A project builds every edition of its campaign (`load.editions`): this year's and the archived
 ones, each into its own folder of one tree (`2024/…`, `2025/…`) with the campaign's own address
-at the top, leading to the newest edition. `build` renders given the previous build of the same
-folder and writes only what changed; `make_site` renders the whole tree in memory for `check`,
-`publish` and `package`, which inspect exactly the bytes they ship and leave no state behind.
-The preview drives the same stages with its previous rendering in memory (`preview.session`).
+at the top, leading to the newest edition. Every command starts from one `Project` loaded by
+`load_project`: every edition, checked alone and against the others, as of the command's clock.
+`build` renders it given the previous build of the same folder and writes only what changed;
+`make_site` renders the whole tree in memory for `check`, `publish` and `package`, which inspect
+exactly the bytes they ship and leave no state behind. The preview loads and renders the same
+`Project` on every save, with its previous renderings in memory (`rerender`, `preview.session`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -118,12 +121,69 @@ def _within(error: ContentError, source: EditionSource, project: Path) -> Conten
     return ContentError([ContentProblem(source.shown(p.file, project), p.line, p.message) for p in error.problems])
 
 
-def load_editions(ctx: BuildContext, base_url: str | None = None, offline: bool = False) -> list[EditionSite]:
-    """Every edition's model, oldest first, each knowing which is the newest.
+@dataclass(frozen=True)
+class Project:
+    """The campaign as one project folder holds it: every edition, loaded and checked, as of one clock.
+
+    The one value every command starts from (`load_project`): `build`, `check`, `publish` and
+    `package` render all of it, the preview renders all of it again on every save, `stats` counts
+    the current edition among the others and `new-edition` archives the current one. (Not
+    `model.site.Campaign`, which is one edition's campaign.yaml.)
+    """
+
+    editions: tuple[EditionSite, ...]  # oldest first; the last is the current edition
+    clock: dt.datetime  # the command's; an archived edition is shown at its own (`load_project`)
+
+    @property
+    def current(self) -> EditionSite:
+        return self.editions[-1]
+
+    @property
+    def archived(self) -> tuple[EditionSite, ...]:
+        return self.editions[:-1]
+
+    @property
+    def site(self) -> Site:
+        return self.current.site
+
+    @property
+    def week(self) -> tuple[dt.date | None, dt.date | None]:
+        """The current edition's first and last day; None for one still 待填写, as `new-edition` leaves them."""
+        themes = self.site.campaign.themes
+        first = min((theme.start for theme in themes), default=None)
+        last = max((theme.end for theme in themes), default=None)
+        return (None if is_pending(first) else first, None if is_pending(last) else last)
+
+    def at(self, base_url: str) -> Project:
+        """The whole campaign moved (staging, preview): the current edition at `base_url`, the
+        archived ones beside it, each in its own folder under the new address."""
+        url = base_url if base_url.endswith("/") else base_url + "/"
+        if any(edition.folder == edition_folder(url) for edition in self.archived):
+            raise ContentError.at("--base-url", 0, f"「{url}」的最后一段与往届活动的文件夹相同，请换一个")
+        beside = campaign_path(url)
+        moved = [with_address(e.site, beside + e.folder + "/" if e.source.archived else url) for e in self.editions]
+        editions = tuple(
+            EditionSite(e.source, e.ctx, in_campaign(site, moved[-1])) for e, site in zip(self.editions, moved)
+        )
+        return Project(editions, self.clock)
+
+    def check_places(self) -> None:
+        """Every edition in a folder of its own under the campaign's address; ContentError if not."""
+        folders: dict[str, EditionSource] = {}
+        for edition in self.editions:
+            _check_place(edition.site, self.site, edition.source, folders, self.current.ctx.root)
+
+
+def load_project(
+    ctx: BuildContext, base_url: str | None = None, offline: bool = False, *, placed: bool = True
+) -> Project:
+    """Every edition's model, oldest first, each knowing which is the newest, as of `ctx.clock`.
 
     An archived edition is shown as of the moment after its last day at the earliest (every
-    status 已结束, its home page a 活动回顾). `base_url` (staging) moves the whole campaign: each
-    edition keeps its folder under the new address.
+    status 已结束, its home page a 活动回顾). Every edition must sit in a folder of its own under
+    the campaign's address (`Project.check_places`; `placed=False` leaves that to the caller:
+    `new-edition` first refuses a year already archived, which would read as two editions at one
+    address). `base_url` (staging) moves the whole campaign (`Project.at`).
     """
     loaded = []
     for source in edition_sources(ctx.root):
@@ -137,20 +197,10 @@ def load_editions(ctx: BuildContext, base_url: str | None = None, offline: bool 
             site = as_of(site, ectx.clock)
         loaded.append((source, ectx, site))
     current = loaded[-1][2]
-    folders: dict[str, EditionSource] = {}
-    for source, _, site in loaded:
-        _check_place(site, current, source, folders, ctx.root)
-    if base_url:  # the current edition at `base_url`, the archived ones beside it
-        url = base_url if base_url.endswith("/") else base_url + "/"
-        beside = campaign_path(url)
-        loaded = [
-            (s, c, with_address(site, beside + edition_folder(site.config.base_path) + "/" if s.archived else url))
-            for s, c, site in loaded
-        ]
-        current = loaded[-1][2]
-        if any(edition_folder(site.config.base_path) == edition_folder(url) for s, _, site in loaded[:-1]):
-            raise ContentError.at("--base-url", 0, f"「{url}」的最后一段与往届活动的文件夹相同，请换一个")
-    return [EditionSite(source, ectx, in_campaign(site, current)) for source, ectx, site in loaded]
+    project = Project(tuple(EditionSite(s, c, in_campaign(site, current)) for s, c, site in loaded), ctx.clock)
+    if placed:
+        project.check_places()
+    return project.at(base_url) if base_url else project
 
 
 def in_campaign(site: Site, newest: Site) -> Site:
@@ -167,12 +217,15 @@ def _check_place(
     """Every edition in a folder of its own under the same campaign address."""
     base = site.config.base_url
     where = source.shown("config.yaml", project)
-    line = parse_yaml(read_text(source.root / "config.yaml", source.root)[1], where).mapping["base_url"].line
     folder = edition_folder(site.config.base_path)
+
+    def line() -> int:  # looked up only to report a problem: the preview checks on every save
+        return parse_yaml(read_text(source.root / "config.yaml", source.root)[1], where).mapping["base_url"].line
+
     if not folder:
         raise ContentError.at(
             where,
-            line,
+            line(),
             f"正式网址「{base}」应以本届活动所在的文件夹结尾，如 https://www.example.gov.cn/jnxcz/2024/"
             "（每年的活动各占一个文件夹，往届的网站和二维码才能一直有效）",
         )
@@ -180,7 +233,7 @@ def _check_place(
     if campaign_path(base) != ours:
         raise ContentError.at(
             where,
-            line,
+            line(),
             f"往届网站的网址「{base}」与本届（config.yaml）不在同一个活动网址「{ours}」下；"
             "往届的网址是印在海报上的，请保持它当年的样子，并让本届的网址与它只差最后的年份",
         )
@@ -188,16 +241,16 @@ def _check_place(
         other = folders[folder].shown("config.yaml", project)
         raise ContentError.at(
             where,
-            line,
+            line(),
             f"正式网址「{base}」与 {other} 的相同：两届活动不能用同一个网址（{campaign_path(site.config.base_path)}"
             f"{folder}/）；本届请改成新的年份",
         )
     folders[folder] = source
 
 
-def _chromium(ctx: BuildContext, editions: list[EditionSite], pdf: bool) -> str | None:
+def _chromium(ctx: BuildContext, project: Project, pdf: bool) -> str | None:
     """Chromium's path when poster PDFs are wanted and it is there; says how to get it if not."""
-    if not pdf or not any(edition.site.posters for edition in editions):
+    if not pdf or not any(edition.site.posters for edition in project.editions):
         return None
     chromium = printing.find_chromium()
     if chromium is None:
@@ -239,16 +292,17 @@ def _tree(built: list[EditionBuilt[FileData]], out: Path | None) -> dict[str, Fi
 
 
 def _render_all(
-    ctx: BuildContext,
-    editions: list[EditionSite],
+    project: Project,
     chromium: str | None,
     previous: dict[str, tuple[Site, Rendering]] | None,
     out: Path | None,
+    templates: Callable[[BuildContext], Templates] = templates_of,
 ) -> list[EditionBuilt[bytes | Stored]]:
+    """Every edition rendered, each given its previous rendering (by folder) when there is one."""
     built = []
-    for edition in editions:
+    for edition in project.editions:
         before = (previous or {}).get(edition.folder)
-        rendering = render(edition.site, templates_of(edition.ctx), edition.ctx, chromium is not None, before)
+        rendering = render(edition.site, templates(edition.ctx), edition.ctx, chromium is not None, before)
         folder = out / edition.folder if out is not None else None
         files = _with_pdfs(edition.ctx, edition.site, rendering.files, chromium, folder)
         built.append(EditionBuilt(edition, files, rendering))
@@ -270,12 +324,12 @@ def build(
     record = build_state.record_file(ctx.store, out)
     check_target(out, ctx.root, known=record.is_file())
     ctx.progress("读取并检查内容")
-    editions = load_editions(ctx, base_url, offline)
-    chromium = _chromium(ctx, editions, pdf)
+    project = load_project(ctx, base_url, offline)
+    chromium = _chromium(ctx, project, pdf)
     key = build_state.state_key(ctx.fingerprint, out, chromium is not None)
     previous = build_state.load(ctx.store, out, key, read_record(record))
     ctx.progress(f"生成页面和二维码（{'只生成有变化的文件' if previous else '全部生成'}）")
-    built = _render_all(ctx, editions, chromium, previous, out)
+    built = _render_all(project, chromium, previous, out)
     files = _tree(built, out)
     ctx.progress(f"写入 {out.name}/")
     written = write_site(files, out, record)
@@ -287,11 +341,11 @@ def build(
 
 def make_site(ctx: BuildContext, base_url: str | None = None, pdf: bool = True, offline: bool = False) -> Built[bytes]:
     """The whole tree in memory, PDFs included, for commands that inspect and ship it."""
-    editions = load_editions(ctx, base_url, offline)
-    chromium = _chromium(ctx, editions, pdf)
+    project = load_project(ctx, base_url, offline)
+    chromium = _chromium(ctx, project, pdf)
     built = [  # rendered without a previous build: nothing is left on disk
         EditionBuilt(b.edition, {path: _read_back(data, None, path) for path, data in b.files.items()}, b.rendering)
-        for b in _render_all(ctx, editions, chromium, None, None)
+        for b in _render_all(project, chromium, None, None)
     ]
     ctx.cache.flush()
     return Built(built[-1].edition.site, _tree(built, None), _rendered(built), frozenset(), tuple(built))
@@ -318,8 +372,17 @@ def inspect_site(built: Built[bytes], online: bool = False) -> Inspection:
     return result
 
 
-def rerender(ctx: BuildContext, site: Site, previous: tuple[Site, Rendering] | None) -> Rendering:
-    """The preview's step: render given the last good site and rendering held in memory."""
-    rendering = render(site, templates_of(ctx), ctx, False, previous)
-    ctx.cache.flush()
-    return rendering
+def rerender(
+    project: Project,
+    previous: dict[str, tuple[Site, Rendering]],
+    templates: Callable[[BuildContext], Templates] = templates_of,
+) -> list[EditionBuilt[bytes | Stored]]:
+    """The preview's step: every edition rendered given its last good site and rendering in memory.
+
+    The same stages as `build` (posters aside), so a save shows exactly what a build would, the
+    archived editions' notes to the newest included. `templates` is each edition's templates
+    (the preview keeps them while their files stay the same).
+    """
+    built = _render_all(project, None, previous, None, templates)
+    project.current.ctx.cache.flush()
+    return built

@@ -1,7 +1,8 @@
 """The state of a live preview: the last good site in memory, the current error, rebuilds.
 
-Kept apart from the web server so it can be driven and tested without one. The archived
-editions (`editions/`) are rendered once, at their own sub-paths beside the current one. The preview never
+Kept apart from the web server so it can be driven and tested without one. Every rebuild loads
+and checks the whole campaign (`pipeline.load_project`) and renders every edition, the archived
+ones (`editions/`) at their own sub-paths beside the current one. The preview never
 writes to disk: `output/` is what the last `build` made, for publishing, and a preview must not
 put its local addresses (http://127.0.0.1:8000/...) there. Each rebuild goes through the same
 pipeline as a build, given the previous rendering, so only what changed is rendered again.
@@ -9,24 +10,62 @@ pipeline as a build, given the previous rendering, so only what changed is rende
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from campaign import pipeline
-from campaign.context import default_moment, make_context
+from campaign.context import BuildContext, default_moment, make_context
 from campaign.errors import ContentError
 from campaign.model.site import Site
-from campaign.render.site import Rendering
-from campaign.ship.write import Files
+from campaign.render.templates import Templates
+from campaign.ship.write import Files, Stored
+
+Stamps = tuple[tuple[str, int, int, int], ...]  # a folder's files: (path, size, mtime_ns, inode), by path
+
+
+class KeptTemplates:
+    """Each edition's templates, read again only once a file of its `templates/` changed.
+
+    Reading them means resolving every file (no shortcut out of the project) and hashing the
+    static assets: most of a no-op rebuild, and done for every edition on every save. The files'
+    own stamps (lstat: a file replaced by a shortcut changes them too) say when to read again.
+    """
+
+    def __init__(self) -> None:
+        self.found: dict[Path, tuple[Stamps, Templates]] = {}
+
+    def __call__(self, ctx: BuildContext) -> Templates:
+        folder = ctx.root / "templates"
+        stamps = _stamps(folder)
+        known = self.found.get(folder)
+        if known is None or known[0] != stamps:
+            known = (stamps, pipeline.templates_of(ctx))
+            self.found[folder] = known
+        return known[1]
+
+
+def _stamps(folder: Path) -> Stamps:
+    found = []
+    for where, folders, files in os.walk(folder):
+        folders.sort()
+        for name in files:
+            path = os.path.join(where, name)
+            try:
+                stat = os.lstat(path)
+            except OSError:  # gone while looking: read again, reading says what is wrong
+                continue
+            found.append((path, stat.st_size, stat.st_mtime_ns, stat.st_ino))
+    return tuple(sorted(found))
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What one rebuild did, for the terminal and for tests."""
 
-    rendered: frozenset[str]  # output paths rendered again
-    written: frozenset[str]  # output paths whose bytes changed (or that vanished) since the last good site
+    rendered: frozenset[str]  # the current edition's output paths rendered again
+    written: frozenset[str]  # ... whose bytes changed (or that vanished) since the last good site
     seconds: float
     error: ContentError | None = None
 
@@ -37,49 +76,47 @@ class Preview:
     def __init__(self, root: Path, origin: str):
         self.root, self.origin = root, origin.rstrip("/")
         self.ctx = make_context(root, keep=True)  # parsed files are kept between saves
-        self.site: Site | None = None
-        self.rendering: Rendering | None = None
         self.error: ContentError | None = None
-        # the archived editions, each by its sub-path: rendered once, at the first good build
-        self.archived: dict[str, Files] | None = None
+        self.built: list[pipeline.EditionBuilt[bytes | Stored]] = []  # the last good site, oldest edition first
+        self.templates = KeptTemplates()
+
+    @property
+    def site(self) -> Site | None:
+        """The current edition's last good site (None until a build succeeds)."""
+        return self.built[-1].edition.site if self.built else None
 
     @property
     def files(self) -> Files:
-        """The last good site: output path -> bytes (empty until a build succeeds)."""
-        return self.rendering.files if self.rendering is not None else {}
+        """The current edition's last good files: output path -> bytes (empty until a build succeeds)."""
+        return self.built[-1].files if self.built else {}
+
+    @property
+    def archived(self) -> dict[str, Files] | None:
+        """Every archived edition's files by its sub-path on this preview (None until a build succeeds)."""
+        if not self.built:
+            return None
+        return {b.edition.site.config.base_path: b.files for b in self.built[:-1]}
 
     @property
     def base_path(self) -> str:
         """The site's sub-path, e.g. /jnxcz/2024/ ("/" until config.yaml has loaded once)."""
-        return self.site.config.base_path if self.site is not None else "/"
+        site = self.site
+        return site.config.base_path if site is not None else "/"
 
     def rebuild(self) -> Outcome:
+        """Every edition loaded, checked and rendered again, as `build` does, at this preview's address."""
         started = time.perf_counter()
         self.ctx.clock = default_moment()
         try:
-            if self.archived is None:  # the first build: every edition, the archived ones rendered once
-                *archived, current = pipeline.load_editions(self.ctx)
-                self.archived = self._archived(archived)
-                site = current.site
-            else:
-                site = pipeline.load(self.ctx)
-                site = pipeline.in_campaign(site, site)  # the current edition is the newest
-            site = pipeline.with_address(site, self.origin + site.config.base_path)
-            previous = (self.site, self.rendering) if self.site is not None and self.rendering is not None else None
-            rendering = pipeline.rerender(self.ctx, site, previous)
+            project = pipeline.load_project(self.ctx)
+            project = project.at(self.origin + project.site.config.base_path)
+            previous = {b.edition.folder: (b.edition.site, b.rendering) for b in self.built}
+            built = pipeline.rerender(project, previous, self.templates)
         except ContentError as exc:
             self.error = exc
             return Outcome(frozenset(), frozenset(), time.perf_counter() - started, exc)
-        before = self.files
-        written = frozenset(path for path, data in rendering.files.items() if before.get(path) != data)
-        written |= frozenset(before.keys() - rendering.files.keys())
-        self.site, self.rendering, self.error = site, rendering, None
-        return Outcome(rendering.rendered, written, time.perf_counter() - started)
-
-    def _archived(self, editions: list[pipeline.EditionSite]) -> dict[str, Files]:
-        """Every archived edition's files at its own sub-path on this preview."""
-        found = {}
-        for edition in editions:
-            site = pipeline.with_address(edition.site, self.origin + edition.site.config.base_path)
-            found[site.config.base_path] = pipeline.rerender(edition.ctx, site, None).files
-        return found
+        before, after = self.files, built[-1].files
+        written = frozenset(path for path, data in after.items() if before.get(path) != data)
+        written |= frozenset(before.keys() - after.keys())
+        self.built, self.error = built, None
+        return Outcome(built[-1].rendering.rendered, written, time.perf_counter() - started)

@@ -12,8 +12,7 @@ from pathlib import Path
 
 from campaign.context import make_context
 from campaign.errors import ContentError, machine_trouble
-from campaign.model.site import is_pending
-from campaign.pipeline import load
+from campaign.pipeline import load_project
 from campaign.render.dates import cn_date
 from campaign.render.pages import plan_pages
 from campaign.stats import logs, report
@@ -54,7 +53,8 @@ def run(root: Path, names: list[str], start: dt.date | None = None, end: dt.date
         return STATS_FAILED
     try:
         ctx = make_context(root, disk_cache=False)
-        site = load(ctx)
+        project = load_project(ctx)  # every edition, as every command loads them; the current one is counted
+        site = project.site
         plans = plan_pages(site, ctx.qr)
     except ContentError as exc:
         print(
@@ -64,9 +64,9 @@ def run(root: Path, names: list[str], start: dt.date | None = None, end: dt.date
         )
         print(str(exc), file=sys.stderr)
         return 1
-    start = start or min(theme.start for theme in site.campaign.themes)
-    end = end or max(theme.end for theme in site.campaign.themes)
-    if is_pending(start) or is_pending(end):
+    first, last = project.week
+    start, end = start or first, end or last
+    if start is None or end is None:  # a new edition's dates, still 待填写
         print(
             "统计失败：content/campaign.yaml 里活动的日期还没有填写，请用 --from 和 --to 写明统计哪几天",
             file=sys.stderr,
