@@ -101,7 +101,7 @@ def _check(root: Path, args: argparse.Namespace) -> int:
     ctx = make_context(root, args.as_of, say=_advice)
     built = pipeline.make_site(ctx, args.base_url, pdf=not args.no_pdf)
     result = pipeline.inspect_site(built, online=args.online)
-    content = content_sections(built.site, built.site.as_of, root)
+    content = content_sections(built.site, built.site.as_of)
     print("\n\n".join("\n".join(lines) for lines in content))
     print()
     print(inspection_report(result))

@@ -27,8 +27,6 @@ from campaign.incremental import state as build_state
 from campaign.inspection.checks import Inspection, archived_links, inspect
 from campaign.load.content import load_site
 from campaign.load.editions import EditionSource, edition_sources
-from campaign.load.source import read_text
-from campaign.load.yamltext import parse_yaml
 from campaign.model.site import Edition, Site, is_pending
 from campaign.model.timeline import BEIJING
 from campaign.render.campaign import campaign_home
@@ -219,13 +217,10 @@ def _check_place(
     where = source.shown("config.yaml", project)
     folder = edition_folder(site.config.base_path)
 
-    def line() -> int:  # looked up only to report a problem: the preview checks on every save
-        return parse_yaml(read_text(source.root / "config.yaml", source.root)[1], where).mapping["base_url"].line
-
     if not folder:
         raise ContentError.at(
             where,
-            line(),
+            site.config.where.of("base_url"),
             f"正式网址「{base}」应以本届活动所在的文件夹结尾，如 https://www.example.gov.cn/jnxcz/2024/"
             "（每年的活动各占一个文件夹，往届的网站和二维码才能一直有效）",
         )
@@ -233,7 +228,7 @@ def _check_place(
     if campaign_path(base) != ours:
         raise ContentError.at(
             where,
-            line(),
+            site.config.where.of("base_url"),
             f"往届网站的网址「{base}」与本届（config.yaml）不在同一个活动网址「{ours}」下；"
             "往届的网址是印在海报上的，请保持它当年的样子，并让本届的网址与它只差最后的年份",
         )
@@ -241,7 +236,7 @@ def _check_place(
         other = folders[folder].shown("config.yaml", project)
         raise ContentError.at(
             where,
-            line(),
+            site.config.where.of("base_url"),
             f"正式网址「{base}」与 {other} 的相同：两届活动不能用同一个网址（{campaign_path(site.config.base_path)}"
             f"{folder}/）；本届请改成新的年份",
         )

@@ -19,7 +19,7 @@ from campaign.model.site import Site, is_pending
 from campaign.render.dates import cn_date
 
 
-def content_sections(site: Site, moment: dt.datetime, root: Path | None = None) -> list[list[str]]:
+def content_sections(site: Site, moment: dt.datetime) -> list[list[str]]:
     """What the content still lacks or should be checked, most urgent first: a heading line each."""
     as_of = moment.date()
     sections = [
@@ -34,8 +34,8 @@ def content_sections(site: Site, moment: dt.datetime, root: Path | None = None) 
     return [lines for lines in sections if lines]
 
 
-def report(site: Site, moment: dt.datetime, root: Path | None = None) -> str:
-    return "\n\n".join("\n".join(lines) for lines in content_sections(site, moment, root))
+def report(site: Site, moment: dt.datetime) -> str:
+    return "\n\n".join("\n".join(lines) for lines in content_sections(site, moment))
 
 
 EARLY = dt.time(7, 0)  # before this, a time was probably meant in the afternoon (2:30 for 14:30)
