@@ -9,8 +9,9 @@ would). It follows `==` where the model relies on it: a dataclass field declared
 out. A value of a type it does not know has no digest (`None`), which reads as "changed":
 slower, never wrong.
 
-A dataclass is written as its name and the digest of its fields, so the report that a list
-page, the feed and its own page all hold is digested once per `Digester`, not once per page.
+A dataclass is written as its name and its fields (a long one as the hash of that), once per
+`Digester`: the report that a list page, the feed and its own page all hold is written once,
+not once per page.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ import enum
 import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import PurePath
+from typing import cast
 
 # Types whose repr is their whole value, the same in every process (a subclass such as
 # PendingDate or Markup is written with its own repr, which names it).
 PLAIN = (str, int, float, complex, bytes, type(None), dt.date, dt.time, dt.timedelta, dt.timezone, PurePath)
-SCALARS = frozenset((str, int, bool, float, type(None)))  # by far the most common: tested first
+SCALARS = frozenset((int, bool, float, type(None)))
+TEXT, REPR, INSTANCE, SEQUENCE, OTHER = range(5)  # how a type is written (`_how`)
+SHORT = 160  # characters: a dataclass written longer than this is written as its hash
 
 
 class Unstable(Exception):
@@ -42,6 +46,7 @@ class Digester:
     def __init__(self) -> None:
         self._known: dict[int, tuple[object, str]] = {}
         self._fields: dict[type, tuple[str, ...]] = {}
+        self._how: dict[type, int] = {}  # how each type met so far is written
 
     def __call__(self, value: object) -> bytes | None:
         """SHA-256 of `value` written canonically, or None when it cannot be."""
@@ -54,26 +59,28 @@ class Digester:
 
     def _write(self, value: object, parts: list[str]) -> None:
         kind = type(value)
-        if isinstance(value, str) and kind is str:  # its length first: no text passes for another's end
-            parts += ("'", str(len(value)), ":", value)
-        elif kind in SCALARS:
+        how = self._how.get(kind)
+        if how is None:
+            how = self._how[kind] = _how(kind)
+        if how == TEXT:  # its length first: no text passes for the end of another
+            text = cast("str", value)
+            parts += ("'", str(len(text)), ":", text)
+        elif how == REPR:
             parts.append(repr(value))
-        elif isinstance(value, tuple | list) and kind in (tuple, list):
+        elif how == INSTANCE:
+            parts.append(self._instance(value))
+        elif how == SEQUENCE:
             parts.append("(" if kind is tuple else "[")
-            for item in value:
+            for item in cast("tuple[object, ...] | list[object]", value):
                 self._write(item, parts)
                 parts.append(",")
             parts.append(")")
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            parts.append(self._instance(value))
         elif isinstance(value, Mapping):
             self._unordered(kind, ((self._written(key), self._written(item)) for key, item in value.items()), parts)
         elif isinstance(value, set | frozenset):
             self._unordered(kind, ((self._written(item), "") for item in value), parts)
         elif isinstance(value, enum.Enum):
             parts.append(f"{kind.__qualname__}.{value.name}")
-        elif isinstance(value, PLAIN):
-            parts.append(repr(value))
         elif isinstance(value, tuple):  # a named tuple
             parts.append(kind.__qualname__)
             self._write(tuple(value), parts)
@@ -86,12 +93,13 @@ class Digester:
             return known[1]
         kind = type(value)
         parts = [kind.__qualname__, "("]
-        for name in self._compared(kind):
-            parts.append(name + "=")
+        for name in self._compared(kind):  # by position: the names are our code's, in its fingerprint
             self._write(getattr(value, name), parts)
             parts.append(",")
         parts.append(")")
-        written = f"{kind.__qualname__}#{_sha256(''.join(parts)).hex()}"
+        written = "".join(parts)
+        if len(written) > SHORT:  # stands for it in whatever holds it, so it is hashed only once
+            written = f"{kind.__qualname__}#{_sha256(written).hex()}"
         self._known[id(value)] = (value, written)
         return written
 
@@ -113,6 +121,19 @@ class Digester:
         for key, item in sorted(entries):
             parts.append(f"{key}:{item},")
         parts.append("}")
+
+
+def _how(kind: type) -> int:
+    """How values of `kind` are written: decided once per type, the test is not cheap."""
+    if kind is str:
+        return TEXT
+    if kind in SCALARS or (issubclass(kind, PLAIN) and not issubclass(kind, tuple)):
+        return REPR
+    if dataclasses.is_dataclass(kind):
+        return INSTANCE
+    if kind is tuple or kind is list:
+        return SEQUENCE
+    return OTHER
 
 
 def _sha256(text: str) -> bytes:
