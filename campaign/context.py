@@ -22,6 +22,7 @@ from campaign.load.yamltext import Node
 from campaign.model.timeline import BEIJING, now
 from campaign.render.qr import QrCodes
 from campaign.render.templates import Filters, RecordingEnvironment, Templates
+from campaign.ship.printing import Fonts
 from campaign.workers import Workers, count_cores
 
 Key = TypeVar("Key")
@@ -86,6 +87,7 @@ class BuildContext:
     store: Path  # the project's .cache/ (build state, printed posters), whichever edition is built
     progress: Callable[[str], None] = _quiet  # stage names, for a terminal
     say: Callable[[str], None] = print  # advice for the user (e.g. how to get Chromium)
+    fonts: Fonts = field(default_factory=Fonts)  # the installed fonts, asked once a build prints posters
 
 
 def default_moment() -> dt.datetime:

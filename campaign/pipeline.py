@@ -34,7 +34,7 @@ from campaign.render.site import Rendering, render
 from campaign.render.templates import Templates, load_templates
 from campaign.render.urls import campaign_path, edition_folder
 from campaign.ship import printing
-from campaign.ship.write import Files, Stored, check_target, read_record, write_site
+from campaign.ship.write import Files, Stored, check_target, recorded, write_site
 
 
 def load(ctx: BuildContext, base_url: str | None = None, offline: bool = False) -> Site:
@@ -269,7 +269,7 @@ def _with_pdfs(ctx: BuildContext, site: Site, files: Files, chromium: str | None
     printable = {
         path: _read_back(data, out, path) for path, data in files.items() if path.startswith(("posters/", "assets/"))
     }
-    printed = printing.print_posters(site, printable, chromium, ctx.store, ctx.fingerprint)
+    printed = printing.print_posters(site, printable, chromium, ctx.store, ctx.fingerprint, ctx.fonts)
     return dict(sorted({**files, **printed}.items()))
 
 
@@ -289,7 +289,7 @@ def _tree(built: list[EditionBuilt[FileData]], out: Path | None) -> dict[str, Fi
 def _render_all(
     project: Project,
     chromium: str | None,
-    previous: dict[str, tuple[Site, Rendering]] | None,
+    previous: build_state.Previous | None,
     out: Path | None,
     templates: Callable[[BuildContext], Templates] = templates_of,
 ) -> list[EditionBuilt[bytes | Stored]]:
@@ -316,21 +316,21 @@ def build(
     On any ContentError `out` is left as it was. Poster PDFs need Chromium: without it
     everything else is still built, and `ctx.say` tells the user how to get it.
     """
-    record = build_state.record_file(ctx.store, out)
-    check_target(out, ctx.root, known=record.is_file())
+    state = build_state.BuildState(ctx.store, out)
+    check_target(out, ctx.root, known=state.known)
     ctx.progress("读取并检查内容")
     project = load_project(ctx, base_url, offline)
     chromium = _chromium(ctx, project, pdf)
     key = build_state.state_key(ctx.fingerprint, out, chromium is not None)
-    previous = build_state.load(ctx.store, out, key, read_record(record))
+    previous = state.previous(key)
     ctx.progress(f"生成页面和二维码（{'只生成有变化的文件' if previous else '全部生成'}）")
     built = _render_all(project, chromium, previous, out)
     files = _tree(built, out)
     ctx.progress(f"写入 {out.name}/")
-    written = write_site(files, out, record)
+    written = write_site(files, out, state.written)
     ctx.cache.flush()
     states = {b.edition.folder: (b.edition.site, b.rendering) for b in built}
-    build_state.save(ctx.store, out, key, states, read_record(record))
+    state.save(key, states, recorded(out, files))
     return Built(built[-1].edition.site, files, _rendered(built), written, tuple(built))
 
 

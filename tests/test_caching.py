@@ -146,3 +146,81 @@ def test_a_file_changed_by_hand_in_output_is_put_right(tmp_path):
     (out / EDITION / "quiz/index.html").unlink()
     build(root)
     assert snapshot(out) == reference
+
+
+# --- the build state: digests of the model, not a copy of it ------------------------------------
+
+DIGESTED = """
+import datetime as dt
+from markupsafe import Markup
+from campaign.incremental.digest import Digester
+from campaign.model.site import Asset, PendingDate, PhotoSize
+photo = Asset("photo", "content/news/a/ride.jpg", "骑行", format="jpeg", sizes=(PhotoSize("news/a/ride-800.jpg", 800, 600),))
+value = {
+    "tags": {"节能", "降碳", "低碳日", "公交", "骑行"},
+    "week": frozenset(dt.date(2024, 5, day) for day in range(13, 20)),
+    "photos": (photo, photo),
+    "pending": PendingDate("待填写：发布日期"),
+    "html": Markup("<p>节能</p>"),
+}
+print(Digester()(value).hex())
+"""
+
+
+def test_a_digest_is_the_same_in_every_process():
+    """No id(), no string hashing: a set or a mapping is written in sorted order."""
+    found = set()
+    for seed in ("1", "2", "3"):
+        result = subprocess.run(
+            [sys.executable, "-c", DIGESTED],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)},
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        found.add(result.stdout.strip())
+    assert len(found) == 1
+
+
+def test_a_digest_follows_equality():
+    import datetime as dt
+
+    from campaign.incremental.digest import Digester
+    from campaign.incremental.record import Digested, ReadDigests, changed_keys, unchanged
+    from campaign.model.site import Asset
+
+    digest = Digester()
+    photo = Asset("photo", "content/news/a/ride.jpg", "骑行", sha256="1" * 64, size=1000, file="a.md", line=3)
+    same = Asset("photo", "content/news/a/ride.jpg", "骑行", sha256="2" * 64, size=2000, file="b.md", line=9)
+    assert photo == same and digest(photo) == digest(same)  # a replaced photo: its own files, not the pages
+    assert digest(Asset("photo", "content/news/a/ride.jpg", "骑车")) != digest(photo)
+    assert digest({"a": 1, "b": 2}) == digest({"b": 2, "a": 1})
+    assert digest((1, 2)) != digest([1, 2]) and digest("12") != digest(12) and digest(("1", "2")) != digest(("12",))
+    assert digest(dt.date(2024, 5, 13)) != digest(dt.datetime(2024, 5, 13))
+    assert digest(object()) is None  # a value with no stable form: no digest ...
+    assert not unchanged(Digested(None, digest), object())  # ... and it reads as changed
+    assert unchanged(Digested(digest((1, "a")), digest), (1, "a"))
+
+    class Model:
+        title = "节能宣传周"
+        events = ("启动仪式",)
+
+    old = ReadDigests({("title",): digest("节能宣传周"), ("events", 0): None, ("events", 1): b"missing"}, digest)
+    keys = [("title",), ("events", 0), ("events", 1)]
+    assert changed_keys(old, Model(), keys) == {("events", 0)}  # no digest: changed; gone then and now: not
+
+
+def test_the_state_of_an_earlier_version_is_removed_not_read(tmp_path):
+    import hashlib
+
+    root = project(tmp_path / "site")
+    out = root / "output"
+    legacy = root / ".cache" / "state"
+    name = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
+    legacy.mkdir(parents=True)
+    (legacy / f"{name}.pickle").write_bytes(b"\x80\x05 not to be unpickled")
+    (legacy / f"{name}.written.json").write_text('{"format": 2, "files": {}}', encoding="utf-8")
+    build(root)
+    assert not list(legacy.iterdir())
+    assert (root / ".cache" / "state.sqlite3").is_file()

@@ -226,3 +226,57 @@ def test_without_chromium_everything_but_the_pdfs_is_built(tmp_path):
     assert (out / "posters/xinhua-live/qr.svg").exists()
     assert not list(out.rglob("*.pdf"))
     assert "poster.pdf" not in (out / "posters/index.html").read_text(encoding="utf-8")
+
+
+def test_a_font_installed_or_updated_prints_the_posters_again(tmp_path, monkeypatch):
+    """The fonts are part of every PDF's key: the same page prints with other glyphs."""
+    from campaign import pipeline
+    from campaign.context import make_context
+    from campaign.model.timeline import parse_moment
+    from campaign.ship import printing
+
+    printed: list[str] = []
+    fonts = ["/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc|131334|20000000|1700000000"]
+    asked: list[int] = []
+
+    def listing() -> list[str]:
+        asked.append(1)
+        return list(fonts)
+
+    def fake_print(chromium: str, page: str, needed: dict[str, bytes], stamp: bytes) -> bytes:
+        printed.append(page)
+        return f"%PDF-1.4\n% {page} {fonts}\n%%EOF\n".encode()
+
+    # no Chromium needed: what is under test is when a poster is printed, not how
+    monkeypatch.setattr(printing, "find_chromium", lambda: "chromium")
+    monkeypatch.setattr(printing, "chromium_version", lambda chromium: "Chromium 120.0")
+    monkeypatch.setattr(printing, "_print", fake_print)
+    root = copy_site(tmp_path / "site", printed=False)
+
+    def build() -> tuple[list[str], int]:
+        ctx = make_context(root, parse_moment("2024-05-14T09:00"), say=lambda _: None)
+        ctx.fonts = printing.Fonts(listing)
+        printed.clear()
+        asked.clear()
+        pipeline.build(ctx, root / "output")
+        return sorted(printed), len(asked)
+
+    pages = sorted(f"posters/{poster['id']}/index.html" for poster in POSTERS)
+    assert build() == (pages, 1)  # every poster printed; the fonts asked once for all of them
+    assert build() == ([], 1)  # the same fonts: every PDF from the cache
+    fonts[0] = fonts[0].replace("|131334|", "|131335|")  # the font updated
+    assert build() == (pages, 1)
+    pdf = root / "output" / EDITION / "posters" / POSTERS[0]["id"] / "poster.pdf"
+    assert b"131335" in pdf.read_bytes()
+    fonts.append("/usr/local/share/fonts/fangsong.ttf|1.0|4000000|1700000001")  # a font installed
+    assert build() == (pages, 1)
+    assert build() == ([], 1)
+
+
+def test_the_fonts_fingerprint_ignores_their_order_and_sees_each_change():
+    from campaign.ship import printing
+
+    # each font file with its version (fontconfig's) and its size and date, when the file is there
+    assert all(line.count("|") >= 1 for line in printing.installed_fonts())
+    assert printing.Fonts(lambda: ["b|1", "a|2"]).fingerprint() == printing.Fonts(lambda: ["a|2", "b|1"]).fingerprint()
+    assert printing.Fonts(lambda: ["a|2"]).fingerprint() != printing.Fonts(lambda: ["a|3"]).fingerprint()

@@ -11,14 +11,17 @@ the same sources into a fresh folder with a fresh cache (and no printed poster t
 * Changes to the generator's own code (how weekdays, times and date ranges are written, how
   Markdown becomes HTML) must reach every page that shows their result.
 * A page changed by hand in `output/` (same size, same date) is put right by the next rebuild.
+* A build state deleted, damaged or lying renders everything (or what it lies about) again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import re
 import shutil
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -543,3 +546,59 @@ def test_a_page_changed_by_hand_is_put_right_by_the_next_rebuild(project, tmp_pa
         clean_build(project, tmp_path),
         "after output/contact/index.html was changed by hand",
     )
+
+
+# --------------------------------------------------------------------------- the build state lost
+
+
+STATE = ".cache/state.sqlite3"
+
+
+def api_build(root: Path) -> frozenset[str]:
+    """The build the command line makes (same clock, no PDFs, same state), in this process: what it rendered."""
+    from campaign.context import make_context
+    from campaign.model.timeline import parse_moment
+    from campaign.pipeline import build as pipeline_build
+
+    ctx = make_context(root, parse_moment(AS_OF), say=lambda _: None)
+    return pipeline_build(ctx, root / "output", pdf=False).rendered
+
+
+def damage(state: Path, how: str) -> None:
+    data = state.read_bytes()
+    if how == "deleted":
+        state.unlink()
+    elif how == "not a database":
+        state.write_bytes(b"not a database at all")
+    elif how == "truncated":
+        state.write_bytes(data[: len(data) // 2])
+    elif how == "pages overwritten":  # the header intact, every page after the first garbage
+        state.write_bytes(data[:4096] + random.Random(7).randbytes(len(data) - 4096))
+    elif how == "digests that lie":  # a database as good as any, whose digests match nothing
+        with sqlite3.connect(state) as db:
+            db.execute("UPDATE outputs SET plan = randomblob(32)")
+            db.execute("UPDATE reads SET digest = randomblob(32)")
+        db.close()
+
+
+@pytest.mark.parametrize("how", ["deleted", "not a database", "truncated", "pages overwritten", "digests that lie"])
+def test_a_lost_or_damaged_build_state_renders_everything_again(project, tmp_path, how):
+    state = project / STATE
+    assert state.is_file()
+    set_key(project, CONTACT, "phone:", '"67870000"')  # an edit that a state trusted wrongly would hide
+    damage(state, how)
+    rendered = api_build(project)
+    pages = {p.relative_to(project / "output").as_posix() for p in (project / "output" / EDITION).rglob("*.html")}
+    assert pages <= rendered, f"a build state {how} was trusted for {sorted(pages - rendered)[:5]}"
+    assert_same(snapshot(project / "output"), clean_build(project, tmp_path), f"after the build state was {how}")
+    assert api_build(project) == frozenset()  # and the state is whole again: nothing to render
+
+
+def test_a_build_keeps_its_state_in_one_database_and_no_pickle(project):
+    """No copy of the model on disk: the state of a build and of a rebuild is one SQLite file."""
+    cache = project / ".cache"
+    set_key(project, CONTACT, "phone:", '"67870000"')
+    assert f"{EDITION}/contact/index.html" in api_build(project)
+    assert (cache / "state.sqlite3").is_file()
+    assert not [p.relative_to(cache).as_posix() for p in cache.rglob("*.pickle")]
+    assert not [p.relative_to(cache).as_posix() for p in cache.rglob("*.json")]

@@ -8,19 +8,25 @@ item, ``("events", 0)``, plus ``("events", LENGTH)`` when its length matters (a 
 another section's data starts depending on it, on its next rendering.
 
 `changed_keys` answers, for a rebuild, which of the recorded keys read differently in the new
-model than in the old one.
+model than in the old one. The old model is the `Site` itself where it is still in memory (the
+live preview), or, after a build, the digest of the value at each recorded key (`ReadDigests`,
+from the build state): no copy of the model is kept on disk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+
+from campaign.incremental.digest import Digester
 
 if TYPE_CHECKING:
     from campaign.model.site import Site
 
 LENGTH = "#length"
 MISSING = object()
+GONE = b"missing"  # the digest of an item that is not there (no digest is this short)
 # ("contact",) for a whole attribute; ("events", 0) for an item, ("events", LENGTH) for a length
 ReadKey = tuple[str] | tuple[str, int | str]
 Item = TypeVar("Item")
@@ -141,6 +147,43 @@ def read_key(site: object, key: ReadKey) -> object:
         return MISSING
 
 
+@dataclass(frozen=True)
+class ReadDigests:
+    """A previous model as the build state knows it: the digest of its value at each recorded key.
+
+    A key it has no digest for (a value of a type `incremental.digest` cannot write) reads as
+    changed. `digester` digests the new model's values, each shared item once.
+    """
+
+    digests: Mapping[ReadKey, bytes | None]
+    digester: Digester
+
+
+@dataclass(frozen=True)
+class Digested:
+    """A value of a previous build known by its digest only (a file's plan, in the build state)."""
+
+    digest: bytes | None
+    digester: Digester
+
+
+def key_digest(site: object, key: ReadKey, digester: Digester) -> bytes | None:
+    value = read_key(site, key)
+    return GONE if value is MISSING else digester(value)
+
+
 def changed_keys(old_site: object, new_site: object, keys: Iterable[ReadKey]) -> frozenset[ReadKey]:
-    """Those of `keys` that read differently in `new_site` than in `old_site`."""
+    """Those of `keys` that read differently in `new_site` than in `old_site` (or its `ReadDigests`)."""
+    if isinstance(old_site, ReadDigests):
+        old, digester = old_site.digests, old_site.digester
+        return frozenset(
+            key for key in keys if old.get(key) is None or old.get(key) != key_digest(new_site, key, digester)
+        )
     return frozenset(key for key in keys if read_key(old_site, key) != read_key(new_site, key))
+
+
+def unchanged(old: object, new: object) -> bool:
+    """Whether `new` equals `old`, which may be known by its digest only (`Digested`)."""
+    if isinstance(old, Digested):
+        return old.digest is not None and old.digest == old.digester(new)
+    return old == new

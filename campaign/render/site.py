@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 
 from campaign.errors import ContentError, ContentProblem
 from campaign.incremental.cache import Cache
-from campaign.incremental.record import ReadKey, changed_keys, recording
+from campaign.incremental.record import Digested, ReadDigests, ReadKey, changed_keys, recording, unchanged
 from campaign.model.sections import shown
 from campaign.model.site import PLACEHOLDER_PREFIX, Asset, Attachment, Config, Event, Poster, Site
 from campaign.render import dates, ics, photos
@@ -97,7 +97,7 @@ class Rendering:
     """The whole site: bytes (or `Stored` for a file left on disk as it was) and its records."""
 
     files: Files  # output path -> bytes | Stored
-    outputs: dict[str, Output]  # output path -> Output
+    outputs: Mapping[str, Output | Digested]  # output path -> Output (a previous build's: its digest)
     records: dict[str, Record]  # output path -> Record
     uses: dict[Use, str]  # ("template" | "asset", name) -> digest, of the templates rendered with
     rendered: frozenset[str]  # output paths rendered this time
@@ -151,9 +151,13 @@ def _listed(plan: PagePlan) -> PagePlan:
 
 
 def render(
-    site: Site, templates: Templates, ctx: BuildContext, with_pdf: bool, previous: tuple[Site, Rendering] | None = None
+    site: Site,
+    templates: Templates,
+    ctx: BuildContext,
+    with_pdf: bool,
+    previous: tuple[Site | ReadDigests, Rendering] | None = None,
 ) -> Rendering:
-    """Render the site; given the previous (site, rendering), only what changed.
+    """Render the site; given the previous (site or its digests, rendering), only what changed.
 
     `with_pdf` says whether poster PDFs will be printed, so pages link to them or not.
     """
@@ -214,7 +218,7 @@ def _render_photos(job: _Job, ctx: BuildContext, todo: list[Output], files: File
 
 
 def _stale(
-    todo: list[Output], previous: Rendering, old_site: Site, new_site: Site, uses: dict[Use, str]
+    todo: list[Output], previous: Rendering, old_site: Site | ReadDigests, new_site: Site, uses: dict[Use, str]
 ) -> list[Output]:
     """The outputs whose plan, reads or uses differ from the previous rendering's."""
     changed_uses = {key for key in uses.keys() | previous.uses.keys() if uses.get(key) != previous.uses.get(key)}
@@ -230,7 +234,7 @@ def _stale(
             record is None
             or old is None
             or output.path not in previous.files
-            or old != output
+            or not unchanged(old, output)
             or record.reads & changed_reads
             or record.uses & changed_uses
         ):

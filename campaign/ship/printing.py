@@ -3,7 +3,9 @@
 Chromium prints exactly what the browser shows, @page size included. It also stamps the time
 of printing into the PDF, which would make every build differ: those dates are replaced, byte
 for byte at the same length so the PDF's cross-reference offsets stay right, by a date that
-comes from the content. Printed PDFs are kept in a cache keyed by everything that shapes them.
+comes from the content. Printed PDFs are kept in a cache keyed by everything that shapes them:
+the poster page and its assets, the date, our code, Chromium's version and the fonts installed
+(a font added or updated changes the glyphs the same page prints with).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -97,11 +99,77 @@ def chromium_version(chromium: str) -> str:
     return result.stdout.strip()
 
 
+# Where fonts are installed when there is no fontconfig to ask (Windows, macOS, a bare Linux).
+FONT_FOLDERS = {
+    "win32": [("WINDIR", "Fonts"), ("LOCALAPPDATA", r"Microsoft\Windows\Fonts")],
+    "darwin": [("", "/System/Library/Fonts"), ("", "/Library/Fonts"), ("HOME", "Library/Fonts")],
+    "linux": [
+        ("", "/usr/share/fonts"),
+        ("", "/usr/local/share/fonts"),
+        ("HOME", ".local/share/fonts"),
+        ("HOME", ".fonts"),
+    ],
+}
+
+
+class Fonts:
+    """The installed fonts as one fingerprint, part of every PDF's key; looked up once, when first asked.
+
+    A build context holds one, so a build asks fontconfig once however many posters and editions
+    it prints. `listing` gives one line per font (tests pass their own).
+    """
+
+    def __init__(self, listing: Callable[[], list[str]] | None = None):
+        self._listing = listing or installed_fonts
+        self._fingerprint: str | None = None
+
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            lines = sorted(set(self._listing()))
+            self._fingerprint = hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
+        return self._fingerprint
+
+
+def installed_fonts() -> list[str]:
+    """Each font file with its version, size and date: fontconfig's list, else the font folders' files."""
+    fc_list = shutil.which("fc-list")
+    if fc_list:
+        try:
+            listed = subprocess.run(
+                [fc_list, "--format", "%{file}|%{fontversion}\n"], capture_output=True, text=True, timeout=60
+            )
+        except (OSError, subprocess.SubprocessError):
+            listed = None
+        if listed is not None and listed.returncode == 0:
+            return [f"{line}|{_stamp(line.split('|')[0])}" for line in listed.stdout.splitlines() if line]
+    return [f"{path}|{_stamp(path)}" for path in _font_files()]
+
+
+def _font_files(platform: str | None = None, environ: Mapping[str, str] | None = None) -> Iterator[str]:
+    platform = platform or sys.platform
+    environ = os.environ if environ is None else environ
+    for variable, relative in FONT_FOLDERS.get(platform, FONT_FOLDERS["linux"]):
+        base = environ.get(variable, "") if variable else ""
+        if variable and not base:
+            continue
+        for folder, _, names in os.walk(os.path.join(base, relative)):
+            yield from (os.path.join(folder, name) for name in names)
+
+
+def _stamp(path: str) -> str:
+    """A font file's size and date: a font updated in place under the same version still reprints."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return "-"
+    return f"{stat.st_size}|{stat.st_mtime_ns}"
+
+
 def print_posters(
-    site: Site, files: dict[str, bytes], chromium: str, cache: Path, fingerprint: str
+    site: Site, files: dict[str, bytes], chromium: str, cache: Path, fingerprint: str, fonts: Fonts
 ) -> dict[str, bytes]:
     """Return {posters/<id>/poster.pdf: bytes} for every poster, printing only what changed."""
-    version = chromium_version(chromium).encode() + fingerprint.encode()
+    version = chromium_version(chromium).encode() + fingerprint.encode() + fonts.fingerprint().encode()
     published = site.notice.published  # while it is still 待填写, the day the site is built for
     day = site.as_of.date() if is_pending(published) else published
     stamp = day.strftime("D:%Y%m%d000000+08'00'").encode()

@@ -17,7 +17,6 @@ import ctypes
 import ctypes.util
 import errno
 import hashlib
-import json
 import os
 import re
 import secrets
@@ -28,7 +27,6 @@ from pathlib import Path
 
 from campaign.render.urls import is_safe
 
-MANIFEST_FORMAT = 2
 MARK = ".jnxcz-site"
 MARK_TEXT = "本文件夹由 build.py 生成，下次生成时会整体更新；请不要在这里保存其他文件。\n".encode()
 SOURCE_FOLDERS = ("content", "templates", "campaign", "tests", "deploy", "benchmarks", ".git")
@@ -46,7 +44,7 @@ class Stored:
 
 
 Files = dict[str, bytes | Stored]  # output path -> its bytes, or a file left on disk as it was
-# output path -> [sha256, size, mtime_ns, ctime_ns] of the file written, as the JSON record keeps it
+# output path -> [sha256, size, mtime_ns, ctime_ns] of the file written, as the build state keeps it
 Written = dict[str, list[str | int]]
 
 
@@ -81,11 +79,11 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_site(files: Files, target: Path, record: Path | None = None) -> frozenset[str]:
+def write_site(files: Files, target: Path, known: Written | None = None) -> frozenset[str]:
     """Make `target` hold exactly `files` (and the mark); returns the paths written or removed.
 
-    `record` is where the hash, size and dates of every file written are kept, so the next
-    build knows what is on disk without reading it back.
+    `known` is what the last build recorded of the files it left (`recorded`), so this one
+    knows what is on disk without reading it back; it is trusted only while sizes and dates match.
     """
     target = target.resolve()
     for path in files:
@@ -93,7 +91,7 @@ def write_site(files: Files, target: Path, record: Path | None = None) -> frozen
             raise ValueError(f"unsafe output path {path!r}")
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(target)
-    known = read_record(record)
+    known = known or {}
     if not target.exists() or not any(target.iterdir()):
         touched = frozenset(files)
         staging = _staging(target)
@@ -107,8 +105,6 @@ def write_site(files: Files, target: Path, record: Path | None = None) -> frozen
             raise
     else:
         touched = _update(files, target, known)
-    if record is not None:
-        _write_record(record, target, files)
     return touched
 
 
@@ -274,26 +270,11 @@ def on_disk_as_recorded(target: Path, record: Written) -> bool:
     return True
 
 
-def read_record(record: Path | None) -> Written:
-    if record is None:
-        return {}
-    try:
-        saved = json.loads(record.read_text(encoding="utf-8"))
-        return saved["files"] if saved.get("format") == MANIFEST_FORMAT else {}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}  # no record: compare with the files themselves
-
-
-def _write_record(record: Path, target: Path, files: Files) -> None:
+def recorded(target: Path, files: Files) -> Written:
+    """The hash, size and dates of every file of `files` as `write_site` left it in `target`."""
     entries: Written = {}
     for path, data in files.items():
         stat = (target / path).stat()
         sha = data.sha256 if isinstance(data, Stored) else digest(data)
         entries[path] = [sha, *_stamp(stat)]
-    try:
-        record.parent.mkdir(parents=True, exist_ok=True)
-        temporary = record.with_name(record.name + ".tmp")
-        temporary.write_text(json.dumps({"format": MANIFEST_FORMAT, "files": entries}), encoding="utf-8")
-        temporary.replace(record)
-    except OSError:
-        pass
+    return entries
