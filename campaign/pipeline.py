@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from campaign.context import BuildContext
 from campaign.errors import ContentError, ContentProblem
 from campaign.incremental import state as build_state
+from campaign.incremental.record import ReadDigests
 from campaign.inspection.checks import Inspection, archived_links, inspect
 from campaign.load.content import load_site
 from campaign.load.editions import EditionSource, edition_sources
@@ -289,7 +290,7 @@ def _tree(built: list[EditionBuilt[FileData]], out: Path | None) -> dict[str, Fi
 def _render_all(
     project: Project,
     chromium: str | None,
-    previous: build_state.Previous | None,
+    previous: Mapping[str, tuple[Site | ReadDigests, Rendering]] | None,
     out: Path | None,
     templates: Callable[[BuildContext], Templates] = templates_of,
 ) -> list[EditionBuilt[bytes | Stored]]:

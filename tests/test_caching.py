@@ -154,8 +154,8 @@ DIGESTED = """
 import datetime as dt
 from markupsafe import Markup
 from campaign.incremental.digest import Digester
-from campaign.model.site import Asset, PendingDate, PhotoSize
-photo = Asset("photo", "content/news/a/ride.jpg", "骑行", format="jpeg", sizes=(PhotoSize("news/a/ride-800.jpg", 800, 600),))
+from campaign.model.site import PendingDate, Photo, PhotoSize
+photo = Photo("content/news/a/ride.jpg", "骑行", format="jpeg", sizes=(PhotoSize("news/a/ride-800.jpg", 800, 600),))
 value = {
     "tags": {"节能", "降碳", "低碳日", "公交", "骑行"},
     "week": frozenset(dt.date(2024, 5, day) for day in range(13, 20)),
@@ -188,13 +188,13 @@ def test_a_digest_follows_equality():
 
     from campaign.incremental.digest import Digester
     from campaign.incremental.record import Digested, ReadDigests, changed_keys, unchanged
-    from campaign.model.site import Asset
+    from campaign.model.site import Photo
 
     digest = Digester()
-    photo = Asset("photo", "content/news/a/ride.jpg", "骑行", sha256="1" * 64, size=1000, file="a.md", line=3)
-    same = Asset("photo", "content/news/a/ride.jpg", "骑行", sha256="2" * 64, size=2000, file="b.md", line=9)
+    photo = Photo("content/news/a/ride.jpg", "骑行", "jpeg", (), sha256="1" * 64, size=1000, file="a.md", line=3)
+    same = Photo("content/news/a/ride.jpg", "骑行", "jpeg", (), sha256="2" * 64, size=2000, file="b.md", line=9)
     assert photo == same and digest(photo) == digest(same)  # a replaced photo: its own files, not the pages
-    assert digest(Asset("photo", "content/news/a/ride.jpg", "骑车")) != digest(photo)
+    assert digest(Photo("content/news/a/ride.jpg", "骑车", "jpeg", ())) != digest(photo)
     assert digest({"a": 1, "b": 2}) == digest({"b": 2, "a": 1})
     assert digest((1, 2)) != digest([1, 2]) and digest("12") != digest(12) and digest(("1", "2")) != digest(("12",))
     assert digest(dt.date(2024, 5, 13)) != digest(dt.datetime(2024, 5, 13))
