@@ -152,34 +152,49 @@ def _unless_part(match: re.Match[str], attribute: str, base: str, dropped: set[s
 
 def _image(body: bytes, part: str, name: str) -> bytes:
     """A pasted photo's pixels, without EXIF (GPS, camera), XMP or comments; its orientation stays."""
+    damaged = Refused(
+        f"「{name}」里的图片「{posixpath.basename(part)}」已损坏，无法去掉其中的拍摄地点等隐藏信息；"
+        "请在文档里删掉这张图片，重新插入后另存，再放进来"
+    )
     try:
-        with Image.open(io.BytesIO(body)) as image:
-            if image.format not in ("JPEG", "MPO", "PNG"):
-                return body  # a picture under another extension: no EXIF of a camera to carry
-            out = io.BytesIO()
-            if image.format == "PNG":
-                image.save(out, format="PNG", icc_profile=image.info.get("icc_profile"), dpi=image.info.get("dpi"))
-                return out.getvalue()
-            kept = Image.Exif()
-            turn = image.getexif().get(ORIENTATION, 1)
-            if turn != 1:  # how the document shows the photo depends on it: kept, alone
-                kept[ORIENTATION] = turn
-            image.save(
-                out,
-                format="JPEG",
-                quality="keep",  # the photo's own quantisation: the pixels as they were
-                subsampling="keep",
-                progressive=bool(image.info.get("progressive")),
-                icc_profile=image.info.get("icc_profile"),
-                dpi=image.info.get("dpi"),
-                exif=kept.tobytes() if turn != 1 else b"",
-            )
-            return out.getvalue()
+        image = Image.open(io.BytesIO(body))
+        image.load()
     except Exception:  # damaged, or a decompression bomb: either way it cannot be cleaned
-        raise Refused(
-            f"「{name}」里的图片「{posixpath.basename(part)}」已损坏，无法去掉其中的拍摄地点等隐藏信息；"
-            "请在文档里删掉这张图片，重新插入后另存，再放进来"
-        ) from None
+        raise damaged from None
+    with image:
+        if image.format not in ("JPEG", "MPO", "PNG"):
+            return body  # a picture under another extension: no EXIF of a camera to carry
+        kept = {key: image.info[key] for key in ("icc_profile", "dpi") if key in image.info}  # colours, print size
+        out = io.BytesIO()
+        try:
+            if image.format == "PNG":
+                image.save(out, format="PNG", **kept)  # lossless: the same pixels, none of the text chunks
+            else:
+                turn = _orientation(image)
+                exif = Image.Exif()
+                if turn != 1:  # how the document shows the photo depends on it: kept, alone
+                    exif[ORIENTATION] = turn
+                own = image.format == "JPEG"  # Pillow keeps a JPEG's own quantisation, not an MPO's
+                image.save(
+                    out,
+                    format="JPEG",
+                    quality="keep" if own else 95,
+                    subsampling="keep" if own else 0,
+                    progressive=bool(image.info.get("progressive")),
+                    exif=exif.tobytes() if turn != 1 else b"",
+                    **kept,
+                )
+        except (OSError, ValueError):
+            raise damaged from None
+    return out.getvalue()
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = int(image.getexif().get(ORIENTATION, 1))
+    except Exception:  # a damaged EXIF block: shown as stored
+        return 1
+    return value if 1 <= value <= 8 else 1
 
 
 def _zip(parts: dict[str, bytes]) -> bytes:
@@ -200,24 +215,27 @@ def _zip(parts: dict[str, bytes]) -> bytes:
 
 
 def _pdf(data: bytes, name: str) -> bytes:
+    damaged = Refused(f"「{name}」已损坏，无法读取（只拷贝了一部分，或不是真正的 PDF）；请重新导出或重新拷贝一次")
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise Refused(
-                f"「{name}」设置了打开密码，读者打不开，网站也无法去掉其中的作者等隐藏信息；"
-                "请另存一份不带密码的 PDF 后再放进来"
-            )
-        writer = PdfWriter(clone_from=reader)
-        writer.metadata = None  # the Info dictionary: author, creator program, title, dates
-        for holder in (writer.root_object, *(page for page in writer.pages)):
-            if "/Metadata" in holder:  # XMP, of the document and of single pages
-                del holder[NameObject("/Metadata")]
-        out = io.BytesIO()
-        writer.write(out)
-        return out.getvalue()
-    except Refused:
-        raise
+        locked = reader.is_encrypted and not reader.decrypt("")
+        writer = None if locked else PdfWriter(clone_from=reader)
     except Exception:  # pypdf's many ways of saying a file is broken
+        raise damaged from None
+    if writer is None:
         raise Refused(
-            f"「{name}」已损坏，无法读取（只拷贝了一部分，或不是真正的 PDF）；请重新导出或重新拷贝一次"
-        ) from None
+            f"「{name}」设置了打开密码，读者打不开，网站也无法去掉其中的作者等隐藏信息；"
+            "请另存一份不带密码的 PDF 后再放进来"
+        )
+    writer.metadata = None  # the Info dictionary: author, creator program, title, dates
+    for holder in (writer.root_object, *writer.pages):
+        if "/Metadata" in holder:  # XMP, of the document and of single pages
+            del holder[NameObject("/Metadata")]
+    # a removed object stays in the file until what nothing refers to is dropped
+    writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+    out = io.BytesIO()
+    try:
+        writer.write(out)
+    except Exception:
+        raise damaged from None
+    return out.getvalue()
