@@ -10,6 +10,8 @@ Word files unzipped and every photo's EXIF read.
 from __future__ import annotations
 
 import io
+import posixpath
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -157,6 +159,7 @@ def test_nothing_hidden_is_published(built):
             part = archive.read(name)
             for secret in (*SECRETS, b"LXH", b"commentRangeStart", b"commentReference"):
                 assert secret not in part, (name, secret)
+        _whole(archive)
         core = archive.read("docProps/core.xml").decode()
         assert "<dc:creator></dc:creator>" in core and "<cp:lastModifiedBy></cp:lastModifiedBy>" in core
     assert TEXT in [p.text for p in docx.Document(str(word)).paragraphs]  # still a Word file, text intact
@@ -251,6 +254,59 @@ def _office_file(parts: dict[str, bytes]) -> bytes:
         for name, data in parts.items():
             archive.writestr(name, data)
     return out.getvalue()
+
+
+def _whole(archive: zipfile.ZipFile) -> None:
+    """Nothing in the package names a part that is not there: no relationship, no content type."""
+    names = set(archive.namelist())
+    types = archive.read("[Content_Types].xml").decode()
+    assert {name.lstrip("/") for name in re.findall(r'PartName="([^"]+)"', types)} <= names
+    for rels in (name for name in names if name.endswith(".rels")):
+        base = posixpath.dirname(posixpath.dirname(rels))
+        for target, mode in re.findall(r'Target="([^"]+)"(?: TargetMode="(\w+)")?', archive.read(rels).decode()):
+            if mode != "External":
+                path = (
+                    target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+                )
+                assert path in names, (rels, target)
+
+
+SHEET_RELS = """<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments" \
+Target="../comments1.xml"/>\
+<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing" \
+Target="../drawings/vmlDrawing1.vml"/>\
+<Relationship Id="rId3" Type="http://schemas.microsoft.com/office/2017/10/relationships/threadedComment" \
+Target="../threadedComments/threadedComment1.xml"/></Relationships>"""
+
+
+def test_an_excel_file_loses_its_notes_and_who_wrote_them():
+    types = (
+        '<Types><Override PartName="/xl/worksheets/sheet1.xml" ContentType="s"/>'
+        '<Override PartName="/xl/comments1.xml" ContentType="c"/>'
+        '<Override PartName="/xl/threadedComments/threadedComment1.xml" ContentType="t"/>'
+        '<Override PartName="/xl/persons/person.xml" ContentType="p"/></Types>'
+    )
+    source = _office_file(
+        {
+            "[Content_Types].xml": types.encode(),
+            "xl/worksheets/sheet1.xml": b'<worksheet><sheetData/><legacyDrawing r:id="rId2"/></worksheet>',
+            "xl/worksheets/_rels/sheet1.xml.rels": SHEET_RELS.encode(),
+            "xl/comments1.xml": f"<comments><authors><author>{AUTHOR}</author></authors>{COMMENT}</comments>".encode(),
+            "xl/threadedComments/threadedComment1.xml": f"<ThreadedComments>{COMMENT}</ThreadedComments>".encode(),
+            "xl/persons/person.xml": f'<personList><person displayName="{AUTHOR}"/></personList>'.encode(),
+            "xl/drawings/vmlDrawing1.vml": b'<xml><v:shape><x:ClientData ObjectType="Note"/></v:shape></xml>',
+        }
+    )
+    with zipfile.ZipFile(io.BytesIO(attachments.clean(source, ".xlsx", "统计.xlsx"))) as archive:
+        _whole(archive)
+        assert archive.namelist() == [
+            "[Content_Types].xml",
+            "xl/worksheets/sheet1.xml",
+            "xl/worksheets/_rels/sheet1.xml.rels",
+        ]
+        assert archive.read("xl/worksheets/sheet1.xml") == b"<worksheet><sheetData/></worksheet>"
+        assert b"Relationship " not in archive.read("xl/worksheets/_rels/sheet1.xml.rels")
 
 
 def test_an_excel_file_loses_its_author_company_and_photo_metadata():

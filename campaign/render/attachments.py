@@ -16,6 +16,7 @@ the cleaned file, and a refusal reaches the clerk at the line that refers to the
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
@@ -38,6 +39,12 @@ ORIENTATION = 0x0112
 # word/comments.xml, commentsExtended.xml, commentsIds.xml, commentsExtensible.xml, their
 # relationships, and people.xml (the names of those who commented or changed the text)
 DROPPED = re.compile(r"^word/(?:_rels/)?(?:comments\w*|people)\.xml(?:\.rels)?$")
+# Excel's notes and threaded comments with the names of those who wrote them; the drawings that
+# show the notes' boxes go too, unless they also hold a form control (a check box) that must stay.
+SHEET_DROPPED = re.compile(r"^xl/(?:comments\d*\.xml|threadedComments/[^/]+\.xml|persons/[^/]+\.xml)$")
+NOTE_DRAWING = re.compile(r"^xl/drawings/vmlDrawing\d*\.vml$")
+SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+OBJECT_TYPE = re.compile(rb'ObjectType="(\w+)"')
 EMPTIED = ("creator", "lastModifiedBy", "description", "keywords")  # of docProps/core.xml
 REMOVED = ("Company", "Manager")  # of docProps/app.xml
 COMMENT_MARKS = re.compile(r"<(\w+:)?(commentRangeStart|commentRangeEnd|commentReference)\b[^>]*?(?:/>|>\s*</\1\2>)")
@@ -98,12 +105,46 @@ def _office(data: bytes, name: str) -> bytes:
         raise damaged from None
     if any(SHOWN_TEXT.match(part) and REVISION.search(body) for part, body in parts.items()):
         raise Refused(revisions_message(name))
-    dropped = {part for part in parts if DROPPED.match(part)}
+    dropped = {part for part, body in parts.items() if _dropped(part, body)}
     try:
-        cleaned = {part: _part(part, body, dropped, name) for part, body in parts.items() if part not in dropped}
+        cleaned = {}
+        for part, body in parts.items():
+            if part in dropped:
+                continue
+            cleaned[part] = _part(part, body, dropped, name)
+            gone = _gone_ids(part, parts, dropped) if SHEET.match(part) else set()
+            if gone:
+                cleaned[part] = _edit(cleaned[part], functools.partial(_unlinked, gone=gone))
     except UnicodeDecodeError:  # a part that is not the UTF-8 XML Word and WPS write
         raise damaged from None
     return _zip(cleaned)
+
+
+def _dropped(part: str, body: bytes) -> bool:
+    if DROPPED.match(part) or SHEET_DROPPED.match(part):
+        return True
+    shown = set(OBJECT_TYPE.findall(body)) if NOTE_DRAWING.match(part) else set()
+    return bool(shown) and shown <= {b"Note"}
+
+
+def _gone_ids(part: str, parts: dict[str, bytes], dropped: set[str]) -> set[str]:
+    """The relationship ids by which `part` referred to parts now dropped (a sheet: its notes' drawing)."""
+    rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+    if rels not in parts:
+        return set()
+    base = posixpath.dirname(part)
+    gone = set()
+    for match in RELATIONSHIP.finditer(parts[rels].decode("utf-8-sig")):
+        if not _unless_part(match, "Target", base, dropped):
+            gone.add(dict(ATTRIBUTE.findall(match.group(0))).get("Id", ""))
+    return gone
+
+
+def _unlinked(text: str, gone: set[str]) -> str:
+    """A sheet without the empty elements (<legacyDrawing r:id="…"/>) that name a dropped part."""
+    for rel in gone:
+        text = re.sub(rf'<[\w:]+\s[^>]*?\b\w+:id="{re.escape(rel)}"[^>]*/>', "", text)
+    return text
 
 
 def _part(part: str, body: bytes, dropped: set[str], name: str) -> bytes:
