@@ -240,7 +240,7 @@ class _Job:
     codes: QrCodes
     env: RecordingEnvironment
     root: Path  # where photos and attachments are read from
-    cache: Cache  # made photos
+    cache: Cache  # made photos, cleaned attachments
 
     def attempt(self, output: Output) -> tuple[bytes, Record] | ContentError:
         """`render`, with a content mistake handed back rather than raised (to report them all)."""
