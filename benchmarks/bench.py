@@ -40,6 +40,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from pypdf import PdfWriter
+
 PROJECT = Path(__file__).resolve().parent.parent
 AS_OF = "2024-05-14T09:00"
 SEED = 20240513
@@ -600,7 +602,7 @@ def write_photo_site(folder: Path, photos: int) -> Path:
             index = report * PHOTOS_PER_REPORT + k
             if index < photos:
                 lines.append(f"![{rng_caption(index)}](photo-{k + 1}.jpg)")
-        (bundle / "summary.pdf").write_bytes(b"%PDF-1.4\n" + random.Random(report).randbytes(150_000))
+        (bundle / "summary.pdf").write_bytes(_summary_pdf(report))
         (bundle / "index.md").write_text(
             f"---\ntitle: 基准测试图片报道第 {report + 1} 篇\ndate: {day:%Y-%m-%d}\nsource: {UNITS[report % len(UNITS)]}\n---\n"
             + _paragraph(random.Random(report))
@@ -610,6 +612,16 @@ def write_photo_site(folder: Path, photos: int) -> Path:
             encoding="utf-8",
         )
     return site
+
+
+def _summary_pdf(seed: int) -> bytes:
+    """A real PDF of about 150 KB (a page and a file of noise attached): attachments are cleaned, so parsed."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.add_attachment("data.bin", random.Random(seed).randbytes(150_000))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _report_day(report: int) -> dt.date:

@@ -18,8 +18,10 @@ import threading
 import zipfile
 from pathlib import Path
 
+import pillow_heif
 import pytest
 from PIL import Image, ImageCms, ImageDraw
+from pypdf import PdfReader, PdfWriter
 from sitecopy import EDITION, FIXED_EPOCH, copy_site, run_build, snapshot, write
 
 SLUG = "2024-05-15-qixing"
@@ -82,13 +84,38 @@ def phone_jpeg(upright: tuple[int, int] = (3024, 4032), orientation: int = 6, se
 
 
 def pdf_bytes(size: int = PDF_SIZE, seed: int = 1) -> bytes:
-    body = random.Random(seed).randbytes(size - 9)
-    return b"%PDF-1.4\n" + body
+    """A real PDF of `size` bytes (a page and a file of noise attached to it), with an author."""
+    filler = size
+    for _attempt in range(4):
+        writer = PdfWriter()
+        writer.add_blank_page(595, 842)
+        writer.add_attachment("data.bin", random.Random(seed).randbytes(max(1, filler)))
+        writer.add_metadata({"/Author": "李晓红"})
+        out = io.BytesIO()
+        writer.write(out)
+        if len(out.getvalue()) == size:
+            break
+        filler -= len(out.getvalue()) - size
+    return out.getvalue()
 
 
-def heic_bytes() -> bytes:
-    """The start of an iPhone HEIC file (an ISO box `ftyp` of brand heic), which is what is recognised."""
-    return b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(2000)
+def heic_bytes(upright: tuple[int, int] = (1200, 1600), orientation: int = 6) -> bytes:
+    """An iPhone HEIC, made with pillow-heif: stored turned as its EXIF orientation says, with GPS.
+    Upright its top-left corner is red."""
+    pillow_heif.register_heif_opener()
+    picture = Image.new("RGB", upright, (30, 90, 200))
+    ImageDraw.Draw(picture).rectangle((0, 0, upright[0] // 6, upright[1] // 6), fill=RED)
+    turns = {1: (), 6: (Image.Transpose.ROTATE_90,)}  # undone by the viewer
+    stored = picture
+    for turn in turns[orientation]:
+        stored = stored.transpose(turn)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x0110] = "iPhone 15"
+    exif[0x8825] = {1: "N", 2: (29.0, 34.0, 12.5), 3: "E", 4: (106.0, 33.0, 10.2)}  # GPS
+    out = io.BytesIO()
+    stored.save(out, format="HEIF", quality=80, exif=exif.tobytes())
+    return out.getvalue()
 
 
 def bomb_jpeg(side: int = 20000) -> bytes:
@@ -228,7 +255,7 @@ def test_photos_upright_small_and_clean_on_a_phone(built_report, served, browser
     with tab.expect_download() as download:
         listing.locator("a").click()
     assert download.value.suggested_filename == "活动总结.pdf"
-    assert Path(download.value.path()).read_bytes() == (root / BUNDLE / "summary.pdf").read_bytes()
+    assert Path(download.value.path()).read_bytes() == (out / "news" / SLUG / "summary.pdf").read_bytes()
 
     tab.goto(served + "news/")
     cover = tab.locator(".news-list img.cover")
@@ -255,7 +282,7 @@ def test_photos_upright_small_and_clean_on_a_phone(built_report, served, browser
             assert not image.getexif(), path.name
             assert not {"exif", "icc_profile", "xmp", "comment"} & image.info.keys(), image.info.keys()
             assert image.getpixel((3, 3))[0] > 200 and image.getpixel((3, 3))[1] < 60  # red: upright
-    assert (out / "news" / SLUG / "summary.pdf").read_bytes() == (root / BUNDLE / "summary.pdf").read_bytes()
+    assert PdfReader(out / "news" / SLUG / "summary.pdf").metadata is None  # no author: cleaned
     assert not (out / "news" / SLUG / "ride.jpg").exists()  # never the original with its GPS
 
 
@@ -341,20 +368,35 @@ def test_name_in_other_case(copy):
     )
 
 
-HEIC = (
-    "是苹果手机的 HEIC 格式，网页无法显示，请先转成 JPG 再放进来："
-    "在 Windows 电脑上用「照片」应用打开它，点「…」→「另存为」，保存类型选 .jpg；"
-    "或在 iPhone 上用微信把照片发到电脑，收到的就是 JPG。"
-    "以后拍照前可在 iPhone「设置」→「相机」→「格式」里选「兼容性最佳」，拍出的就是 JPG"
-)
+def test_heic_photo_is_delivered_upright_as_jpeg_without_metadata(copy):
+    (copy / BUNDLE / "IMG_0001.HEIC").write_bytes(heic_bytes())  # stored 1600×1200, orientation 6
+    (copy / BUNDLE / "IMG_0002.jpg").write_bytes(heic_bytes((1600, 1200), 1))  # renamed, still HEIC inside
+    with_body("![会场](IMG_0001.HEIC)\n\n![讲座](IMG_0002.jpg)", copy)
+    out, _ = build(copy)
+    folder = out / "news" / SLUG
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert 'src="IMG_0001-800.jpg"' in page and 'width="800" height="1067"' in page
+    for name, size in (
+        ("IMG_0001-800.jpg", (800, 1067)),
+        ("IMG_0001-1200.jpg", (1200, 1600)),
+        ("IMG_0002-800.jpg", (800, 600)),
+    ):
+        data = (folder / name).read_bytes()
+        assert b"Exif" not in data and b"iPhone" not in data
+        with Image.open(folder / name) as image:
+            assert image.format == "JPEG" and image.size == size
+            assert not image.getexif() and not {"exif", "xmp", "icc_profile"} & image.info.keys()
+            assert image.getpixel((3, 3))[0] > 200 and image.getpixel((3, 3))[2] < 80  # red: upright
+    assert not list(folder.glob("IMG_000*.HEIC")) and not (folder / "IMG_0002.jpg").exists()
 
 
-def test_heic_photo(copy):
-    (copy / BUNDLE / "IMG_0001.HEIC").write_bytes(heic_bytes())
-    (copy / BUNDLE / "IMG_0002.jpg").write_bytes(heic_bytes())  # renamed, still HEIC inside
-    first = with_body("![会场](IMG_0001.HEIC)", copy)
-    second = with_body("![讲座](IMG_0002.jpg)", copy)
-    refused(copy, f"{INDEX}:{first}: 照片「IMG_0001.HEIC」{HEIC}", f"{INDEX}:{second}: 照片「IMG_0002.jpg」{HEIC}")
+def test_avif_photo_stays_refused(copy):
+    (copy / BUNDLE / "cover.avif").write_bytes(b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf" + bytes(100))
+    at = with_body("![封面](cover.avif)", copy)
+    refused(
+        copy,
+        f"{INDEX}:{at}: 「cover.avif」是 AVIF 图片，网站只显示 JPG 和 PNG；请用画图软件打开它，「另存为」JPEG 图片后再放",
+    )
 
 
 def test_truncated_jpeg(copy):
@@ -584,7 +626,7 @@ def test_notice_and_quiz_take_files_from_content_files(copy):
         '<p class="attachments">附件：<a href="files/%E9%80%9A%E7%9F%A5%20%E5%8E%9F%E6%96%87.pdf" '
         'download="通知原文.pdf">通知原文.pdf</a>（PDF，5 KB）</p>'
     ) in page
-    assert (out / "notice/files/通知 原文.pdf").read_bytes() == (copy / "content/files/通知 原文.pdf").read_bytes()
+    assert PdfReader(out / "notice/files/通知 原文.pdf").metadata is None  # delivered cleaned, as a report's
     quiz_page = (out / "quiz/index.html").read_text(encoding="utf-8")
     assert 'src="../quiz/files/wenjuan-300.png" width="300" height="300"' in quiz_page
     with Image.open(out / "quiz/files/wenjuan-300.png") as image:

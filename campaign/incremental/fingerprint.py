@@ -15,7 +15,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent
 # Libraries whose output ends up in the site's bytes.
-LIBRARIES = ("jinja2", "markupsafe", "markdown", "nh3", "pyyaml", "qrcode", "pillow")
+LIBRARIES = ("jinja2", "markupsafe", "markdown", "nh3", "pyyaml", "qrcode", "pillow", "pillow-heif", "pypdf")
 
 
 @lru_cache(maxsize=1)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from campaign.inspection.checks import VETO, Inspection
 from campaign.inspection.links import Probe
-from campaign.model.site import Site, is_pending
+from campaign.model.site import Attachment, Site, is_pending
+from campaign.render.attachments import cleanable
 from campaign.render.dates import cn_date
+from campaign.render.site import assets
 
 
 def content_sections(site: Site, moment: dt.datetime) -> list[list[str]]:
@@ -28,6 +30,7 @@ def content_sections(site: Site, moment: dt.datetime) -> list[list[str]]:
         _pending(site, as_of),
         _questions(site),
         _held_back(site),
+        _uncleaned(site),
         _links(site, as_of),
         _placeholders(site),
     ]
@@ -75,6 +78,23 @@ def _held_back(site: Site) -> list[str]:
         line = item.where.of("date")
         where = f"{item.file}:{line}" if line else item.file
         lines.append(f"  - {where}: 「{item.title}」的日期是 {cn_date(item.date)}；如果日期写错了，请改正后重新生成")
+    return lines
+
+
+def _uncleaned(site: Site) -> list[str]:
+    """Attachments published with whatever they hide: the site can only clean .docx, .xlsx and PDF."""
+    found = {(a.file, a.line, a.name): a for a in assets(site) if isinstance(a, Attachment)}
+    risky = [found[key] for key in sorted(found) if not cleanable(PurePosixPath(found[key].path).suffix)]
+    if not risky:
+        return []
+    lines = [f"可能带有隐藏信息的附件：{len(risky)} 个（照常发布；作者、批注、修订记录等网站无法去掉）"]
+    for attachment in risky:
+        how = (
+            "压缩包里的文件网站无法检查；请把里面的文件单独作为附件，Word、WPS 文件用 Word/WPS 另存为 .docx 或 PDF"
+            if attachment.path.lower().endswith(".zip")
+            else "请用 Word/WPS 另存为 .docx 或 PDF 后换上，网站会自动去掉其中的作者、批注和照片里的拍摄地点"
+        )
+        lines.append(f"  - {attachment.file}:{attachment.line}: 「{attachment.name}」：{how}")
     return lines
 
 

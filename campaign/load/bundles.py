@@ -11,7 +11,7 @@ relative name, so the relative references in the HTML keep working (a photo as i
 What `attach` gives back per page: the HTML with every photo as a figure (sizes in `srcset`,
 `width` and `height`, lazy loading, its alt text as caption) and every attachment listed as a
 government site does (附件：活动总结.pdf（PDF，147 KB）), and the `Asset`s the renderer turns
-into files. A missing file, a photo without alt text, a HEIC photo, a program or web page as an
+into files. A missing file, a photo without alt text, a program or web page as an
 attachment, a picture from another site (which our own Content-Security-Policy would block)
 are each refused at the line that refers to it.
 """
@@ -210,9 +210,7 @@ def _photo_ref(url: str, alt: str, line: int, source: Source, problems: Problems
     name = posixpath.basename(path)
     if extension in media.PHOTO_EXTENSIONS:
         return _Ref("photo", path, alt, line)
-    if extension in media.HEIF_EXTENSIONS:
-        problems.add(file, line, media.heic_message(name))
-    elif extension in media.OTHER_PICTURES:
+    if extension in media.OTHER_PICTURES:
         problems.add(file, line, media.other_picture_message(name, media.OTHER_PICTURES[extension]))
     elif extension in (".svg", ".svgz"):
         problems.add(file, line, f"「{name}」是 SVG 图片，里面可能带有脚本，为安全起见不能使用；请另存为 PNG 后再放")
@@ -236,7 +234,7 @@ def _attachment_ref(url: str, line: int, source: Source, problems: Problems) -> 
     name = posixpath.basename(path)
     if extension in media.ATTACHMENT_TYPES:
         return _Ref("attachment", path, "", line)
-    if extension in media.PHOTO_EXTENSIONS + media.HEIF_EXTENSIONS + tuple(media.OTHER_PICTURES):
+    if extension in media.PHOTO_EXTENSIONS + tuple(media.OTHER_PICTURES):
         problems.add(
             file,
             line,

@@ -1,5 +1,10 @@
 """Photos and attachments as files on disk: which types are allowed, their size, hash and upright size.
 
+An iPhone's HEIC photo is opened as any other (with pillow-heif's opener, registered the first
+time one is met) and delivered as JPEG. An attachment is cleaned of its hidden data when it is
+first read (`render.attachments`), so the size listed is that of the file delivered and a Word
+file with tracked changes is refused at its reference.
+
 A file is read once per change: its SHA-256 is remembered in the build cache under its size,
 modification and change times and file id, so an unchanged folder of 200 photos costs 200
 `stat` calls, not 1 GB of reading (a replaced photo gets a new change time, so it is read and
@@ -21,6 +26,7 @@ import re
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
@@ -28,12 +34,13 @@ from PIL import Image, UnidentifiedImageError
 
 from campaign.errors import ContentError
 from campaign.load.source import refuse_outside
+from campaign.render import attachments
 
 if TYPE_CHECKING:
     from campaign.context import BuildContext
 
 # What may be shown as a photo (by the name's extension; the content decides the format).
-PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".hif")
 # What may be offered for download, with the type as the listing shows it: 附件：x.pdf（PDF，147 KB）.
 ATTACHMENT_TYPES = {
     ".pdf": "PDF",
@@ -45,8 +52,7 @@ ATTACHMENT_TYPES = {
     ".et": "ET",
     ".zip": "ZIP",
 }
-HEIF_EXTENSIONS = (".heic", ".heif", ".hif", ".avif")
-OTHER_PICTURES = {".gif": "GIF", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF", ".jfif": "JFIF"}
+OTHER_PICTURES = {".gif": "GIF", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF", ".jfif": "JFIF", ".avif": "AVIF"}
 SCRIPT_TYPES = (".html", ".htm", ".xhtml", ".shtml", ".svg", ".svgz", ".js", ".mjs", ".css", ".xml", ".php", ".swf")
 PROGRAM_TYPES = (".exe", ".com", ".bat", ".cmd", ".msi", ".scr", ".vbs", ".ps1", ".jar", ".apk", ".dll", ".sh", ".lnk")
 ARCHIVES = (".rar", ".7z", ".tar", ".gz", ".tgz")
@@ -62,7 +68,8 @@ ORIENTATION = 0x0112  # the EXIF tag
 SIDEWAYS = (5, 6, 7, 8)  # orientations stored turned by 90°
 # A program under another name is refused whatever it is called (Windows, Linux, macOS).
 PROGRAM_MAGIC = (b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
-HEIF_BRANDS = re.compile(rb"^....ftyp(heic|heix|hevc|hevx|heim|heis|mif1|msf1|avif|avis)")
+# What an iPhone's photo starts with, whatever its name (AVIF, a cousin pillow-heif does not read, is not here).
+HEIF_BRANDS = re.compile(rb"^....ftyp(heic|heix|hevc|hevx|heim|heis|mif1|msf1)")
 
 
 NAME = "\x00"  # stands for the file's name in a message remembered by content
@@ -81,6 +88,13 @@ class PhotoHead:
     height: int
 
 
+class AttachmentRecord(TypedDict, total=False):
+    """A cleaned attachment as the cache keeps it (JSON): its size as delivered, or why it is refused."""
+
+    size: int
+    error: str  # the sentence for the clerk, with the file's name as NAME
+
+
 class HeadRecord(TypedDict, total=False):
     """A photo's header as the cache keeps it (JSON): what `PhotoHead` holds, or why it is unusable."""
 
@@ -92,8 +106,8 @@ class HeadRecord(TypedDict, total=False):
 
 @dataclass(frozen=True)
 class Facts:
-    size: int
-    sha256: str
+    size: int  # bytes as delivered: an attachment's after cleaning, a photo's source
+    sha256: str  # of the source
     photo: PhotoHead | None = None
 
 
@@ -163,11 +177,40 @@ def _known(ctx: BuildContext, path: Path, kind: str) -> Facts | None:
         return None
     sha256 = sha.decode("ascii")
     if kind != "photo":
-        return Facts(stat.st_size, sha256)
+        if not attachments.cleanable(path.suffix):
+            return Facts(stat.st_size, sha256)
+        cleaned = ctx.cache.get("attachment-head", _cleaned_key(ctx, sha256, path.suffix))
+        if cleaned is None:
+            return None
+        return _attachment_facts(name, sha256, json.loads(cleaned))
     head = ctx.cache.get("photo-head", ctx.cache.key("photo-head", sha256))
     if head is None:
         return None
     return _head_facts(name, stat.st_size, sha256, json.loads(head))
+
+
+def _attachment_facts(name: str, sha256: str, cleaned: AttachmentRecord) -> Facts:
+    if "error" in cleaned:
+        raise Unusable(cleaned["error"].replace(NAME, name))
+    return Facts(cleaned["size"], sha256)
+
+
+def _cleaned_key(ctx: BuildContext, sha256: str, extension: str) -> str:
+    return ctx.cache.key("attachment-head", sha256, extension.lower())
+
+
+def _clean(ctx: BuildContext, data: bytes, sha256: str, extension: str) -> AttachmentRecord:
+    """Clean an attachment once: the file for the renderer, its size (or refusal) for the next build."""
+    try:
+        cleaned = attachments.clean(data, extension, NAME)
+    except attachments.Refused as exc:
+        # kept without the file's name, as a photo's refusal is
+        record = AttachmentRecord(error=str(exc))
+    else:
+        ctx.cache.put("attachment", attachments.cache_key(ctx.cache, sha256, extension), cleaned)
+        record = AttachmentRecord(size=len(cleaned))
+    ctx.cache.put("attachment-head", _cleaned_key(ctx, sha256, extension), json.dumps(record).encode())
+    return record
 
 
 def _head_facts(name: str, size: int, sha256: str, head: HeadRecord) -> Facts:
@@ -198,7 +241,12 @@ def _read(ctx: BuildContext, path: Path, kind: str) -> Facts | str:
         except Unusable as exc:
             return str(exc)  # not remembered: read and refused again next time
         ctx.cache.put("stamp", _stamp_key(ctx, path, stat), sha256.encode("ascii"))
-        return Facts(len(data), sha256)
+        if not attachments.cleanable(path.suffix):
+            return Facts(len(data), sha256)
+        try:
+            return _attachment_facts(name, sha256, _clean(ctx, data, sha256, path.suffix))
+        except Unusable as exc:
+            return str(exc)
     ctx.cache.put("stamp", _stamp_key(ctx, path, stat), sha256.encode("ascii"))
     try:
         head = photo_head(data, NAME)
@@ -264,7 +312,7 @@ def delivered_format(image: Image.Image) -> str:
 def open_photo(data: bytes, name: str) -> Image.Image:
     """The photo opened (header only), or Unusable with what is wrong and how to fix it."""
     if HEIF_BRANDS.match(data[:16]):
-        raise Unusable(heic_message(name))
+        _read_heif()
     try:
         image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:  # more than twice the limit
@@ -279,11 +327,23 @@ def open_photo(data: bytes, name: str) -> Image.Image:
     if image.width * image.height > MAX_PIXELS:
         image.close()
         raise Unusable(bomb_message(name, image.width * image.height))
-    if image.format not in ("JPEG", "MPO", "PNG", "WEBP"):
+    if image.format not in ("JPEG", "MPO", "PNG", "WEBP", "HEIF"):
         kind = OTHER_PICTURES.get("." + (image.format or "").lower(), image.format or "未知")
         image.close()
         raise Unusable(other_picture_message(name, kind))
     return image
+
+
+@cache
+def _read_heif() -> None:
+    """Teach Pillow HEIC, once per process, when the first iPhone photo arrives.
+
+    pillow-heif turns the pixels upright as it decodes them (the HEIF's own rotation) and then
+    says orientation 1, so `orientation` and the renderer never turn them a second time.
+    """
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
 
 
 def photo_head(data: bytes, name: str = "照片") -> HeadRecord:
@@ -293,15 +353,6 @@ def photo_head(data: bytes, name: str = "照片") -> HeadRecord:
         if orientation(image) in SIDEWAYS:
             width, height = height, width
         return HeadRecord(format=delivered_format(image), width=width, height=height)
-
-
-def heic_message(name: str) -> str:
-    return (
-        f"照片「{name}」是苹果手机的 HEIC 格式，网页无法显示，请先转成 JPG 再放进来："
-        "在 Windows 电脑上用「照片」应用打开它，点「…」→「另存为」，保存类型选 .jpg；"
-        "或在 iPhone 上用微信把照片发到电脑，收到的就是 JPG。"
-        "以后拍照前可在 iPhone「设置」→「相机」→「格式」里选「兼容性最佳」，拍出的就是 JPG"
-    )
 
 
 def bomb_message(name: str, pixels: int) -> str:

@@ -27,7 +27,7 @@ from campaign.incremental.cache import Cache
 from campaign.incremental.record import Digested, ReadDigests, ReadKey, changed_keys, recording, unchanged
 from campaign.model.sections import shown
 from campaign.model.site import PLACEHOLDER_PREFIX, Asset, Attachment, Config, Event, Poster, Site
-from campaign.render import dates, ics, photos
+from campaign.render import attachments, dates, ics, photos
 from campaign.render.pages import PagePlan, plan_pages
 from campaign.render.posters import PRINT_FILES, print_file
 from campaign.render.qr import QrCodes
@@ -62,7 +62,7 @@ class Output:
 
 @dataclass(frozen=True)
 class AttachmentPlan:
-    """A file offered for download, copied as it is: a new hash copies it again."""
+    """A file offered for download, without its hidden data (`render.attachments`): a new hash makes it again."""
 
     source: str  # project-relative path
     sha256: str
@@ -252,7 +252,7 @@ class _Job:
     codes: QrCodes
     env: RecordingEnvironment
     root: Path  # where photos and attachments are read from
-    cache: Cache  # made photos
+    cache: Cache  # made photos, cleaned attachments
 
     def attempt(self, output: Output) -> tuple[bytes, Record] | ContentError:
         """`render`, with a content mistake handed back rather than raised (to report them all)."""
@@ -293,16 +293,30 @@ class _Job:
         return data, Record(frozenset(reads), frozenset(uses))
 
     def file(self, output: Output) -> bytes:
-        """A photo's delivered size, or an attachment's bytes as they are."""
+        """A photo's delivered size, or an attachment as delivered."""
         plan = output.plan
         if not isinstance(plan, photos.PhotoPlan | AttachmentPlan):
             raise ValueError(f"{output.path} is not a photo or an attachment")
         try:
             if isinstance(plan, photos.PhotoPlan):
                 return photos.photo_file(plan, self.root, self.cache)
-            return photos.read_source(self.root, plan.source, plan.sha256)
-        except photos.PhotoTrouble as exc:
+            return self.attachment(plan)
+        except (photos.PhotoTrouble, attachments.Refused) as exc:
             raise ContentError.at(*self.where(plan.source), str(exc)) from None
+
+    def attachment(self, plan: AttachmentPlan) -> bytes:
+        """Cleaned when it was loaded, so from the cache; else cleaned again, or copied as it is."""
+        extension = Path(plan.source).suffix
+        if not attachments.cleanable(extension):
+            return photos.read_source(self.root, plan.source, plan.sha256)
+        key = attachments.cache_key(self.cache, plan.sha256, extension)
+        found = self.cache.get("attachment", key)
+        if found is not None:
+            return found
+        data = photos.read_source(self.root, plan.source, plan.sha256)
+        made = attachments.clean(data, extension, Path(plan.source).name)
+        self.cache.put("attachment", key, made)
+        return made
 
     def where(self, source: str) -> tuple[str, int]:
         """The Markdown file and line that show the photo or attachment `source`."""
