@@ -18,7 +18,7 @@ from pathlib import Path
 from campaign import pipeline
 from campaign.context import BuildContext, default_moment, make_context
 from campaign.errors import ContentError, machine_trouble
-from campaign.inspection.report import content_sections, inspection_report, write_inspection_html
+from campaign.inspection.report import content_sections, inspection_report, verdict, write_inspection_html
 from campaign.model.fields import Invalid, Url
 from campaign.model.timeline import parse_moment
 from campaign.ship import printing
@@ -110,6 +110,7 @@ def _check(root: Path, args: argparse.Namespace) -> int:
         print(f"\n检查报告已保存到 {path}")
     except OSError as exc:
         print(f"\n检查报告没能保存到 {root / 'reports'}（{exc.strerror or exc}），以上结果不受影响", file=sys.stderr)
+    print(f"\n{verdict(result)}")  # the last word, whatever came before
     return INSPECTION_FAILED if result.fails_check else 0
 
 

@@ -71,6 +71,7 @@ def test_shipped_content_passes_and_lists_footer_placeholders(pristine):
     result = check(pristine)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "政府网站检查：未发现会单项否决或扣分的问题。" in result.stdout
+    assert result.stdout.rstrip("\n").split("\n")[-1] == "检查结论：合格。"
     config = read(pristine, "config.yaml")
     for key, label in (("site_code", "网站标识码"), ("icp", "ICP备案号"), ("police", "公安机关备案号")):
         line = key_line(config, f"  {key}:")
@@ -103,6 +104,16 @@ def test_wrong_form_in_markdown_is_a_veto(root):
     assert result.returncode == VETO_EXIT
     assert f"{NEWS}:{line}: 「低炭日」应为「低碳日」" in result.stdout
     assert "【单项否决】严重表述错误、严重错别字：发现 1 处问题" in result.stdout
+    # the verdict is the last line, and nothing before it says the check passed
+    assert result.stdout.rstrip("\n").split("\n")[-1] == "检查结论：不合格：1 处单项否决，不能发布。"
+    assert "通过" not in result.stdout
+    page = (root / "reports" / "inspection-2024-05-14.html").read_text(encoding="utf-8")
+    assert "通过" not in page
+    verdicts = re.findall(r"<p><strong>(检查结论：[^<]*)</strong></p>", page)
+    assert verdicts == ["检查结论：不合格：1 处单项否决，不能发布。"] * 2  # at the top and as the last word
+    assert page.rstrip().endswith(
+        "<p><strong>检查结论：不合格：1 处单项否决，不能发布。</strong></p>\n</body>\n</html>"
+    )
 
 
 def test_wrong_forms_in_yaml_values_and_templates_but_not_comments_or_keys(root):
@@ -239,6 +250,17 @@ def test_empty_section_threshold_comes_from_content(root):
     (root / NEWS).unlink()
     result = check(root)
     assert "（共 1 个空白栏目，已达到 1 个，网站将被直接判定为不合格）" in result.stdout
+    assert result.stdout.rstrip("\n").split("\n")[-1] == "检查结论：不合格：1 处单项否决，不能发布。"
+
+
+def test_an_empty_section_below_the_threshold_is_one_rule_one_threshold(root):
+    """Below the threshold an empty section is no 单项否决, and nothing says it is; it must still be filled."""
+    (root / NEWS).unlink()
+    result = check(root)
+    assert result.returncode == VETO_EXIT  # not publishable as it is
+    assert "政府网站检查：0 处会导致单项否决（网站直接不合格），1 处须在发布前改正，1 处会被扣分。" in result.stdout
+    assert "处会导致单项否决" not in result.stdout.replace("0 处会导致单项否决", "")
+    assert result.stdout.rstrip("\n").split("\n")[-1] == "检查结论：暂不能发布：1 处须在发布前改正（见上面各条）。"
 
 
 def test_stale_news_during_the_campaign(root):

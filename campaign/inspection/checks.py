@@ -131,6 +131,17 @@ class Inspection:
     def blocking(self) -> list[Finding]:
         return [f for f in self.errors if f.rule in BLOCKS_PUBLISH]
 
+    @property
+    def vetoes(self) -> list[Finding]:
+        """What fails the site outright: a 单项否决 rule's findings, the empty sections' only from
+        the rule's threshold on (below it, each must still be filled in before publishing)."""
+        found = [f for f in self.errors if self.rules.rules[f.rule].category == VETO]
+        empty = self.rules.rules.get("empty-sections")
+        below = empty is not None and empty.threshold is not None and empty.threshold > len(self.of(empty.id))
+        if below:
+            found = [f for f in found if f.rule != "empty-sections"]
+        return found
+
 
 # --- the rules, from content ----------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import html
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from campaign.inspection.checks import VETO, Inspection
+from campaign.inspection.checks import Finding, Inspection
 from campaign.inspection.links import Probe
 from campaign.model.site import Attachment, Site, is_pending
 from campaign.render.attachments import cleanable
@@ -25,7 +25,7 @@ def content_sections(site: Site, moment: dt.datetime) -> list[list[str]]:
     """What the content still lacks or should be checked, most urgent first: a heading line each."""
     as_of = moment.date()
     sections = [
-        [f"内容检查通过（按 {cn_date(as_of)} {moment:%H:%M} 北京时间检查）。"],
+        [f"内容已全部读取，没有写法错误（按 {cn_date(as_of)} {moment:%H:%M} 北京时间检查）。"],
         _due(site, moment),
         _pending(site, as_of),
         _questions(site),
@@ -189,11 +189,34 @@ def _probe_text(probe: Probe | None) -> str:
 
 
 def inspection_summary(result: Inspection) -> str:
-    vetoes = [f for f in result.errors if result.rules.rules[f.rule].category == VETO]
-    points = [f for f in result.errors if result.rules.rules[f.rule].category != VETO]
     if not result.errors:
         return "政府网站检查：未发现会单项否决或扣分的问题。"
-    return f"政府网站检查：{len(vetoes)} 处会导致单项否决（网站直接不合格），{len(points)} 处会被扣分。"
+    vetoes, must, points = _weighed(result)
+    parts = [f"{len(vetoes)} 处会导致单项否决（网站直接不合格）"]
+    if must:
+        parts.append(f"{len(must)} 处须在发布前改正")
+    parts.append(f"{len(points)} 处会被扣分")
+    return "政府网站检查：" + "，".join(parts) + "。"
+
+
+def verdict(result: Inspection) -> str:
+    """The report's last word, in one line: whether the site passes and whether it may go out."""
+    vetoes, must, points = _weighed(result)
+    if vetoes:
+        return f"检查结论：不合格：{len(vetoes)} 处单项否决，不能发布。"
+    if must or result.fails_check:
+        return f"检查结论：暂不能发布：{len(must)} 处须在发布前改正（见上面各条）。"
+    if points:
+        return f"检查结论：合格（另有 {len(points)} 处会被扣分，请尽快改正）。"
+    return "检查结论：合格。"
+
+
+def _weighed(result: Inspection) -> tuple[list[Finding], list[Finding], list[Finding]]:
+    """(单项否决, what must be fixed before publishing though not a 单项否决, what only costs points)."""
+    vetoes = result.vetoes
+    must = [f for f in result.blocking if f not in vetoes]
+    points = [f for f in result.errors if f not in vetoes and f not in must]
+    return vetoes, must, points
 
 
 def inspection_report(result: Inspection) -> str:
@@ -211,7 +234,8 @@ def write_inspection_html(root: Path, result: Inspection, content: Sequence[list
     e = html.escape
     body = [
         f"<h1>政府网站检查报告</h1><p>检查日期：{e(cn_date(result.as_of.date()))} "
-        f"{result.as_of:%H:%M}（北京时间）</p><p><strong>{e(inspection_summary(result))}</strong></p>"
+        f"{result.as_of:%H:%M}（北京时间）</p><p><strong>{e(verdict(result))}</strong></p>"
+        f"<p>{e(inspection_summary(result))}</p>"
     ]
     for heading, *lines in content:  # what the terminal says first: due dates, addresses, targets
         items = "".join(f"<li>{e(line.strip().removeprefix('- '))}</li>" for line in lines)
@@ -219,6 +243,7 @@ def write_inspection_html(root: Path, result: Inspection, content: Sequence[list
     for heading, lines in inspection_sections(result):
         items = "".join(f"<li>{e(line.strip().removeprefix('- '))}</li>" for line in lines)
         body.append(f"<section><h2>{e(heading)}</h2><ul>{items}</ul></section>")
+    body.append(f"<p><strong>{e(verdict(result))}</strong></p>")
     page = (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         "<title>政府网站检查报告</title>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
