@@ -18,7 +18,13 @@ from pathlib import Path
 from campaign import pipeline
 from campaign.context import BuildContext, default_moment, make_context
 from campaign.errors import ContentError, machine_trouble
-from campaign.inspection.report import content_sections, inspection_report, verdict, write_inspection_html
+from campaign.inspection.report import (
+    content_sections,
+    held_back,
+    inspection_report,
+    verdict,
+    write_inspection_html,
+)
 from campaign.model.fields import Invalid, Url
 from campaign.model.timeline import parse_moment
 from campaign.ship import printing
@@ -150,6 +156,9 @@ def _build(root: Path, args: argparse.Namespace) -> int:
         f"已生成 {out}：网站共 {len(built.files)} 个文件，这次有变化的 {len(built.written)} 个已写入"
         f"（重新生成 {len(built.rendered)} 个页面和文件，用时 {seconds:.2f} 秒）"
     )
+    waiting = held_back(built.site)  # left out without a word, a mistyped date would hide a report
+    if waiting:
+        print("\n".join(waiting))
     return 0
 
 

@@ -29,7 +29,7 @@ def content_sections(site: Site, moment: dt.datetime) -> list[list[str]]:
         _due(site, moment),
         _pending(site, as_of),
         _questions(site),
-        _held_back(site),
+        held_back(site),
         _uncleaned(site),
         _links(site, as_of),
         _placeholders(site),
@@ -68,7 +68,7 @@ def _questions(site: Site) -> list[str]:
     return [f"请核对的时间和日期：{len(found)} 处", *found] if found else []
 
 
-def _held_back(site: Site) -> list[str]:
+def held_back(site: Site) -> list[str]:
     """Reports dated after today: not on the site until a build on their day. A typo in a date
     (2024-05-17 for 2024-05-07) hides a report just the same, so each is named at its line."""
     if not site.held_back:
