@@ -14,8 +14,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import re
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeGuard, TypeVar
 from urllib.parse import urlsplit
@@ -415,14 +417,23 @@ def where() -> Any:
     return dataclasses.field(default=NOWHERE, compare=False, repr=False)
 
 
-def declarations(model: type[DataclassInstance]) -> dict[str, Declared]:
-    """The declared fields of a model dataclass, by field name, each with its key filled in."""
+@functools.cache
+def declarations(model: type[DataclassInstance]) -> Mapping[str, Declared]:
+    """The declared fields of a model dataclass, by field name, each with its key filled in.
+
+    Worked out once per model: `build` asks for every report of a large site.
+    """
     found = {}
     for item in dataclasses.fields(model):
         declared = item.metadata.get(DECLARED)
         if isinstance(declared, Declared):
             found[item.name] = dataclasses.replace(declared, key=declared.key or item.name)
-    return found
+    return types.MappingProxyType(found)
+
+
+@functools.cache
+def _keeps_its_place(model: type[DataclassInstance]) -> bool:
+    return "where" in {item.name for item in dataclasses.fields(model)}
 
 
 def declared_paths(model: type[DataclassInstance], prefix: str = "") -> dict[str, Declared]:
@@ -456,7 +467,7 @@ def build(model: type[Model], parsed: Parsed, to_html: ToHtml | None = None, **g
                     raise TypeError(f"{model.__name__}.{name} is Markdown: build it with to_html")
                 value = to_html(value or "", parsed["_file"], parsed["_lines"].get(declared.key, parsed["_line"]))
             values[name] = value
-    if "where" in {item.name for item in dataclasses.fields(model)}:
+    if _keeps_its_place(model):
         lines = tuple(sorted(parsed["_lines"].items()))
         values["where"] = Where(parsed["_file"], parsed["_line"], lines, parsed.get("_body_line", 0))
     return model(**values)
