@@ -1,4 +1,4 @@
-"""The command line: `python build.py [build|check|serve|publish|package|stats|new-edition]`.
+"""The command line: `python build.py [build|check|serve|publish|package|stats|new-edition|import]`.
 
 One argparse subcommand per command word, each taking only the options that apply to it (no
 word: `build`). Parses, calls the command, prints what went wrong in Chinese, sets the exit code.
@@ -196,6 +196,12 @@ def _new_edition(root: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(root: Path, args: argparse.Namespace) -> int:
+    from campaign.importing import run
+
+    return run(root, args.documents, (args.as_of or default_moment()).date())
+
+
 def _advice(message: str) -> None:
     print(message)
 
@@ -355,6 +361,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     )
     edition = command("new-edition", _new_edition, "把本届存为往届，开始新一届的活动", clocked)
     edition.add_argument("target", nargs="?", metavar="YEAR", help="新一届的年份，如 2025")
+    word = command("import", _import, "把单位报来的 Word 文档（.docx）导入为活动动态", clocked)
+    word.add_argument("documents", nargs="*", metavar="FILE", help="Word 文档（.docx），或放着它们的文件夹；可写多个")
     return parser, commands
 
 

@@ -31,7 +31,7 @@ from urllib.parse import quote, unquote
 from campaign.errors import Problems
 from campaign.load import media
 from campaign.load.source import display_name, ignored_name
-from campaign.model.site import Asset, Attachment, Photo, PhotoSize
+from campaign.model.site import PLACEHOLDER_PREFIX, Asset, Attachment, Photo, PhotoSize
 
 if TYPE_CHECKING:
     from campaign.context import BuildContext
@@ -356,6 +356,11 @@ def _make_assets(
         if ref.kind == "photo":
             photo = asset = _photo(source, ref, name, known, cover=source.cover and first_photo)
             first_photo = False
+            if ref.text.startswith(PLACEHOLDER_PREFIX):  # published as it is; `check` lists it too
+                warnings.append(
+                    f"{source.file}:{ref.line}: 注意：照片「{posixpath.basename(ref.target)}」的说明还没有写"
+                    f"（{ref.text}）；请在 ![ 和 ] 之间写清照片上是什么"
+                )
             covers = [photo.cover.path] if photo.cover is not None else []
             paths = list(dict.fromkeys([size.path for size in photo.sizes] + covers))
         else:

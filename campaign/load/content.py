@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import posixpath
 from collections.abc import Callable
 from functools import partial
 from html import escape as html_escape
@@ -381,7 +382,8 @@ def _assemble(
         )
     )
     campaign = _campaign(docs["campaign"], problems, to_html)
-    placeholders = tuple(_placeholders(nodes, config))
+    shown = [asset for item in news for asset in item.assets] + [a for page in pages.values() for a in page[3]]
+    placeholders = tuple(_placeholders(nodes, config, shown))
     problems.raise_if_any()
     notice, notice_html, _, notice_assets = pages["notice"]
     contact, contact_html, _, contact_assets = pages["contact"]
@@ -475,9 +477,17 @@ def _unique(problems: Problems, records: list[Parsed], what: str) -> None:
             seen[r["id"]] = r
 
 
-def _placeholders(nodes: list[Node], config: m.Config) -> list[m.Placeholder]:
-    """Every value that starts with 待填写, plus a production address still on example.*."""
-    found: list[m.Placeholder] = []
+def _placeholders(nodes: list[Node], config: m.Config, assets: list[m.Asset]) -> list[m.Placeholder]:
+    """Every value that starts with 待填写, plus a production address still on example.*.
+
+    A photo's caption is body text, no YAML node: one still 待填写 (an imported Word report's
+    photo without a 「图为…」 line) is listed at the line that shows it, under the photo's name.
+    """
+    found = [
+        m.Placeholder(asset.file, asset.line, posixpath.basename(asset.source), asset.alt)
+        for asset in assets
+        if isinstance(asset, m.Photo) and asset.alt.startswith(m.PLACEHOLDER_PREFIX)
+    ]
 
     def walk(node: Node, key: str) -> None:
         if isinstance(node.value, dict):
