@@ -46,7 +46,8 @@ VAGUE_ALT = {"图", "图片", "照片", "相片", "图像", "image", "photo", "p
 TAG = re.compile(r"<(img|a)\s([^>]*)>")
 ATTR = re.compile(r'([a-zA-Z:-]+)="([^"]*)"')
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-# a paragraph or list item holding nothing but images (one a line)
+# a paragraph holding nothing but images (one a line); `markup` makes a photo's own line one,
+# blank lines around it or not
 ONLY_IMAGES = re.compile(r"<p>((?:\s*<img\s[^>]*>\s*(?:<br\s*/?>)?)+)\s*</p>")
 LINK = re.compile(r"<a\s([^>]*)>(.*?)</a>", re.S)
 BLOCK = re.compile(r"<(p|li)>(.*?)</\1>", re.S)

@@ -3,6 +3,11 @@
 Raw HTML typed into Markdown is shown as text, never passed through, and the result is then
 cleaned by nh3 (an allow-list sanitiser), so neither a `<script>` nor a `javascript:` link nor an
 `on*` attribute can reach a page, whatever a content file says.
+
+The Markdown is read as a clerk writes it, pasted from Word: a photo alone on its line is a
+paragraph of its own (which `bundles` makes a captioned figure) even with text right above or
+below it; an indented paragraph (four spaces, a tab, full-width spaces) is a paragraph, never a
+code block; a line break between two Chinese characters joins them without a space.
 """
 
 from __future__ import annotations
@@ -11,13 +16,17 @@ import re
 
 import markdown
 import nh3
+from markdown.blockprocessors import BlockProcessor
+from markdown.extensions import Extension
+from markdown.postprocessors import Postprocessor
+from markdown.preprocessors import Preprocessor
 
 from campaign.errors import ContentError
 from campaign.incremental.cache import Cache
 from campaign.load.yamltext import Node, parse_yaml
 from campaign.workers import Workers
 
-EXTENSIONS = ["tables", "sane_lists", "fenced_code"]
+EXTENSIONS = ["tables", "sane_lists"]  # no fenced code: content has no code blocks
 ALLOWED_TAGS = {
     "a",
     "abbr",
@@ -42,7 +51,6 @@ ALLOWED_TAGS = {
     "li",
     "ol",
     "p",
-    "pre",
     "strong",
     "sub",
     "sup",
@@ -107,8 +115,94 @@ def unfinished_links(body: str) -> list[tuple[int, str]]:
     return found
 
 
+# --- Markdown as a clerk writes it -------------------------------------------------------------
+
+# Leading whitespace holding a full-width space (「　　」, Word's first-line indent): never structure.
+FULL_WIDTH_INDENT = re.compile(r"^[ \u3000]*\u3000[ \u3000]*")
+# A line holding nothing but photos, from its first column: ![文字](ride.jpg), a name may hold (1).
+PHOTO_LINE = re.compile(r"(?:!\[[^\]\n]*\]\((?:[^()\n]|\([^()\n]*\))*\)[ ]*)+")
+# Characters written without spaces between them: Han, kana, CJK and full-width punctuation.
+CJK = (
+    "\u2e80-\u2fff"  # radicals
+    "\u3000-\u303f"  # CJK punctuation: 、。「」《》【】〔〕 and the full-width space
+    "\u3040-\u30ff"  # kana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"  # Han
+    "\ufe30-\ufe4f"  # vertical forms
+    "\uff00-\uff60\uffe0-\uffe6"  # full-width forms: ，：；！？（）
+)
+# Punctuation Chinese text shares with Western text (“ ” ‘ ’ — … ·): joined only in Chinese text.
+SHARED = "\u00b7\u2014\u2018\u2019\u201c\u201d\u2026"
+CJK_CHAR = re.compile(f"[{CJK}]")
+INLINE_TAGS = r"(?:</?(?:a|abbr|b|code|del|em|i|strong|sub|sup)\b[^>]*>)*"  # what a line may end or start in
+CJK_BREAK = re.compile(rf"([{CJK}{SHARED}])({INLINE_TAGS})[ \t]*\n[ \t]*(?={INLINE_TAGS}([{CJK}{SHARED}]))")
+
+
+class _ClerkLines(Preprocessor):
+    """Full-width indents taken off every line; a photo's line set apart from the text around it.
+
+    Runs inside the engine on its own copy of the lines: the body the messages count lines in is
+    left as written.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        lines = [FULL_WIDTH_INDENT.sub("", line) for line in lines]
+        photo = [PHOTO_LINE.fullmatch(line) is not None for line in lines]
+        out: list[str] = []
+        for index, line in enumerate(lines):
+            # a blank line between a photo's line and a line of text: the photo is a paragraph alone
+            if index and line.strip() and lines[index - 1].strip() and photo[index] != photo[index - 1]:
+                out.append("")
+            out.append(line)
+        return out
+
+
+class _IndentedParagraph(BlockProcessor):
+    """A block indented outside a list (Word's indent, a tab): read as if it were not indented.
+
+    It takes the place of Python-Markdown's indented code block. An indented block under a list
+    item is still that item's (the `indent` processor, tried first, takes it).
+    """
+
+    def test(self, parent: object, block: str) -> bool:
+        return block.startswith(" " * self.tab_length)
+
+    def run(self, parent: object, blocks: list[str]) -> bool | None:
+        first, *rest = blocks.pop(0).split("\n")
+        indent = len(first) - len(first.lstrip(" "))
+        # the lines below lose as much as the first (a list's nesting stays), never more than they have
+        rest = [line[min(indent, len(line) - len(line.lstrip(" "))) :] for line in rest]
+        blocks.insert(0, "\n".join([first.lstrip(" "), *rest]))
+        return None
+
+
+class _CjkLineJoin(Postprocessor):
+    """A line break between two Chinese characters goes: the browser would show it as a space."""
+
+    def run(self, text: str) -> str:
+        return CJK_BREAK.sub(_join, text)
+
+
+def _join(match: re.Match[str]) -> str:
+    text, left, right = match.string, match.start(1), match.start(3)
+    # shared punctuation on both sides (”\n“): Chinese when a character beyond it is
+    beside = text[max(0, left - 1) : left + 1] + text[right : right + 2]
+    if CJK_CHAR.search(beside):
+        return match.group(1) + match.group(2)
+    return match.group(0)  # “quoted”\n“quoted” in Western text: the space stays
+
+
+class ClerkMarkdown(Extension):
+    """Markdown as a clerk writes it (see the module's docstring)."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.preprocessors.register(_ClerkLines(md), "clerk_lines", 25)  # after tabs are expanded
+        md.parser.blockprocessors.deregister("code")
+        md.parser.blockprocessors.register(_IndentedParagraph(md.parser), "indented_paragraph", 80)
+        md.postprocessors.register(_CjkLineJoin(md), "cjk_line_join", 10)  # on the finished HTML
+
+
 def _markdown_engine() -> markdown.Markdown:
-    engine = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    engine = markdown.Markdown(extensions=[*EXTENSIONS, ClerkMarkdown()], output_format="html")
     engine.preprocessors.deregister("html_block")
     engine.inlinePatterns.deregister("html")
     return engine
