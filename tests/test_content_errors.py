@@ -424,6 +424,34 @@ def test_news_file_not_markdown(site: Site) -> None:
     assert_fails(site, (f"{NEWS_DIR}/notes.txt", 0, "只能放以 .md 结尾的文章文件"))
 
 
+def hidden_txt(name: str) -> str:
+    """What a clerk reads of a file Notepad saved as `name.txt` (Windows shows it as `name`)."""
+    return (
+        f"文件名实际是「{name}.txt」（Windows 隐藏了扩展名）：请用记事本打开它，「另存为」时"
+        f"「保存类型」选「所有文件」，文件名写 {name}"
+    )
+
+
+def test_news_file_saved_by_notepad_as_md_txt_names_the_hidden_extension(site: Site) -> None:
+    name = f"{NEWS_DIR}/2024-05-20-huigu.md"
+    site.write(f"{name}.txt", site.text(site.news_file))
+    stderr = assert_fails(site)
+    assert f"{name}: {hidden_txt('2024-05-20-huigu.md')}" in stderr.splitlines()
+    assert "只能放以 .md 结尾的文章文件" not in stderr
+
+
+@pytest.mark.parametrize("name", [SCHEDULE, CONFIG, "content/notice.md"])
+def test_source_file_saved_by_notepad_with_txt_names_the_hidden_extension(site: Site, name: str) -> None:
+    (site.root / name).rename(site.root / f"{name}.txt")
+    stderr = assert_fails(site)
+    assert f"{name}: {hidden_txt(Path(name).name)}" in stderr.splitlines()
+
+
+def test_a_missing_source_file_without_a_txt_is_still_said_to_be_missing(site: Site) -> None:
+    (site.root / SCHEDULE).unlink()
+    assert_fails(site, (SCHEDULE, 0, "找不到这个文件；请确认文件名和位置没有改动"))
+
+
 @pytest.mark.parametrize(
     "body, line, fragment",
     [

@@ -5,13 +5,18 @@ Sites are spot-checked against the State Council General Office's inspection ind
 costs points (扣分), the citation and the thresholds are content (`content/inspection.yaml`), so
 the office can follow a revised index without a programmer; the code only holds one check per
 rule id. Every finding names the file and line to fix.
+
+What is judged is what ships. The wording and punctuation checks read the sources, for the line
+to name, but a report held back for a later day is not read at all, and a finding stands only
+when the text it quotes is in the rendered files (`shipped`): a template branch never taken or
+a value no page uses blocks nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +26,7 @@ from campaign.context import BuildContext
 from campaign.errors import ContentProblem, Problems
 from campaign.inspection import links as linkcheck
 from campaign.inspection.links import TextLine
+from campaign.inspection.shipped import Quote, ShippedText
 from campaign.load.source import read_text
 from campaign.load.yamltext import parse_yaml
 from campaign.model.fields import Choice, Integer, ListOf, Parsed, Record, Text, read_document
@@ -81,15 +87,22 @@ class Rules:
 
 @dataclass(frozen=True, order=True)
 class Finding:
-    """One thing an inspector would mark, under a rule; `todo` ones (待填写) never fail a check."""
+    """One thing an inspector would mark, under a rule; `todo` ones (待填写) never fail a check.
+
+    A finding about text a source line writes quotes it: `inspect` keeps it only if that text
+    ships (`shipped.ShippedText`).
+    """
 
     rule: str
     problem: ContentProblem  # where to fix it and what to do, like any content mistake
     todo: bool = False
+    quote: Quote | None = field(default=None, compare=False)
 
     @classmethod
-    def at(cls, rule: str, file: str, line: int, message: str, todo: bool = False) -> Finding:
-        return cls(rule, ContentProblem(file, line, message), todo)
+    def at(
+        cls, rule: str, file: str, line: int, message: str, todo: bool = False, quote: Quote | None = None
+    ) -> Finding:
+        return cls(rule, ContentProblem(file, line, message), todo, quote)
 
     @property
     def file(self) -> str:
@@ -195,10 +208,13 @@ def inspect(
     root = ctx.root
     rules = load_rules(root)
     result = Inspection(rules, site.as_of)
-    texts = visible_text(root)
+    names = _shown_files(root, site)
+    texts = visible_text(root, names)
+    shipped = ShippedText(files)
     for rule_id in rules.rules:
-        result.findings.extend(CHECKS[rule_id](ctx, site, files, rules, texts))
-    sources = linkcheck.source_lines(root, _text_files(root))
+        found = CHECKS[rule_id](ctx, site, files, rules, texts)
+        result.findings.extend(f for f in found if f.quote is None or shipped.holds(f.quote))
+    sources = linkcheck.source_lines(root, names)
     broken, result.outside = linkcheck.check_links(site, files, sources, tree)
     if "links" in rules.rules:
         result.findings.extend(Finding("links", problem) for problem in broken)
@@ -224,7 +240,7 @@ def archived_links(
     rules = load_rules(ctx.root)
     if "links" not in rules.rules:
         return []
-    sources = linkcheck.source_lines(ctx.root, _text_files(ctx.root))
+    sources = linkcheck.source_lines(ctx.root, _shown_files(ctx.root, site))
     broken, _ = linkcheck.check_links(site, files, sources, tree)
     return [Finding("links", ContentProblem(shown(p.file), p.line, p.message)) for p in broken]
 
@@ -243,14 +259,21 @@ def _text_files(root: Path) -> list[str]:
     return [n for n in names if n != RULES_FILE]
 
 
-def visible_text(root: Path) -> list[TextLine]:
+def _shown_files(root: Path, site: Site) -> list[str]:
+    """The text files of this build: a report dated after its day is not on the site yet."""
+    waiting = {item.file for item in site.held_back}
+    return [name for name in _text_files(root) if name not in waiting]
+
+
+def visible_text(root: Path, names: Collection[str] | None = None) -> list[TextLine]:
     """(file, line, text) for what a visitor reads: YAML values, Markdown, template text.
 
     YAML keys and comments are left out by taking each value's own source span; template tags
     and HTML markup become spaces, so words on either side of a tag are never joined.
+    `names`: the files to read, by default every file whose text may show (`_text_files`).
     """
     lines = []
-    for name in _text_files(root):
+    for name in _text_files(root) if names is None else names:
         _, text = read_text(root / name, root)
         if name.endswith(".yaml"):
             lines += _yaml_values(text, name, 1)
@@ -311,11 +334,23 @@ DOC_NO_SHORT_YEAR = re.compile(r"〔\s*(\d{2})\s*〕\s*(\d+)\s*号")
 
 def _doc_numbers(file: str, line: int, text: str) -> list[Finding]:
     found = [
-        Finding.at("wording", file, line, f"发文字号「{m.group()}」应写作「〔{m[1]}〕{m[2]}号」（六角括号）")
+        Finding.at(
+            "wording",
+            file,
+            line,
+            f"发文字号「{m.group()}」应写作「〔{m[1]}〕{m[2]}号」（六角括号）",
+            quote=Quote.within(text, *m.span()),
+        )
         for m in DOC_NO_BRACKETS.finditer(text)
     ]
     found += [
-        Finding.at("wording", file, line, f"发文字号「{m.group()}」的年份应写全四位，如「〔20{m[1]}〕{m[2]}号」")
+        Finding.at(
+            "wording",
+            file,
+            line,
+            f"发文字号「{m.group()}」的年份应写全四位，如「〔20{m[1]}〕{m[2]}号」",
+            quote=Quote.within(text, *m.span()),
+        )
         for m in DOC_NO_SHORT_YEAR.finditer(text)
     ]
     return found
@@ -332,7 +367,8 @@ def _wording(
         while position < len(text):
             for wrong, right in rules.wrong_forms:
                 if text.startswith(wrong, position):
-                    findings.append(Finding.at("wording", file, line, f"「{wrong}」应为「{right}」"))
+                    quote = Quote.within(text, position, position + len(wrong))
+                    findings.append(Finding.at("wording", file, line, f"「{wrong}」应为「{right}」", quote=quote))
                     position += len(wrong) - 1
                     break
             position += 1
@@ -343,7 +379,13 @@ def _punctuation(
     ctx: BuildContext, site: Site, files: dict[str, bytes], rules: Rules, texts: list[TextLine]
 ) -> list[Finding]:
     return [
-        Finding.at("punctuation", file, line, f"「{m.group()}」应为全角「{HALF_WIDTH[m.group()]}」")
+        Finding.at(
+            "punctuation",
+            file,
+            line,
+            f"「{m.group()}」应为全角「{HALF_WIDTH[m.group()]}」",
+            quote=Quote.within(text, *m.span()),
+        )
         for file, line, text in texts
         for m in BETWEEN_CJK.finditer(text)
     ]
@@ -521,7 +563,8 @@ def _links(
 
 
 # Every check has this shape: the build's context, the site, the bytes that ship, the rules, the
-# visible text of every source line.
+# visible text of every source line this build shows (a finding that quotes it is kept only if
+# the quote ships).
 Check = Callable[[BuildContext, Site, dict[str, bytes], Rules, list[TextLine]], list[Finding]]
 CHECKS: dict[str, Check] = {
     "wording": _wording,

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from campaign.errors import ContentError, ContentProblem, Problems
 from campaign.load import bundles, posters
 from campaign.load.markup import split_front_matter, unfinished_links
-from campaign.load.source import display_name, ignored_name, paragraph_limit, read_text
+from campaign.load.source import display_name, hidden_txt_message, ignored_name, paragraph_limit, read_text
 from campaign.load.yamltext import Node, parse_yaml
 from campaign.model import site as m
 from campaign.model.fields import (
@@ -311,6 +311,10 @@ def _news_entry(entry: os.DirEntry[str], name: str, problems: Problems) -> tuple
             problems.add(f"{name}/index.md", 0, _missing_index(folder, slug))
             return None
         return slug, str(index), folder
+    if entry.name.endswith(".md.txt") and entry.is_file():
+        # what the clerk sees in Explorer is the name without the .txt Notepad added
+        problems.add(name[: -len(".txt")], 0, hidden_txt_message(entry.name[: -len(".txt")]))
+        return None
     if not entry.name.endswith(".md") or not entry.is_file():
         if entry.name.lower().endswith(bundles.media.PHOTO_EXTENSIONS + tuple(bundles.media.ATTACHMENT_TYPES)):
             message = (
@@ -345,10 +349,7 @@ def _missing_index(folder: Path, slug: str) -> str:
     except OSError:
         names = []
     if "index.md.txt" in names:
-        return (
-            "文件名实际是「index.md.txt」（Windows 隐藏了扩展名）：请用记事本打开它，「另存为」时"
-            "「保存类型」选「所有文件」，文件名写 index.md"
-        )
+        return hidden_txt_message("index.md")
     markdown = [name for name in names if name.endswith(".md")]
     if markdown:
         return f"文章文件夹里的文章要叫 index.md：请把「{markdown[0]}」改名为 index.md"

@@ -99,6 +99,8 @@ def read_text(path: Path, root: Path) -> tuple[str, str]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
+        if path.with_name(path.name + ".txt").is_file():
+            raise ContentError.at(name, 0, hidden_txt_message(path.name)) from None
         raise ContentError.at(name, 0, "找不到这个文件；请确认文件名和位置没有改动") from None
     except OSError as exc:
         raise ContentError.at(name, 0, f"无法读取这个文件（{exc.strerror}）") from None
@@ -110,6 +112,14 @@ def read_text(path: Path, root: Path) -> tuple[str, str]:
             "（约 30 万字）；请删去多余的内容，或分成几篇",
         )
     return name, decode_text(data, name)
+
+
+def hidden_txt_message(name: str) -> str:
+    """For a file `name` that Notepad saved as `name.txt`: Windows hides the `.txt` it added."""
+    return (
+        f"文件名实际是「{name}.txt」（Windows 隐藏了扩展名）：请用记事本打开它，「另存为」时"
+        f"「保存类型」选「所有文件」，文件名写 {name}"
+    )
 
 
 def refuse_outside(path: Path, root: Path, name: str) -> None:
