@@ -2,6 +2,7 @@
 
 One argparse subcommand per command word, each taking only the options that apply to it (no
 word: `build`). Parses, calls the command, prints what went wrong in Chinese, sets the exit code.
+argparse's own words (用法, the section titles, -h, every refusal) are in Chinese too (`_Parser`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import argparse
 import contextlib
 import datetime as dt
 import io
+import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NoReturn
 
 from campaign import pipeline
 from campaign.context import BuildContext, default_moment, make_context
@@ -30,6 +33,7 @@ from campaign.model.timeline import parse_moment
 from campaign.ship import printing
 from campaign.ship.publish import PublishError
 from campaign.ship.write import UnsafeTarget
+from campaign.stats.period import WrittenDay, written_day
 
 INSPECTION_FAILED = 5  # check found a 单项否决 or a link error
 ROOT_HELP = "网站项目所在的文件夹（默认：当前文件夹）"
@@ -45,7 +49,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
             print(f"{args.command} 后面不需要再写「{' '.join(extra)}」", file=sys.stderr)
             return 2
     elif extra:
-        commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+        commands[args.command].error(f"无法识别的参数：{' '.join(extra)}")
     root = Path(args.root or root or Path.cwd()).resolve()
     _utf8_console()
     try:
@@ -268,49 +272,116 @@ def _moment_arg(text: str) -> dt.datetime:
         ) from None
 
 
-def _day_arg(option: str) -> Callable[[str], dt.date]:
-    def parse(text: str) -> dt.date:
+def _day_arg(option: str) -> Callable[[str], WrittenDay]:
+    """A day as people write it (2024-5-13, 2024年5月13日, 5月13日: `stats.period`); its year, when
+    left out, is the campaign's, known once the project is loaded."""
+
+    def parse(text: str) -> WrittenDay:
         try:
-            return dt.date.fromisoformat(text.strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} 应写成 2024-05-13 这样的日期，这里是「{text}」") from None
+            return written_day(text, option)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
     return parse
 
 
-def _shared_options() -> tuple[argparse.ArgumentParser, ...]:
+def _shared_options() -> tuple[_Parser, ...]:
     """Options several commands take, as argparse parents: (every command's, the clock, rendering, shipping)."""
     # `--root` is also taken after the command; SUPPRESS keeps the command from resetting it
-    rooted = argparse.ArgumentParser(add_help=False)
+    rooted = _Parser(add_help=False)
     rooted.add_argument("--root", default=argparse.SUPPRESS, help=ROOT_HELP)
-    clocked = argparse.ArgumentParser(add_help=False)
+    clocked = _Parser(add_help=False)
     clocked.add_argument(
         "--as-of",
         type=_moment_arg,
         help="按哪个时刻显示日程状态、检查到期事项（默认现在），如 2024-05-13T12:00",
     )
-    rendered = argparse.ArgumentParser(add_help=False, parents=[clocked])
+    rendered = _Parser(add_help=False, parents=[clocked])
     rendered.add_argument("--base-url", type=_base_url, help="临时改用另一个网址（如测试服务器）")
     rendered.add_argument("--no-pdf", action="store_true", help="不打印海报 PDF（更快）")
-    shipped = argparse.ArgumentParser(add_help=False, parents=[rendered])
+    shipped = _Parser(add_help=False, parents=[rendered])
     shipped.add_argument(
         "--ignore-inspection", action="store_true", help="忽略政府网站检查发现的问题照样发布（会记入发布清单）"
     )
     return rooted, clocked, rendered, shipped
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help with its own words in Chinese."""
+
+    HEADINGS = {"positional arguments": "参数", "options": "选项"}
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+    def start_section(self, heading: str | None) -> None:
+        super().start_section(self.HEADINGS.get(heading or "", heading))
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if isinstance(action, argparse._HelpAction):
+            return "显示这份说明，然后退出"
+        return action.help
+
+
+# argparse's refusals, as it words them (Python 3.11 to 3.13), and in Chinese
+_INVALID_CHOICE = re.compile(r"argument (\S+): invalid choice: '?(.*?)'? \(choose from (.+)\)")
+_OWN = "{0}：{1}"  # our own types' refusals (ArgumentTypeError), which name their option already
+_REFUSALS = [
+    (re.compile(r"the following arguments are required: (.+)"), "缺少必须写的参数：{0}"),
+    (re.compile(r"unrecognized arguments: (.+)"), "无法识别的参数：{0}"),
+    (re.compile(r"ambiguous option: (\S+) could match (.+)"), "选项 {0} 不完整，可能是 {1}，请写完整"),
+    (_INVALID_CHOICE, "没有「{1}」这个{0}，可用的有：{2}"),
+    (re.compile(r"argument (\S+): expected (?:one|at least one|at most one) argument"), "{0} 后面要写上它的值"),
+    (re.compile(r"argument (\S+): invalid \S+ value: '(.*)'"), "{0} 后面的「{1}」不是有效的值"),
+    (re.compile(r"argument (\S+): ignored explicit argument '(.*)'"), "{0} 后面不需要写「{1}」"),
+    (re.compile(r"argument (\S+): not allowed with argument (.+)"), "{0} 不能和 {1} 一起用"),
+    (re.compile(r"argument (\S+): (.+)"), _OWN),
+]
+
+
+def _in_chinese(message: str) -> str:
+    """An argparse refusal in Chinese; one that already names its option (our own types') as it is."""
+    for pattern, words in _REFUSALS:
+        match = pattern.fullmatch(message)
+        if match is None:
+            continue
+        parts = list(match.groups())
+        if pattern is _INVALID_CHOICE:  # 'build', 'check', ... -> build、check、...
+            parts[2] = parts[2].replace("'", "").replace(", ", "、")
+        if words == _OWN and parts[1].startswith(parts[0].split("/")[-1]):
+            return parts[1]
+        return words.format(*parts)
+    return message
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its own words in Chinese (help and refusals); a refusal still exits with 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{_in_chinese(message)}\n")
+
+
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The command line and each command's own parser: an option is taken by the commands it applies to."""
-    parser = argparse.ArgumentParser(prog="build.py", description="生成节能宣传周活动网站")
+    parser = _Parser(prog="build.py", description="生成节能宣传周活动网站", formatter_class=_Formatter)
     parser.add_argument("--root", help=ROOT_HELP)
     rooted, clocked, rendered, shipped = _shared_options()
-    words = parser.add_subparsers(dest="command", metavar="command", required=True)
+    words = parser.add_subparsers(dest="command", metavar="命令", required=True)
     commands: dict[str, argparse.ArgumentParser] = {}
 
     def command(
-        name: str, run: Callable[[Path, argparse.Namespace], int], what: str, *parents: argparse.ArgumentParser
+        name: str, run: Callable[[Path, argparse.Namespace], int], what: str, *parents: _Parser
     ) -> argparse.ArgumentParser:
-        sub = words.add_parser(name, help=what, description=what, parents=[rooted, *parents])
+        sub = words.add_parser(
+            name, help=what, description=what, parents=[rooted, *parents], formatter_class=_Formatter
+        )
         sub.set_defaults(run=run)
         commands[name] = sub
         return sub

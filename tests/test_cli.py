@@ -43,7 +43,7 @@ def test_each_command_refuses_another_commands_option(tmp_path, words):
     result = run_cli(root, *words)
     option = next(word for word in words if word.startswith("--"))
     assert result.returncode == 2
-    assert f"error: unrecognized arguments: {option}" in result.stderr
+    assert f"：错误：无法识别的参数：{option}" in result.stderr
     assert sorted(root.iterdir()) == []
 
 
@@ -64,6 +64,57 @@ def test_help_lists_the_commands_and_each_commands_own_options(tmp_path):
     assert "--rollback" not in check.stdout and "--offline" not in check.stdout
     publish = run_cli(tmp_path, "publish", "--help")
     assert "--rollback" in publish.stdout and "退回到上一个版本" in publish.stdout
+
+
+ARGPARSE_WORDS = ("usage", "error", "options", "positional arguments", "show this help", "invalid choice", "required")
+
+
+def _no_argparse_english(text: str) -> None:
+    for word in ARGPARSE_WORDS:
+        assert word not in text.lower(), (word, text)
+
+
+@pytest.mark.parametrize("words", [("--help",), ("stats", "--help"), ("publish", "-h"), ("new-edition", "--help")])
+def test_help_is_in_chinese(tmp_path, words):
+    result = run_cli(tmp_path, *words)
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith(f"用法：build.py {' '.join(words[:-1])}".rstrip() + " [-h]")
+    assert "\n选项:\n  -h, --help " in result.stdout and "  显示这份说明，然后退出\n" in result.stdout
+    _no_argparse_english(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("words", "refusal"),
+    [
+        (("stats", "--bogus"), "build.py stats：错误：无法识别的参数：--bogus"),
+        (
+            ("bogus",),
+            "build.py：错误：没有「bogus」这个命令，可用的有：build、check、serve、publish、package、stats、new-edition",
+        ),
+        (("stats", "a.log", "--from"), "build.py stats：错误：--from 后面要写上它的值"),
+        (("serve", "--port", "eighty"), "build.py serve：错误：--port 后面的「eighty」不是有效的值"),
+        (("publish", "/tmp/x", "--keep", "0"), "build.py publish：错误：--keep 应是不小于 1 的整数，这里是「0」"),
+        (("build", "--as-of"), "build.py build：错误：--as-of 后面要写上它的值"),
+        (
+            ("check", "--as-of", "明天"),
+            "build.py check：错误：--as-of 应写成 2024-05-13 或 2024-05-13T12:00（北京时间），这里是「明天」",
+        ),
+    ],
+    ids=lambda item: " ".join(item) if isinstance(item, tuple) else "",
+)
+def test_refusals_are_in_chinese_and_exit_2(tmp_path, words, refusal):
+    result = run_cli(tmp_path, *words)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("用法：build.py") and result.stderr.splitlines()[-1] == refusal
+    _no_argparse_english(result.stderr)
+
+
+def test_a_real_refusal_exits_2_in_chinese(tmp_path):
+    from sitecopy import run_build
+
+    result = run_build(tmp_path, "stats", "--bogus")
+    assert result.returncode == 2 and "build.py stats：错误：无法识别的参数：--bogus" in result.stderr
+    _no_argparse_english(result.stderr)
 
 
 def _two_editions(folder):

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 from nginxserver import SITE_PATH, TLS, running_nginx
-from sitecopy import EDITION, copy_site, run_build
+from sitecopy import EDITION, copy_site, run_build, run_cli
 
 from campaign import cli
 from campaign.stats import count, logs
@@ -252,6 +252,8 @@ def test_the_report_shows_exactly_the_visits_sent(week):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert f"读取日志 3 个文件，共 {lines} 行：时段内 {lines - 1 - 3} 行，时段外 1 行，无法识别 3 行（已跳过）。" in out
+    # the .1 file starts in the shipped format: its combined line among the garbage is not read
+    assert f"日志格式：{'、'.join(sorted(map(str, files)))} 按本站的 jnxcz 格式读取。\n" in out
     assert (
         "已排除爬虫和监控程序：4 个客户端的 8 条请求（按浏览器标识排除 3 条；按行为排除 5 条：抓取 robots.txt、"
         "只发 HEAD 请求或探测服务器文件）。" in out
@@ -327,6 +329,7 @@ def test_the_report_shows_exactly_the_visits_sent(week):
         ["排除的爬虫和监控客户端", "4"],
         ["按浏览器标识排除的请求", "3"],
         ["按行为排除的请求", "5"],
+        *(["日志格式", str(file), "本站的 jnxcz 格式"] for file in sorted(map(str, files))),
     ]
     assert blocks["一、海报扫码次数"] == [
         ["海报", "短地址", *CAMPAIGN, "合计"],
@@ -397,9 +400,13 @@ def test_what_the_clerk_is_told_when_the_logs_will_not_do(tmp_path, week, monkey
     assert result.returncode == 7 and "统计失败：日志文件是空的" in result.stderr
 
     junk = tmp_path / "access.log"
-    junk.write_text("".join(GARBAGE), encoding="utf-8")
+    junk.write_text("".join(GARBAGE[:2]), encoding="utf-8")
     result = stats(root, str(junk))
-    assert result.returncode == 7 and "都不是本站日志的格式" in result.stderr
+    assert result.returncode == 7
+    assert (
+        "日志里的 2 行都不是能识别的访问日志格式（本站的 jnxcz 格式，或 nginx、Apache 默认的 combined、common 格式）"
+        in result.stderr
+    )
 
     early = tmp_path / "early.log"
     early.write_text(gzip.decompress(files[0].read_bytes()).decode().splitlines(keepends=True)[0], encoding="utf-8")
@@ -407,8 +414,8 @@ def test_what_the_clerk_is_told_when_the_logs_will_not_do(tmp_path, week, monkey
     assert result.returncode == 7
     assert "日志里没有2024年5月13日至2024年5月19日的访问记录（共 1 行：不在这些日子的 1 行" in result.stderr
 
-    result = stats(root, str(files[2]), "--from", "5月13日")
-    assert result.returncode == 2 and "--from 应写成 2024-05-13 这样的日期，这里是「5月13日」" in result.stderr
+    result = stats(root, str(files[2]), "--from", "5月32日")
+    assert result.returncode == 2 and "--from 写的「5月32日」不是有效的日期（2024年没有5月32日）" in result.stderr
     result = stats(root, str(files[2]), "--from", "2024-05-19", "--to", "2024-05-13")
     assert result.returncode == 2 and "晚于结束日期" in result.stderr
     assert stats(root).returncode == 2
@@ -481,7 +488,7 @@ def test_memory_does_not_grow_with_the_number_of_requests():
             )
 
     def peak(total: int) -> tuple[int, count.Summary]:
-        counter = count.Counts(site, dt.date(2024, 5, 13), dt.date(2024, 5, 19))
+        counter = count.Counts([site], dt.date(2024, 5, 13), dt.date(2024, 5, 19))
         tracemalloc.start()
         for line in lines(total):
             counter.learn(logs.parse(line))
@@ -496,3 +503,176 @@ def test_memory_does_not_grow_with_the_number_of_requests():
     assert large < small + 64 * 1024, (small, large)
     assert sum(row.total for row in summary.posters) == 10_000
     assert sum(day.visitors for day in summary.days) == 7 * 50
+
+
+# --- logs of a server kept by someone else, dates as people write them, last year's posters ---------
+
+
+def combined(day: int, clock: str, path: str, agent: str = WECHAT_IPHONE, referrer: str = "-", who: int = 1) -> str:
+    """A line of nginx's default `combined` log (a query string and all, as nginx logs it)."""
+    return f'10.0.0.{who} - - [{day}/May/2024:{clock} +0800] "GET {path} HTTP/1.1" 200 512 "{referrer}" "{agent}"\n'
+
+
+SCANS_2024 = [  # six scans of last year's posters, on 13 and 14 May 2024
+    combined(13, "09:00:00", "/jnxcz/2024/go/chuanyu-live/?from=timeline"),
+    combined(13, "09:01:00", "/jnxcz/2024/go/schedule/", who=2),
+    combined(13, "09:02:00", "/jnxcz/2024/go/schedule/", WECHAT_ANDROID, who=3),
+    combined(14, "18:00:00", "/jnxcz/2024/go/pledges/", who=1),
+    combined(14, "18:01:00", "/jnxcz/2024/go/pledges/", SAFARI_IPHONE, who=4),
+    combined(14, "18:02:00", "/jnxcz/2024/go/pledges/?phone=13800000000", DESKTOP, who=5),
+]
+SCANNED_2024 = {"chuanyu-live": [1, 0], "xinhua-live": [0, 0], "schedule": [2, 0], "pledges": [0, 3]}
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory):
+    return copy_site(tmp_path_factory.mktemp("stats-formats") / "site", printed=False)
+
+
+def posters_table(root: Path, scanned: dict[str, list[int]], edition: list[str] | None = None) -> list[list[str]]:
+    """The poster table as printed for `scanned` scans on 13 and 14 May (and none on the other days)."""
+    named = headlines(root)
+    lead = edition or []
+    rows = [
+        [*lead, named[link], f"go/{link}/", *map(str, days + [0] * 5), str(sum(days))] for link, days in scanned.items()
+    ]
+    per_day = [str(sum(days[n] for days in scanned.values())) for n in range(2)] + ["0"] * 5
+    return [
+        [*(["届"] if edition else []), "海报", "短地址", *(f"5月{day}日" for day in range(13, 20)), "合计"],
+        *rows,
+        ["合计", *per_day, str(sum(map(int, per_day)))],
+        ["扫码即打开海报二维码上的短地址；在本站页面上点开短地址的不算。"],
+    ]
+
+
+def test_a_log_in_nginxs_default_combined_format_is_counted(shipped, tmp_path):
+    log = tmp_path / "access.log"
+    log.write_text("".join(SCANS_2024), encoding="utf-8")
+    result = run_cli(shipped, "stats", str(log))
+    assert result.returncode == 0, result.stderr
+    assert table(result.stdout, "一、海报扫码次数") == posters_table(shipped, SCANNED_2024)
+    assert f"日志格式：{log} 按通用的 combined 格式（nginx、Apache 默认）读取。\n" in result.stdout
+    assert "访客 6 人次" in result.stdout
+    for private in ("10.0.0.", "13800000000", "timeline"):  # no address and no query kept
+        assert private not in result.stdout
+        assert private not in (shipped / "reports" / "stats-2024-05-13_2024-05-19.csv").read_text(encoding="utf-8-sig")
+
+
+def test_an_apache_log_and_a_common_log_are_counted_and_named(shipped, tmp_path):
+    # Apache: "-" for no bytes, \" inside quotes, an identd and a user name
+    apache = tmp_path / "other_access.log"
+    apache.write_text(
+        '10.0.0.7 - - [13/May/2024:10:00:00 +0800] "GET /jnxcz/2024/go/schedule/ HTTP/1.1" 200 - '
+        f'"-" "{WECHAT_IPHONE}"\n'
+        '10.0.0.8 ident clerk [14/May/2024:11:00:00 +0800] "GET /jnxcz/2024/go/pledges/?x=\\"1\\" HTTP/1.1" 200 '
+        f'3120 "https://mp.weixin.qq.com/s/abc?openid=secret" "{SAFARI_IPHONE} \\"quoted\\""\n'
+        '10.0.0.9 - - [14/May/2024:11:05:00 +0800] "GET /jnxcz/2024/schedule/ HTTP/1.1" 200 4100 '
+        f'"https://www.baidu.com/" "{DESKTOP}"\n',
+        encoding="utf-8",
+    )
+    common = tmp_path / "common.log"
+    common.write_text(
+        '10.0.0.10 - - [14/May/2024:12:00:00 +0800] "GET /jnxcz/2024/go/pledges/ HTTP/1.0" 200 512\n', encoding="utf-8"
+    )
+    result = run_cli(shipped, "stats", str(apache), str(common))
+    assert result.returncode == 0, result.stderr
+    scanned = {"chuanyu-live": [0, 0], "xinhua-live": [0, 0], "schedule": [1, 0], "pledges": [0, 2]}
+    assert table(result.stdout, "一、海报扫码次数") == posters_table(shipped, scanned)
+    assert (
+        f"日志格式：{apache} 按通用的 combined 格式（nginx、Apache 默认）读取；"
+        f"{common} 按通用的 common 格式（不记来源页和浏览器）读取。\n" in result.stdout
+    )
+    assert "common 格式的日志不记来源页和浏览器：其中的爬虫只能按行为排除" in result.stdout
+    assert table(result.stdout, "五、来源网站（前 10 个）")[1:] == [
+        ["https://mp.weixin.qq.com/s/abc", "1"],
+        ["https://www.baidu.com/", "1"],
+    ]
+    assert "secret" not in result.stdout and "10.0.0." not in result.stdout
+
+
+def test_the_format_is_told_from_the_first_lines(tmp_path):
+    shipped_line = '2024-05-14T10:00:00+08:00 ::1 GET "/jnxcz/2024/" 200 10 "-" "Mozilla/5.0"\n'
+    for name, text, fmt in [
+        ("jnxcz.log", shipped_line * 3 + combined(14, "10:00:00", "/"), logs.JNXCZ),
+        ("combined.log", "garbage\n" + combined(14, "10:00:00", "/") * 2 + shipped_line, logs.COMBINED),
+        ("common.log", '::1 - - [14/May/2024:10:00:00 +0800] "GET / HTTP/1.1" 200 10\n', logs.COMMON),
+        ("junk.log", "garbage\n", logs.JNXCZ),  # none: its lines are counted as not in the shipped format
+    ]:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert logs.detect(tmp_path / name) == fmt, name
+    line = '2024-05-14T10:00:00+08:00 ::1 GET "/jnxcz/2024/" 200 10 "-" "Mozilla/5.0"\n'
+    assert logs.parse_combined(line) is None and logs.parse_common(line) is None
+    request = logs.parse_combined(combined(14, "23:30:00", "/jnxcz/2024/go/x/?a=1", referrer="https://a.cn/p?q#f"))
+    assert request == logs.Request(
+        dt.date(2024, 5, 14), "10.0.0.1", "GET", "/jnxcz/2024/go/x/", 200, "https://a.cn/p", WECHAT_IPHONE
+    )
+    late = logs.parse_combined(combined(14, "23:30:00", "/").replace("+0800", "+0000"))
+    assert late is not None and late.day == dt.date(2024, 5, 15)  # Beijing's day
+    assert logs.parse_common('::1 - - [14/May/2024:10:00:00 +0800] "-" 400 0\n') == logs.Request(
+        dt.date(2024, 5, 14), "::1", "", "/", 400, "", None
+    )
+
+
+@pytest.mark.parametrize("written", ["2024-5-13", "5月13日", "2024年5月13日", "5/13"])
+def test_dates_are_taken_as_people_write_them(shipped, tmp_path, written):
+    log = tmp_path / "access.log"
+    log.write_text("".join(SCANS_2024), encoding="utf-8")
+    expected = run_cli(shipped, "stats", str(log), "--from", "2024-05-13", "--to", "2024-05-14")
+    result = run_cli(shipped, "stats", str(log), "--from", written, "--to", "5月14日")
+    assert (result.returncode, result.stdout, result.stderr) == (0, expected.stdout, "")
+    assert "统计时段：2024年5月13日—2024年5月14日（北京时间，共 2 天）" in result.stdout
+
+
+def test_a_wrong_date_is_refused_in_a_chinese_sentence(shipped):
+    result = run_cli(shipped, "stats", "a.log", "--from", "13.5.")
+    assert result.returncode == 2
+    assert "--from 应写成 2024-05-13、2024年5月13日 或 5月13日 这样的日期，这里是「13.5.」" in result.stderr
+    result = run_cli(shipped, "stats", "a.log", "--to", "2024-2-30")
+    assert result.returncode == 2 and "--to 写的「2024-2-30」不是有效的日期（2024年没有2月30日）" in result.stderr
+    assert "error" not in result.stderr and "usage" not in result.stderr
+
+
+def test_last_years_posters_are_counted_after_new_edition(tmp_path):
+    root = copy_site(tmp_path / "site", printed=False)
+    started = run_cli(root, "new-edition", "2025")
+    assert started.returncode == 0, started.stderr
+    log = tmp_path / "jnxcz.access.log"
+    log.write_text("".join(SCANS_2024), encoding="utf-8")
+    result = run_cli(root, "stats", str(log))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # 2025's dates are still 待填写: last year's week is counted, and the report says so
+    assert "统计时段：2024年5月13日—2024年5月19日（北京时间，共 7 天）" in out
+    assert "本届（2025年）的活动日期还没有填写，按2024年那一届的活动日期统计" in out
+    assert out.startswith("江北区公共机构2024年全国节能宣传周和全国低碳日活动 网站访问统计\n")
+    edition = root / "editions" / "2024"
+    assert table(out, "一、海报扫码次数") == posters_table(edition, SCANNED_2024, ["2024年"])
+    assert table(out, "二、各栏目浏览量")[1][:3] == ["2024年", "首页", "（首页）"]
+
+
+def test_this_years_week_shows_last_years_posters_that_were_scanned(tmp_path):
+    root = copy_site(tmp_path / "site", printed=False)
+    assert run_cli(root, "new-edition", "2025").returncode == 0
+    log = tmp_path / "jnxcz.access.log"
+    lines = [
+        combined(13, "09:00:00", "/jnxcz/2024/go/pledges/"),  # last year's poster, still on a wall
+        combined(13, "09:05:00", "/jnxcz/2025/go/schedule/", who=2),
+        combined(14, "10:00:00", "/jnxcz/2024/pledges/", referrer="-", who=3),
+    ]
+    log.write_text("".join(line.replace("/2024:", "/2025:") for line in lines), encoding="utf-8")
+    result = run_cli(root, "stats", str(log), "--from", "5月13日", "--to", "2025-5-19")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "统计时段：2025年5月13日—2025年5月19日（北京时间，共 7 天）" in out
+    assert out.startswith("江北区公共机构2025年全国节能宣传周和全国低碳日活动 网站访问统计\n")
+    this_year = headlines(root)
+    last_year = headlines(root / "editions" / "2024")
+    rows = table(out, "一、海报扫码次数")
+    assert rows[1] == ["2024年", last_year["pledges"], "go/pledges/", "1", "0", "0", "0", "0", "0", "0", "1"]
+    assert [row[0] for row in rows[2:-2]] == ["2025年"] * 4
+    assert ["2025年", this_year["schedule"], "go/schedule/", "1", "0", "0", "0", "0", "0", "0", "1"] in rows
+    assert rows[-2] == ["合计", "2", "0", "0", "0", "0", "0", "0", "2"]
+    sections = table(out, "二、各栏目浏览量")
+    assert sections[1] == ["2024年", "低碳日倡议", "pledges/", "0", "1", "0", "0", "0", "0", "0", "1"]
+    assert [row[0] for row in sections[2:-1]] == ["2025年"] * 9
+    assert table(out, "四、各页面浏览量")[1] == ["2024年", "pledges/", "全国低碳日绿色低碳倡议", "低碳日倡议", "1"]

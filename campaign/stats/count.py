@@ -1,5 +1,8 @@
 """Counting what people did: crawlers and probes left out, scans per poster, views per section and page, visitors.
 
+Every edition of the campaign is counted: last year's posters stay on the walls, their codes
+lead to last year's addresses, and the report says which edition each row is of.
+
 Two passes over the same lines, one line at a time (nothing is kept per request): the first
 learns which clients behave like programs (fetched robots.txt, sent only HEAD requests, probed
 for server files), the second counts what everyone else did. A client is an address and a
@@ -12,11 +15,12 @@ of names that visitors choose (referrers, missing addresses) are bounded.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -85,13 +89,18 @@ class Page:
 
 @dataclass(frozen=True)
 class Layout:
-    """What the site has, from its model: the report's rows and how addresses map to them."""
+    """What one edition's site has, from its model: the report's rows and how addresses map to them."""
 
     base_path: str  # e.g. /jnxcz/2024/
     hosts: frozenset[str]  # the site's own host names: a referrer there is a link on the site
     links: tuple[Link, ...]  # posters' addresses first, in posters.yaml order
     pages: dict[str, Page]  # address under the base ("" for the home page) -> page
     sections: tuple[tuple[str, str, str], ...]  # (key, menu entry, address), OTHER last
+    label: str = ""  # how the report names the edition, e.g. 2024年
+
+    @property
+    def folder(self) -> str:
+        return self.base_path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def layout(site: Site, plans: list[PagePlan]) -> Layout:
@@ -116,7 +125,13 @@ def layout(site: Site, plans: list[PagePlan]) -> Layout:
         links=tuple(Link(link.id, link.label, tuple(headlines.get(link.id, ()))) for link in links),
         pages=pages,
         sections=(*((s.key, s.menu, s.url) for s in shown(site)), (OTHER, OTHER_MENU, "")),
+        label=edition_label(site.edition.folder),
     )
+
+
+def edition_label(folder: str) -> str:
+    """An edition as the report names it: its year (the folder /jnxcz/2024/ is named after it)."""
+    return f"{folder}年" if re.fullmatch(r"\d{4}", folder) else folder or "本届"
 
 
 Name = TypeVar("Name")
@@ -144,6 +159,7 @@ class Row:
     name: str
     address: str
     per_day: tuple[int, ...]
+    edition: str = ""  # the edition's label
 
     @property
     def total(self) -> int:
@@ -172,7 +188,7 @@ class Summary:
     out_of_range: int
     posters: tuple[Row, ...]  # scans per stable address, per day
     sections: tuple[Row, ...]  # views per section, per day
-    pages: tuple[tuple[str, str, str, int], ...]  # (address, title, section menu entry, views)
+    pages: tuple[tuple[str, str, str, str, int], ...]  # (edition, address, title, section menu entry, views)
     days: tuple[Day, ...]
     referrers: tuple[tuple[str, int], ...]  # top 10 other sites
     missing: tuple[tuple[str, str, int], ...]  # top 20 (address, linked from, count)
@@ -181,6 +197,13 @@ class Summary:
     by_behaviour: int  # requests left out by behaviour
     pruned: bool  # too many distinct referrers or missing addresses: only the frequent ones
     warnings: tuple[str, ...]
+    editions: tuple[str, ...] = ()  # every edition's label, oldest first
+    formats: tuple[tuple[str, str], ...] = ()  # (log file, the name of the format it was read as)
+
+    @property
+    def by_edition(self) -> bool:
+        """Whether the rows are labelled with their edition (a campaign of more than one)."""
+        return len(self.editions) > 1
 
     @property
     def in_range(self) -> int:
@@ -194,21 +217,29 @@ class Summary:
 class Counts:
     """Both passes: `learn` every line, then `count` every line again, then `summary`."""
 
-    def __init__(self, site: Layout, start: dt.date, end: dt.date):
-        self.site = site
+    def __init__(self, editions: Sequence[Layout], start: dt.date, end: dt.date, counted: int = -1):
+        """`editions` oldest first; `counted` is the index of the edition whose week it is, shown in full
+        (every poster and section, scanned or not): by default the current one, the last."""
+        self.editions = tuple(editions)
+        self.counted = counted % len(self.editions)
+        # an address belongs to the edition whose path it starts with, the longest first
+        self._bases = sorted(range(len(self.editions)), key=lambda n: -len(self.editions[n].base_path))
+        self._hosts = frozenset(host for edition in self.editions for host in edition.hosts)
         self.start, self.end = start, end
         self.dates = tuple(start + dt.timedelta(n) for n in range((end - start).days + 1))
         self.index = {day: n for n, day in enumerate(self.dates)}
         self._salts: dict[dt.date, bytes] = {}
-        self._recent: dict[tuple[dt.date, str, str], int] = {}  # the last clients' hashes, by (day, address, agent)
+        self._recent: dict[
+            tuple[dt.date, str, str | None], int
+        ] = {}  # the last clients' hashes, by (day, address, agent)
         self._referrers: dict[str, bool] = {}  # referrer -> one of the site's own pages
         self._clients: dict[dt.date, dict[int, int]] = {day: {} for day in self.dates}
         self._agents: dict[str, int] = {}
         self.lines = self.malformed = self.out_of_range = 0
         self.by_agent = self.by_behaviour = 0
-        self.scans: Tally[tuple[str, int]] = Tally()  # (link id, day index) -> scans
-        self.views: Tally[tuple[str, int]] = Tally()  # (section key, day index) -> views
-        self.pages: Tally[str] = Tally()  # address under the base -> views
+        self.scans: Tally[tuple[int, str, int]] = Tally()  # (edition, link id, day index) -> scans
+        self.views: Tally[tuple[int, str, int]] = Tally()  # (edition, section key, day index) -> views
+        self.pages: Tally[tuple[int, str]] = Tally()  # (edition, address under its base) -> views
         self.referrers: Tally[str] = Tally()
         self.missing: Tally[tuple[str, str]] = Tally()  # (path, linked from) -> count
         self.warnings: list[str] = []
@@ -223,14 +254,16 @@ class Counts:
             salt = self._salts.get(request.day)
             if salt is None:
                 salt = self._salts[request.day] = secrets.token_bytes(16)
-            text = f"{request.address}\n{request.agent}".encode("utf-8", "surrogatepass")
+            text = f"{request.address}\n{request.agent or ''}".encode("utf-8", "surrogatepass")
             key = int.from_bytes(hashlib.blake2b(text, key=salt, digest_size=8).digest(), "big")
             if len(self._recent) >= 1024:
                 self._recent.clear()
             self._recent[recent] = key
         return key
 
-    def _agent(self, agent: str) -> int:
+    def _agent(self, agent: str | None) -> int:
+        if agent is None:  # a format without the browser: only behaviour tells programs apart
+            return 0
         bits = self._agents.get(agent)
         if bits is None:
             bits = 0
@@ -292,38 +325,45 @@ class Counts:
 
     def _counted(self, request: Request, day: int) -> bool:
         """A page view or a scan, counted; False for anything else (files, clicks on go/ links)."""
-        address = self._under_base(request.path)
-        if address is None:
+        place = self._place(request.path)
+        if place is None:
             return False
+        edition, address = place
         internal = self._internal(request.referrer)
         if address.startswith("go/"):
             link = address[3:].rstrip("/")
             if internal or not link or "/" in link:
                 return False  # a click on the site's own link to a go/ address is no scan
-            self.scans.add((link, day))
+            self.scans.add((edition, link, day))
         elif address == "" or address.endswith("/") or (address.endswith(".html") and address != "404.html"):
-            page = self.site.pages.get(address)
-            self.pages.add(address)
-            self.views.add((page.section if page else self._section(address), day))
+            self.pages.add((edition, address))
+            self.views.add((edition, self._section(edition, address), day))
         else:
             return False  # a style sheet, a script, a picture, a calendar file
         if request.referrer and not internal:
             self.referrers.add(request.referrer)
         return True
 
-    def _under_base(self, path: str) -> str | None:
-        """The address under the site's base path, as pages are known ("x/" for "x/index.html")."""
-        base = self.site.base_path
+    def _place(self, path: str) -> tuple[int, str] | None:
+        """The edition and the address under its base path, as pages are known ("x/" for "x/index.html")."""
         if "//" in path:
             path = re.sub("/{2,}", "/", path)
-        if not path.startswith(base):
-            return None if path + "/" != base else ""
-        address = path[len(base) :]
-        return address[: -len("index.html")] if address.endswith("index.html") else address
+        for edition in self._bases:
+            base = self.editions[edition].base_path
+            if path.startswith(base):
+                address = path[len(base) :]
+                return edition, address[: -len("index.html")] if address.endswith("index.html") else address
+            if path + "/" == base:
+                return edition, ""
+        return None
 
-    def _section(self, address: str) -> str:
-        """The section of an address the site does not have now (a report since removed)."""
-        for key, _, url in self.site.sections:
+    def _section(self, edition: int, address: str) -> str:
+        """The section of a page; for an address the site does not have now (a report since removed), by its path."""
+        site = self.editions[edition]
+        page = site.pages.get(address)
+        if page is not None:
+            return page.section
+        for key, _, url in site.sections:
             if url and address.startswith(url):
                 return key
         return "home" if address == "" else OTHER
@@ -339,31 +379,65 @@ class Counts:
                 host = parts.hostname
             except ValueError:  # "http://[x" and the like
                 return False
-            base = self.site.base_path
-            known = host in self.site.hosts or (base != "/" and parts.path.startswith(base))
+            known = host in self._hosts or any(
+                e.base_path != "/" and parts.path.startswith(e.base_path) for e in self.editions
+            )
             if len(self._referrers) >= 4096:
                 self._referrers.clear()
             self._referrers[referrer] = known
         return known
 
     def _missing(self, request: Request) -> None:
-        inside = self._under_base(request.path) is not None
+        inside = self._place(request.path) is not None
         internal = self._internal(request.referrer)
         if AUTOMATIC.search(request.path) or not (inside or internal):
             return
         if internal:
-            address = self._under_base(urlsplit(request.referrer).path)
-            where = f"本站页面 {address or '首页'}" if address is not None else request.referrer
+            place = self._place(urlsplit(request.referrer).path)
+            where = self._shown_page(*place) if place is not None else request.referrer
         else:
             where = request.referrer or "（没有来源页：手输、书签或扫码）"
         self.missing.add((request.path, where))
 
+    def _shown_page(self, edition: int, address: str) -> str:
+        """A page of the site as the 404 table names it: 本站页面 news/ (2024/news/ among editions)."""
+        if len(self.editions) > 1:
+            return f"本站页面 {self.editions[edition].folder}/{address}"
+        return f"本站页面 {address or '首页'}"
+
     # --- the result -----------------------------------------------------------------------
 
-    def _scanned(self, link: str) -> bool:
-        return any(self.scans.get((link, n)) for n in range(len(self.dates)))
+    def _scanned(self, edition: int, link: str) -> bool:
+        return any(self.scans.get((edition, link, n)) for n in range(len(self.dates)))
 
-    def summary(self, files: int) -> Summary:
+    def _posters(self, edition: int) -> list[Row]:
+        """An edition's posters' rows: the counted edition's every poster, another one's scanned ones."""
+        site, days_n = self.editions[edition], len(self.dates)
+        counted = edition == self.counted
+        known = {link.id for link in site.links}
+        extra = sorted({link for e, link, _ in self.scans if e == edition and link not in known})
+        names = [
+            (link.id, link.name)
+            for link in site.links
+            if (link.headlines and counted) or self._scanned(edition, link.id)
+        ]
+        names += [(link, "（content/posters.yaml 里已没有这个短地址）") for link in extra]
+        return [
+            Row(name, f"go/{link}/", tuple(self.scans.get((edition, link, n), 0) for n in range(days_n)), site.label)
+            for link, name in names
+        ]
+
+    def _sections(self, edition: int) -> list[Row]:
+        """An edition's sections' rows: all of the counted edition's, another one's visited ones."""
+        site, days_n = self.editions[edition], len(self.dates)
+        counted = edition == self.counted
+        rows = [
+            Row(menu, _shown_address(key, url), tuple(self.views.get((edition, key, n), 0) for n in range(days_n)))
+            for key, menu, url in site.sections
+        ]
+        return [dataclasses.replace(row, edition=site.label) for row in rows if counted or row.total]
+
+    def summary(self, files: int, formats: Sequence[tuple[str, str]] = ()) -> Summary:
         """The counts, sorted; the day keys and the clients' hashes are thrown away here."""
         self._salts.clear()
         self._recent.clear()
@@ -381,23 +455,16 @@ class Counts:
                     wechat[n] += bool(bits & ON_WECHAT)
                     phones[n] += bool(bits & ON_PHONE)
             self._clients[day].clear()
-        known = {link.id for link in self.site.links}
-        extra = sorted({link for link, _ in self.scans if link not in known})
-        names = [(link.id, link.name) for link in self.site.links if link.headlines or self._scanned(link.id)]
-        names += [(link, "（content/posters.yaml 里已没有这个短地址）") for link in extra]
-        posters = tuple(
-            Row(name, f"go/{link}/", tuple(self.scans.get((link, n), 0) for n in range(days_n))) for link, name in names
-        )
-        sections = tuple(
-            Row(menu, _shown_address(key, url), tuple(self.views.get((key, n), 0) for n in range(days_n)))
-            for key, menu, url in self.site.sections
-        )
-        menus = {key: menu for key, menu, _ in self.site.sections}
+        editions = range(len(self.editions))
+        posters = tuple(row for edition in editions for row in self._posters(edition))
+        sections = tuple(row for edition in editions for row in self._sections(edition))
         pages = []
-        for address, views in self.pages.items():
-            page = self.site.pages.get(address)
-            section = page.section if page else self._section(address)
-            pages.append((address, page.title if page else "", menus.get(section, OTHER_MENU), views))
+        for (edition, address), views in self.pages.items():
+            site = self.editions[edition]
+            page = site.pages.get(address)
+            menus = {key: menu for key, menu, _ in site.sections}
+            menu = menus.get(self._section(edition, address), OTHER_MENU)
+            pages.append((edition, site.label, address, page.title if page else "", menu, views))
         days = tuple(
             Day(
                 day,
@@ -418,7 +485,7 @@ class Counts:
             out_of_range=self.out_of_range,
             posters=posters,
             sections=sections,
-            pages=tuple(sorted(pages, key=lambda p: (-p[3], p[0]))),
+            pages=tuple(page[1:] for page in sorted(pages, key=lambda p: (p[0], -p[5], p[2]))),
             days=days,
             referrers=_top(self.referrers.items(), 10),
             missing=tuple((path, where, n) for (path, where), n in _top(self.missing.items(), 20)),
@@ -427,6 +494,8 @@ class Counts:
             by_behaviour=self.by_behaviour,
             pruned=self.referrers.pruned or self.missing.pruned or self.pages.pruned or self.scans.pruned,
             warnings=tuple(self.warnings),
+            editions=tuple(edition.label for edition in self.editions),
+            formats=tuple(formats),
         )
 
 

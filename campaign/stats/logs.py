@@ -1,6 +1,6 @@
-"""Reading nginx access logs in the shipped `jnxcz` format, line by line: plain, rotated (.1) and gzip files.
+"""Reading web server access logs line by line (plain, rotated .1 and gzip files), in three formats.
 
-The format is defined in deploy/nginx.conf:
+The shipped `jnxcz` format, defined in deploy/nginx.conf:
 
     $time_iso8601 $remote_addr $request_method "$jnxcz_path" $status $body_bytes_sent "$jnxcz_referer" "$http_user_agent"
 
@@ -8,6 +8,17 @@ where `$jnxcz_path` is the address as requested without its query string and `$j
 the referring page without its query string. nginx writes `"`, `\\`, control characters and
 every byte above 126 as `\\xHH`, so a quoted field never holds a raw quote. A line that does not
 match is malformed: counted by the caller and skipped, never fatal.
+
+A server kept by someone else (the district's 集约化 platform) often logs in nginx's and
+Apache's default `combined` format instead, or in the `common` format without the referring
+page and the browser:
+
+    $remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"
+    %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"
+
+Those hold the query strings, which may name people: they are cut off here, at once, like
+the user name, so nothing past `parse` ever sees them. Each file's format is told from its
+first lines (`detect`), and the report says which format each file was read as.
 """
 
 from __future__ import annotations
@@ -25,11 +36,27 @@ from urllib.parse import unquote, urlsplit
 from campaign.model.timeline import BEIJING
 
 GZIP_MAGIC = b"\x1f\x8b"
+Days = dict[str, dt.date]  # "2024-05-15T10+08:00" -> the Beijing day (whole-hour offsets only)
+MAX_DAYS = 100_000  # hours remembered: a year of logs has under 9,000
 LINE = re.compile(
     r"(\d{4}-\d\d-\d\dT\d\d:[0-5]\d:[0-5]\d(?:[+-]\d\d:\d\d|Z)) (\S+) ([A-Za-z_-]*) "
     r'"([^"]*)" (\d{3}) (?:\d+|-) "([^"]*)" "([^"]*)"'
 )
-_ESCAPED = re.compile(r"(?:\\x[0-9A-Fa-f]{2})+")
+_QUOTED = r'"((?:[^"\\]|\\.)*)"'  # Apache writes \" and \\ inside a quoted field, nginx \xHH
+_CLF = (
+    r"(\S+) \S+ \S+ \[(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):([0-5]\d):([0-5]\d) ([+-]\d\d)(\d\d)\] "
+    + _QUOTED
+    + r" (\d{3}) (?:\d+|-)"
+)
+COMMON_LINE = re.compile(_CLF)
+# fields after the browser's (CentOS's `main` adds X-Forwarded-For) are never read
+COMBINED_LINE = re.compile(_CLF + " " + _QUOTED + " " + _QUOTED + "(?: .*)?")
+MONTHS = {
+    name: n
+    for n, name in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
+}
+DETECT_LINES = 50  # a file's format is the one most of its first lines are in
+_ESCAPED = re.compile(r"(?:\\x[0-9A-Fa-f]{2})+|\\[\\\"]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # never shown as such: a terminal would obey them
 
 
@@ -46,7 +73,14 @@ class Request(NamedTuple):
     path: str  # as requested, percent-decoded, e.g. /jnxcz/2024/schedule/
     status: int
     referrer: str  # "" when none
-    agent: str  # "" when none
+    agent: str | None  # "" when none; None when the format does not log it (`common`)
+
+
+class LogFormat(NamedTuple):
+    """A format a log can be in: how the report names it, and how a line of it is read."""
+
+    name: str
+    parse: Callable[[str, Days | None], Request | None]
 
 
 def check(names: list[str]) -> list[Path]:
@@ -103,10 +137,6 @@ def lines(path: Path, limit: int | None = None, trouble: Callable[[str], None] =
         trouble(f"注意：日志文件 {path} 在第 {count} 行之后读不下去（{exc.strerror or exc}），其余部分已跳过")
 
 
-Days = dict[str, dt.date]  # "2024-05-15T10+08:00" -> the Beijing day (whole-hour offsets only)
-MAX_DAYS = 100_000  # hours remembered: a year of logs has under 9,000
-
-
 def parse(line: str, days: Days | None = None) -> Request | None:
     """The request a line records, or None when the line is not in the `jnxcz` format.
 
@@ -142,13 +172,20 @@ def _day(stamp: str, days: Days | None) -> dt.date | None:
 
 
 def _text(field: str) -> str:
-    """A quoted field with nginx's \\xHH escapes turned back into characters; "-" means none."""
+    """A quoted field with nginx's \\xHH escapes (and Apache's \\" and \\\\) turned back into characters; "-" means none."""
     if field == "-":
         return ""
-    if "\\x" not in field:
+    if "\\" not in field:
         return field
-    text = _ESCAPED.sub(lambda m: bytes.fromhex(m.group().replace("\\x", "")).decode("utf-8", "replace"), field)
+    text = _ESCAPED.sub(_unescaped, field)
     return _CONTROL.sub("\ufffd", text)
+
+
+def _unescaped(match: re.Match[str]) -> str:
+    escaped = match.group()
+    if escaped[1] != "x":
+        return escaped[1]
+    return bytes.fromhex(escaped.replace("\\x", "")).decode("utf-8", "replace")
 
 
 def _path(field: str) -> str:
@@ -161,3 +198,61 @@ def _path(field: str) -> str:
 
 def _referrer(field: str) -> str:
     return _text(field).split("#", 1)[0].split("?", 1)[0]
+
+
+def parse_combined(line: str, days: Days | None = None) -> Request | None:
+    """The request a line records in nginx's or Apache's `combined` format, or None."""
+    match = COMBINED_LINE.fullmatch(line.rstrip("\r\n"))
+    if match is None:
+        return None
+    return _clf_request(match, days, _referrer(match.group(12)), _text(match.group(13)))
+
+
+def parse_common(line: str, days: Days | None = None) -> Request | None:
+    """The request a line records in the `common` format (no referring page, no browser), or None."""
+    match = COMMON_LINE.fullmatch(line.rstrip("\r\n"))
+    if match is None:
+        return None
+    return _clf_request(match, days, "", None)
+
+
+def _clf_request(match: re.Match[str], days: Days | None, referrer: str, agent: str | None) -> Request | None:
+    address, day_of_month, month, year, hour, minute, second, zone_hours, zone_minutes, request, status = (
+        match.groups()[:11]
+    )
+    hour_key = f"{year}{month}{day_of_month}{hour}{zone_hours}{zone_minutes}"
+    day = days.get(hour_key) if days is not None else None
+    if day is None:
+        try:
+            offset = dt.timedelta(hours=int(zone_hours), minutes=int(zone_hours[0] + zone_minutes))
+            moment = dt.datetime(
+                int(year),
+                MONTHS[month],
+                int(day_of_month),
+                int(hour),
+                int(minute),
+                int(second),
+                tzinfo=dt.timezone(offset),
+            )
+        except (KeyError, ValueError):
+            return None
+        day = moment.astimezone(BEIJING).date()
+        if days is not None and zone_minutes == "00" and len(days) < MAX_DAYS:
+            days[hour_key] = day
+    # "GET /path?query HTTP/1.1"; what a client sent that is no request ("-", TLS bytes) is kept whole
+    words = request.split(" ")
+    method, target = (words[0], words[1]) if len(words) >= 2 else ("", request)
+    return Request(day, address, method, _path(target), int(status), referrer, agent)
+
+
+JNXCZ = LogFormat("本站的 jnxcz 格式", parse)
+COMBINED = LogFormat("通用的 combined 格式（nginx、Apache 默认）", parse_combined)
+COMMON = LogFormat("通用的 common 格式（不记来源页和浏览器）", parse_common)
+FORMATS = (JNXCZ, COMBINED, COMMON)
+
+
+def detect(path: Path) -> LogFormat:
+    """The format most of the file's first lines are in (the shipped one when none is)."""
+    first = list(lines(path, limit=DETECT_LINES, trouble=lambda _: None))
+    read = [sum(fmt.parse(line, None) is not None for line in first) for fmt in FORMATS]
+    return FORMATS[read.index(max(read))]

@@ -1,7 +1,8 @@
 """Showing the counts: a table for the terminal, a printable HTML page with SVG bars, a CSV for a spreadsheet.
 
 All three say the same, in the same order, and depend only on the counts: the same logs give
-the same bytes. The files go to reports/ (git-ignored, never published); a CSV cell that a
+the same bytes. A campaign of more than one edition has a first column 届 in the tables of
+posters, sections and pages (last year's posters are still scanned). The files go to reports/ (git-ignored, never published); a CSV cell that a
 spreadsheet would take for a formula (a referrer is whatever a visitor sent) is kept as text.
 """
 
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from campaign.render.dates import cn_date
+from campaign.stats import logs
 from campaign.stats.count import Row, Summary
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -46,6 +48,7 @@ def facts(summary: Summary) -> list[str]:
         f"统计时段：{period(summary)}",
         f"读取日志 {summary.files} 个文件，共 {summary.lines} 行：时段内 {summary.in_range} 行，"
         f"时段外 {summary.out_of_range} 行，无法识别 {summary.malformed} 行（已跳过）。",
+        *_formats(summary),
         f"已排除爬虫和监控程序：{summary.programs} 个客户端的 {summary.by_agent + summary.by_behaviour} 条请求"
         f"（按浏览器标识排除 {summary.by_agent} 条；按行为排除 {summary.by_behaviour} 条：抓取 robots.txt、"
         "只发 HEAD 请求或探测服务器文件）。",
@@ -62,15 +65,44 @@ def facts(summary: Summary) -> list[str]:
     return lines + list(summary.warnings)
 
 
+def _formats(summary: Summary) -> list[str]:
+    """Which format each log was read as, and what a format without the browser cannot tell."""
+    if not summary.formats:
+        return []
+    by_format: dict[str, list[str]] = {}
+    for name, fmt in summary.formats:
+        by_format.setdefault(fmt, []).append(name)
+    read = "；".join(f"{'、'.join(sorted(names))} 按{fmt}读取" for fmt, names in by_format.items())
+    lines = [f"日志格式：{read}。"]
+    if any(fmt == logs.COMMON.name for fmt in by_format):
+        lines.append(
+            "common 格式的日志不记来源页和浏览器：其中的爬虫只能按行为排除，用微信、用手机的人数和来源网站"
+            "统计不出来，在本站页面上点开短地址的也算作扫码。"
+        )
+    return lines
+
+
+def _edition(summary: Summary, row: Row) -> list[Cell]:
+    return [row.edition] if summary.by_edition else []
+
+
+def _total(summary: Summary, rows: Sequence[Row]) -> list[Cell]:
+    lead: list[Cell] = ["合计", "", ""] if summary.by_edition else ["合计", ""]
+    return [*lead, *(sum(col) for col in zip(*(r.per_day for r in rows))), sum(row.total for row in rows)]
+
+
 def tables(summary: Summary) -> list[tuple[str, list[str], list[list[Cell]], str]]:
     """(heading, column names, rows, note) for every table of the report, in order."""
     days = [_md(day) for day in summary.day_list]
-    poster_rows: list[list[Cell]] = [[row.name, row.address, *row.per_day, row.total] for row in summary.posters]
-    poster_rows.append(["合计", "", *(sum(col) for col in zip(*(r.per_day for r in summary.posters))), _sum(summary)])
-    section_rows: list[list[Cell]] = [[row.name, row.address, *row.per_day, row.total] for row in summary.sections]
-    section_rows.append(
-        ["合计", "", *(sum(col) for col in zip(*(r.per_day for r in summary.sections))), _views(summary)]
-    )
+    edition = ["届"] if summary.by_edition else []
+    poster_rows: list[list[Cell]] = [
+        [*_edition(summary, row), row.name, row.address, *row.per_day, row.total] for row in summary.posters
+    ]
+    poster_rows.append(_total(summary, summary.posters))
+    section_rows: list[list[Cell]] = [
+        [*_edition(summary, row), row.name, row.address, *row.per_day, row.total] for row in summary.sections
+    ]
+    section_rows.append(_total(summary, summary.sections))
     visitors: list[list[Cell]] = [
         [
             _md(d.day),
@@ -92,11 +124,11 @@ def tables(summary: Summary) -> list[tuple[str, list[str], list[list[Cell]], str
     return [
         (
             "一、海报扫码次数",
-            ["海报", "短地址", *days, "合计"],
+            [*edition, "海报", "短地址", *days, "合计"],
             poster_rows,
             "扫码即打开海报二维码上的短地址；在本站页面上点开短地址的不算。",
         ),
-        ("二、各栏目浏览量", ["栏目", "地址", *days, "合计"], section_rows, ""),
+        ("二、各栏目浏览量", [*edition, "栏目", "地址", *days, "合计"], section_rows, ""),
         (
             "三、每天的访客",
             ["日期", "访客", "浏览量", "扫码", "用微信打开", "微信占比", "用手机", "手机占比"],
@@ -105,8 +137,11 @@ def tables(summary: Summary) -> list[tuple[str, list[str], list[list[Cell]], str
         ),
         (
             "四、各页面浏览量",
-            ["页面地址", "标题", "栏目", "浏览量"],
-            [[address or "（首页）", title, menu, views] for address, title, menu, views in summary.pages],
+            [*edition, "页面地址", "标题", "栏目", "浏览量"],
+            [
+                [*([label] if summary.by_edition else []), address or "（首页）", title, menu, views]
+                for label, address, title, menu, views in summary.pages
+            ],
             "",
         ),
         ("五、来源网站（前 10 个）", ["来源", "浏览量"], [list(item) for item in summary.referrers], ""),
@@ -117,14 +152,6 @@ def tables(summary: Summary) -> list[tuple[str, list[str], list[list[Cell]], str
             "来源页是带来这次访问的页面：本站页面上的失效链接请改正，其他网站上的请联系对方或在本站补上这个地址。",
         ),
     ]
-
-
-def _sum(summary: Summary) -> int:
-    return sum(row.total for row in summary.posters)
-
-
-def _views(summary: Summary) -> int:
-    return sum(row.total for row in summary.sections)
 
 
 # --- the terminal ----------------------------------------------------------------------------
@@ -202,6 +229,10 @@ def _chart(row: Row, days: list[str], top: int) -> str:
     return "".join(parts)
 
 
+def _edition_name(summary: Summary, row: Row) -> str:
+    return f"{row.edition} {row.name}" if summary.by_edition else row.name
+
+
 def page(summary: Summary, title: str) -> str:
     """The report as an HTML page: printable, self-contained (inline style and SVG), no script."""
     e = html.escape
@@ -214,7 +245,8 @@ def page(summary: Summary, title: str) -> str:
         if number == 0 and summary.posters:
             body.append(
                 "".join(
-                    f"<figure>{_chart(row, days, top)}<figcaption>{e(row.name)}（{e(row.address)}）"
+                    f"<figure>{_chart(row, days, top)}<figcaption>{e(_edition_name(summary, row))}"
+                    f"（{e(row.address)}）"
                     f"共 {row.total} 次</figcaption></figure>"
                     for row in summary.posters
                 )
@@ -268,12 +300,15 @@ def spreadsheet(summary: Summary, title: str) -> str:
         ("按行为排除的请求", summary.by_behaviour),
     ):
         writer.writerow([name, value])
+    for log, fmt in sorted(summary.formats):
+        writer.writerow(["日志格式", _cell(log), fmt])
     iso = [day.isoformat() for day in summary.day_list]
     for heading, head, rows, _ in tables(summary):
         writer.writerow([])
         writer.writerow([heading])
         if heading.startswith(("一", "二")):
-            head = [*head[:2], *iso, head[-1]]
+            lead = len(head) - len(iso) - 1  # the name columns before the days
+            head = [*head[:lead], *iso, head[-1]]
         elif heading.startswith("三"):
             rows = [[iso[n] if n < len(iso) else row[0], *row[1:]] for n, row in enumerate(rows)]
         writer.writerow(head)
