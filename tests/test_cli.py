@@ -89,7 +89,7 @@ def test_help_is_in_chinese(tmp_path, words):
         (("stats", "--bogus"), "build.py stats：错误：无法识别的参数：--bogus"),
         (
             ("bogus",),
-            "build.py：错误：没有「bogus」这个命令，可用的有：build、check、serve、publish、package、stats、new-edition",
+            "build.py：错误：没有「bogus」这个命令，可用的有：build、check、serve、publish、package、stats、new-edition、import",
         ),
         (("stats", "a.log", "--from"), "build.py stats：错误：--from 后面要写上它的值"),
         (("serve", "--port", "eighty"), "build.py serve：错误：--port 后面的「eighty」不是有效的值"),
