@@ -20,7 +20,7 @@ from typing import NoReturn
 
 from campaign import pipeline
 from campaign.context import BuildContext, default_moment, make_context
-from campaign.errors import ContentError, machine_trouble
+from campaign.errors import ContentError, ContentProblem, machine_trouble
 from campaign.inspection.report import (
     content_sections,
     held_back,
@@ -32,7 +32,7 @@ from campaign.model.fields import Invalid, Url
 from campaign.model.timeline import parse_moment
 from campaign.ship import printing
 from campaign.ship.publish import PublishError
-from campaign.ship.write import UnsafeTarget
+from campaign.ship.write import Stored, UnsafeTarget
 from campaign.stats.period import WrittenDay, written_day
 
 INSPECTION_FAILED = 5  # check found a 单项否决 or a link error
@@ -160,6 +160,10 @@ def _build(root: Path, args: argparse.Namespace) -> int:
         f"已生成 {out}：网站共 {len(built.files)} 个文件，这次有变化的 {len(built.written)} 个已写入"
         f"（重新生成 {len(built.rendered)} 个页面和文件，用时 {seconds:.2f} 秒）"
     )
+    for problem in _sample_addresses(
+        built, root, "海报 PDF 上印着「样稿（网址未定）」，不能送印；正式网址确定后改好这一行再生成"
+    ):
+        print(f"注意：{problem}")
     waiting = held_back(built.site)  # left out without a word, a mistyped date would hide a report
     if waiting:
         print("\n".join(waiting))
@@ -240,6 +244,12 @@ def _publish(root: Path, args: argparse.Namespace) -> int:
         return 0
     ctx = make_context(root, args.as_of, say=_advice)
     built = pipeline.make_site(ctx, args.base_url, pdf=not args.no_pdf)
+    verb = "打包" if args.command == "package" else "发布"
+    sample = _sample_addresses(
+        built, root, f"正式网址确定前不能{verb}（公开的网址和印出的二维码都改不了）；请在这一行写上正式网址后重新运行"
+    )
+    if sample:
+        raise ContentError(sample)
     note = _inspection_gate(ctx, built, args)
     if args.command == "package":
         package(built.files, target, note=note)
@@ -248,6 +258,20 @@ def _publish(root: Path, args: argparse.Namespace) -> int:
         release = publish(built.files, target, keep=args.keep, note=note)
         print(f"已发布 {len(built.files)} 个文件到 {target}（版本 {release}，当前网站已切换）")
     return 0
+
+
+def _sample_addresses(
+    built: pipeline.Built[bytes] | pipeline.Built[bytes | Stored], root: Path, then: str
+) -> list[ContentProblem]:
+    """Each edition whose production address is still a sample (example.*), at its base_url line."""
+    found = []
+    for edition in built.editions:
+        config = edition.edition.site.config
+        if config.sample_address:
+            where = edition.edition.source.shown("config.yaml", root)
+            message = f"正式网址「{config.base_url}」还是示例地址：{then}"
+            found.append(ContentProblem(where, config.where.of("base_url"), message))
+    return found
 
 
 def _keep(text: str) -> int:

@@ -499,7 +499,7 @@ def _placeholders(nodes: list[Node], config: m.Config, assets: list[m.Asset]) ->
                 walk(child, key)
         elif isinstance(node.value, str) and node.value.strip().startswith(m.PLACEHOLDER_PREFIX):
             found.append(m.Placeholder(node.file, node.line, key, node.value.strip()))
-        elif key == "base_url" and isinstance(node.value, str) and ".example." in node.value:
+        elif key == "base_url" and isinstance(node.value, str) and m.is_sample_address(node.value.strip()):
             found.append(
                 m.Placeholder(node.file, node.line, key, f"正式网址尚未确定（现为示例地址 {config.base_url}）")
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from campaign.model.fields import (
     CLEARED,
@@ -162,6 +162,17 @@ class Config:
         "满 5 个即单项否决），提醒补上内容；写 是 时，空栏目（目前指“活动动态”）连同导航入口一起不出现在网站上",
     )
     where: Where = where()
+
+    @property
+    def sample_address(self) -> bool:
+        """The production address is still a sample (example.*, the names kept for examples): no
+        code made from it may be printed or published as if it were the real one."""
+        return is_sample_address(self.base_url)
+
+
+def is_sample_address(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host == "example" or host.startswith("example.") or ".example." in f".{host}"
 
 
 @dataclass(frozen=True, kw_only=True)
