@@ -160,9 +160,7 @@ def _build(root: Path, args: argparse.Namespace) -> int:
         f"已生成 {out}：网站共 {len(built.files)} 个文件，这次有变化的 {len(built.written)} 个已写入"
         f"（重新生成 {len(built.rendered)} 个页面和文件，用时 {seconds:.2f} 秒）"
     )
-    for problem in _sample_addresses(
-        built, root, "海报 PDF 上印着「样稿（网址未定）」，不能送印；正式网址确定后改好这一行再生成"
-    ):
+    for problem in _samples(built, root, "海报和二维码文件都标着「样稿（网址未定）」，不能送印；改好这一行再生成"):
         print(f"注意：{problem}")
     waiting = held_back(built.site)  # left out without a word, a mistyped date would hide a report
     if waiting:
@@ -245,9 +243,7 @@ def _publish(root: Path, args: argparse.Namespace) -> int:
     ctx = make_context(root, args.as_of, say=_advice)
     built = pipeline.make_site(ctx, args.base_url, pdf=not args.no_pdf)
     verb = "打包" if args.command == "package" else "发布"
-    sample = _sample_addresses(
-        built, root, f"正式网址确定前不能{verb}（公开的网址和印出的二维码都改不了）；请在这一行写上正式网址后重新运行"
-    )
+    sample = _samples(built, root, f"这时不能{verb}（公开的网址和印出的二维码都改不了）；改好这一行后重新运行")
     if sample:
         raise ContentError(sample)
     note = _inspection_gate(ctx, built, args)
@@ -260,17 +256,26 @@ def _publish(root: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _sample_addresses(
+def _samples(
     built: pipeline.Built[bytes] | pipeline.Built[bytes | Stored], root: Path, then: str
 ) -> list[ContentProblem]:
-    """Each edition whose production address is still a sample (example.*), at its base_url line."""
+    """What makes a poster a sample (样稿), at the line to change: an edition's production address
+    still on example.*, or a poster's target still 待填写 (a code printed for it leads nowhere)."""
     found = []
     for edition in built.editions:
-        config = edition.edition.site.config
+        site = edition.edition.site
+        config = site.config
         if config.sample_address:
             where = edition.edition.source.shown("config.yaml", root)
             message = f"正式网址「{config.base_url}」还是示例地址：{then}"
             found.append(ContentProblem(where, config.where.of("base_url"), message))
+        for poster in site.posters:
+            if not poster.link.decided:
+                file, line = poster.link.written
+                message = (
+                    f"海报「{poster.headline}」的短网址「{poster.link.id}」还没有 target（{poster.link.label}）：{then}"
+                )
+                found.append(ContentProblem(file, line, message))
     return found
 
 

@@ -106,7 +106,53 @@ def shared_build() -> Path:
     return out
 
 
+# The shipped config.yaml's production address is a sample (example.gov.cn): publish and package
+# refuse it and posters made with it are marked 样稿. Tests that publish decide an address first.
+SAMPLE_ORIGIN = "https://www.example.gov.cn"
+DECIDED_ORIGIN = "https://www.jgswj.gov.test"  # as long as the sample's: codes of the same size
+
+
+def decide_address(root: Path) -> Path:
+    """Give a copy its production address, as the clerk does once it is known: every edition's
+    config.yaml with `DECIDED_ORIGIN` in place of the sample's origin."""
+    for config in [root / "config.yaml", *sorted(root.glob("editions/*/config.yaml"))]:
+        write(
+            root,
+            config.relative_to(root).as_posix(),
+            read(root, config.relative_to(root).as_posix()).replace(SAMPLE_ORIGIN, DECIDED_ORIGIN),
+        )
+    return root
+
+
+def decided_build() -> Path:
+    """The shipped project with its address decided (`decide_address`), built once per test run
+    with poster PDFs: what goes to the print shop once the address is known. Read only."""
+    folder = run_folder() / "decided"
+    out = folder / "output"
+    folder.mkdir(exist_ok=True)
+    with _locked(run_folder() / "decided.lock"):
+        if not (folder / "built").exists():
+            shutil.rmtree(out, ignore_errors=True)
+            root = decide_address(copy_site(folder / "site", printed=False))
+            result = run_build(root, "--out", str(out))
+            assert result.returncode == 0, result.stdout + result.stderr
+            (folder / "built").touch()
+    return out
+
+
 _SHIPPED: Path | None = None
+_DECIDED: Path | None = None
+
+
+def decided_copy() -> Path:
+    """Like `shipped_copy`, with the production address decided (`decide_address`): for tests
+    that publish or package the shipped content as it is. Never edit its sources."""
+    global _DECIDED
+    if _DECIDED is None:
+        holder = Path(tempfile.mkdtemp(prefix="jnxcz-decided-"))
+        atexit.register(shutil.rmtree, holder, ignore_errors=True)
+        _DECIDED = decide_address(copy_site(holder / "site"))
+    return _DECIDED
 
 
 def shipped_copy() -> Path:

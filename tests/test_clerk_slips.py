@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import zipfile
 
-from sitecopy import copy_site, key_line, read, run_build, write
+from sitecopy import copy_site, decide_address, key_line, read, run_build, write
 
 from campaign.ship.printing import find_chromium
 
@@ -141,7 +141,7 @@ def test_windows_and_macos_find_edge_or_chrome_where_they_install():
 
 
 def test_the_summary_says_what_was_written_and_package_has_a_dated_default(tmp_path):
-    root = copy_site(tmp_path / "project")
+    root = decide_address(copy_site(tmp_path / "project"))
     first = build(root)
     assert re.fullmatch(
         rf"已生成 {re.escape(str(root / 'output'))}：网站共 (\d+) 个文件，这次有变化的 \1 个已写入"

@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 import pytest
 from nginxserver import get, running_nginx
 from qrdecode import decode_png
-from sitecopy import EDITION, copy_site, line_of, read, run_build, snapshot, write
+from sitecopy import EDITION, SAMPLE_ORIGIN, copy_site, decide_address, line_of, read, run_build, snapshot, write
 
 PRODUCTION = "https://www.example.gov.cn/jnxcz/"
 LATER = "2025-03-01T10:00"  # a build before the 2025 week: the 2024 one long over
@@ -168,12 +168,13 @@ def test_the_campaigns_address_leads_to_the_newest_edition(editions):
 
 def test_both_editions_published_together_every_printed_code_works(editions, tmp_path):
     """A real nginx from the shipped block: 2024's codes land on 2024 pages that lead to 2025."""
-    root = editions["root"]
+    parts = ("config.yaml", "content", "templates", "editions")
+    root = decide_address(copy_site(tmp_path / "site", editions["root"], parts))
     with running_nginx() as server:
         origin = f"https://127.0.0.1:{server.port}"
         result = run_build(root, "publish", str(server.dest), "--no-pdf", "--as-of", LATER, "--ignore-inspection")
         assert result.returncode == 0, result.stderr
-        codes = {}
+        codes = {}  # decoded from the sample build's files: the same paths as the decided address's
         for year in ("2024", "2025"):
             for path, data in editions["after"].items():
                 if path.startswith(f"{year}/posters/") and path.endswith("/qr-300dpi.png"):
@@ -183,12 +184,12 @@ def test_both_editions_published_together_every_printed_code_works(editions, tmp
         for path, code in codes.items():
             year = path[:4]
             assert code.startswith(f"{PRODUCTION}{year}/go/"), code
-            status, _, body = get(code.replace("https://www.example.gov.cn", origin))
+            status, _, body = get(code.replace(SAMPLE_ORIGIN, origin))
             assert status == 200, code
             page = body.decode()
             if year == "2024":
                 [href] = re.findall(r'class="past-edition" role="note">[^<]*<a href="([^"]+)"', page)
-                newest = urljoin(code.replace("https://www.example.gov.cn", origin), href)
+                newest = urljoin(code.replace(SAMPLE_ORIGIN, origin), href)
                 assert newest == f"{origin}/jnxcz/2025/"
                 status, _, home = get(newest)
                 assert status == 200 and "江北区公共机构2025年全国节能宣传周和全国低碳日活动" in home.decode()
@@ -203,7 +204,7 @@ def test_both_editions_published_together_every_printed_code_works(editions, tmp
 
 
 def test_rollback_after_the_new_edition_restores_the_site_as_it_was(tmp_path):
-    root = copy_site(tmp_path / "site")
+    root = decide_address(copy_site(tmp_path / "site"))
     with running_nginx() as server:
         origin = f"https://127.0.0.1:{server.port}"
         first = run_build(root, "publish", str(server.dest), "--no-pdf", "--as-of", LATER, "--ignore-inspection")

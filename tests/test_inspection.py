@@ -19,7 +19,18 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sitecopy import copy_site, insert_after, key_line, line_of, read, replace_line, run_build, run_cli, write
+from sitecopy import (
+    copy_site,
+    decide_address,
+    insert_after,
+    key_line,
+    line_of,
+    read,
+    replace_line,
+    run_build,
+    run_cli,
+    write,
+)
 
 from campaign.ship.publish import verify
 
@@ -337,6 +348,7 @@ def test_footer_numbers_checked_once_filled_in(root):
 
 
 def test_publish_refuses_a_site_with_a_typo_and_records_an_override(root, tmp_path):
+    decide_address(root)
     line = append_to_news(root, "全国低炭日。")
     dest = tmp_path / "srv"
     refused = run_build(root, "publish", str(dest), "--no-pdf", "--as-of", AS_OF)
@@ -356,6 +368,7 @@ def test_publish_refuses_a_site_with_a_typo_and_records_an_override(root, tmp_pa
 
 
 def test_package_refuses_and_overrides(root, tmp_path):
+    decide_address(root)
     (root / NEWS).unlink()
     archive = tmp_path / "site.zip"
     refused = run_cli(root, "package", str(archive), "--no-pdf", "--as-of", AS_OF)
@@ -373,7 +386,8 @@ def test_package_refuses_and_overrides(root, tmp_path):
 
 def test_clean_site_publishes_without_a_note(pristine, tmp_path):
     dest = tmp_path / "srv"
-    done = run_cli(pristine, "publish", str(dest), "--no-pdf", "--as-of", AS_OF)
+    decided = decide_address(copy_site(tmp_path / "site", source=pristine))
+    done = run_cli(decided, "publish", str(dest), "--no-pdf", "--as-of", AS_OF)
     assert done.returncode == 0, done.stderr
     assert not (dest / "current" / "MANIFEST.sha256").read_text(encoding="utf-8").startswith("#")
 

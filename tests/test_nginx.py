@@ -25,9 +25,11 @@ import pytest
 import yaml
 from conftest import REPO, run_build
 from nginxserver import SITE_PATH, connection, get, running_nginx
-from sitecopy import EDITION
+from sitecopy import DECIDED_ORIGIN, EDITION, SAMPLE_ORIGIN, decided_copy
 
-PRODUCTION = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))["base_url"]
+PRODUCTION = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))["base_url"].replace(
+    SAMPLE_ORIGIN, DECIDED_ORIGIN
+)
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
@@ -43,7 +45,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 def served():
     """nginx serving a fresh publish of the shipped project."""
     with running_nginx() as server:
-        result = run_build("publish", str(server.dest))
+        result = run_build("publish", str(server.dest), "--root", str(decided_copy()))
         assert result.returncode == 0, result.stderr
         assert "已发布" in result.stdout
         yield server

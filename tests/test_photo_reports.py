@@ -22,7 +22,7 @@ import pillow_heif
 import pytest
 from PIL import Image, ImageCms, ImageDraw
 from pypdf import PdfReader, PdfWriter
-from sitecopy import EDITION, FIXED_EPOCH, copy_site, run_build, snapshot, write
+from sitecopy import EDITION, FIXED_EPOCH, copy_site, decide_address, run_build, snapshot, write
 
 SLUG = "2024-05-15-qixing"
 BUNDLE = f"content/news/{SLUG}"
@@ -753,7 +753,8 @@ def test_link_check_follows_every_photo_size(built_report):
 
 
 def test_package_carries_photos_and_attachments(built_report, tmp_path):
-    root, out = built_report
+    root = decide_address(copy_site(tmp_path / "decided", source=built_report[0]))
+    out = built_report[1]  # photos and attachments are the same whatever the address
     target = tmp_path / "site.zip"
     result = run_build(root, "package", str(target), "--no-pdf", "--as-of", AS_OF)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -15,7 +15,7 @@ import yaml
 import zxingcpp
 from conftest import REPO, run_build
 from PIL import Image, ImageFilter
-from sitecopy import EDITION, copy_site, snapshot
+from sitecopy import DECIDED_ORIGIN, EDITION, SAMPLE_ORIGIN, copy_site, decided_build, snapshot
 
 CONFIG = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
 POSTERS = yaml.safe_load((REPO / "content/posters.yaml").read_text(encoding="utf-8"))["posters"]
@@ -27,6 +27,7 @@ ANNOUNCED = {
     "download": {item["id"]: item for item in _ANNOUNCED["downloads"]},
 }
 BASE_URL = CONFIG["base_url"]
+DECIDED_URL = BASE_URL.replace(SAMPLE_ORIGIN, DECIDED_ORIGIN)
 # How far away people scan, by where the poster hangs (the rule: code >= distance / 10, >= 2 cm).
 DISTANCE_M = {"桌牌": 0.5, "电梯门": 1.0, "宣传栏": 1.5, "走廊墙面": 2.0}
 DPI = 150
@@ -50,14 +51,16 @@ def symbol_width_px(result) -> float:
 
 
 @pytest.mark.parametrize("poster", POSTERS, ids=[p["id"] for p in POSTERS])
-def test_printed_code_decodes_to_our_stable_address_at_the_right_size(built_site, poster):
+def test_printed_code_decodes_to_our_stable_address_at_the_right_size(poster):
+    """The poster as it goes to print once the address is decided (a sample's is marked across)."""
+    built_site = decided_build() / EDITION
     pdf = built_site / "posters" / poster["id"] / "poster.pdf"
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True, timeout=120).stdout
     assert re.search(r"Pages:\s+1\n", info), "a poster prints on exactly one sheet"
     assert f"({poster['paper']})" in info
     image = rasterise(pdf)
     results = read_codes(image)
-    assert [r.text for r in results] == [BASE_URL + f"go/{poster['link']}/"]
+    assert [r.text for r in results] == [DECIDED_URL + f"go/{poster['link']}/"]
     code = results[0]
     assert code.ec_level in ("Q", "H")
     assert (built_site / "go" / poster["link"] / "index.html").is_file()
@@ -83,16 +86,17 @@ def test_printed_code_survives_a_phone_camera(built_site, poster):
     assert [r.text for r in read_codes(worse)] == [BASE_URL + f"go/{poster['link']}/"]
 
 
-def test_print_shop_files_are_the_right_size(built_site):
-    """The code itself (not the image with its quiet zone) is at least the size the placement needs."""
+def test_print_shop_files_are_the_right_size():
+    """The code itself (not the image with its quiet zone) is at least the size the placement needs,
+    in the files a print shop gets once the address is decided."""
     for poster in POSTERS:
-        folder = built_site / "posters" / poster["id"]
+        folder = decided_build() / EDITION / "posters" / poster["id"]
         image = Image.open(folder / "qr-300dpi.png")
         dpi = image.info["dpi"][0]
         assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
         minimum = max(20, DISTANCE_M[poster["placement"]] * 100)
         [code] = read_codes(image.convert("L"))
-        assert code.text == BASE_URL + f"go/{poster['link']}/"
+        assert code.text == DECIDED_URL + f"go/{poster['link']}/"
         symbol = 17 + 4 * int(code.extra["Version"])  # modules across, quiet zone excluded
         width_px = symbol_width_px(code)
         module_px = width_px / symbol

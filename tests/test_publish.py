@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from nginxserver import get, running_nginx
-from sitecopy import EDITION, copy_site, read, run_build, shipped_copy, snapshot, write
+from sitecopy import EDITION, copy_site, decide_address, decided_copy, read, run_build, snapshot, write
 
 from campaign.ship.publish import PublishError, publish, rollback
 
@@ -56,7 +56,7 @@ def server():
 @pytest.fixture()
 def second_project(tmp_path) -> Path:
     """A copy of the project whose site title differs, so every page's bytes differ."""
-    root = copy_site(tmp_path / "project")
+    root = decide_address(copy_site(tmp_path / "project"))
     text = read(root, "config.yaml")
     assert "\ntitle: 江北区" in text
     write(root, "config.yaml", text.replace("\ntitle: 江北区", "\ntitle: 新版江北区", 1))
@@ -65,7 +65,7 @@ def second_project(tmp_path) -> Path:
 
 def test_publish_under_load_then_rollback(server, second_project):
     dest = server.dest
-    result = run_build(shipped_copy(), "publish", str(dest), "--no-pdf", "--as-of", MOMENT)
+    result = run_build(decided_copy(), "publish", str(dest), "--no-pdf", "--as-of", MOMENT)
     assert result.returncode == 0, result.stderr
     old = {page: get(server.url4 + page)[2] for page in PAGES}
     assert all(old.values())
@@ -126,7 +126,7 @@ def test_publish_under_load_then_rollback(server, second_project):
 
 def test_rollback_without_an_earlier_release_is_explained(tmp_path):
     dest = tmp_path / "srv"
-    result = run_build(shipped_copy(), "publish", str(dest), "--rollback")
+    result = run_build(decided_copy(), "publish", str(dest), "--rollback")
     assert result.returncode == 4
     assert result.stderr == f"发布失败：{dest} 还没有发布过网站，无法退回\n"
     site = tmp_path / "site"
@@ -182,14 +182,14 @@ def test_user_mistakes_are_explained_without_a_traceback(tmp_path):
         publish(tmp_path / "output", tmp_path / "srv")
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
-    result = run_build(shipped_copy(), "publish", str(not_a_folder), "--no-pdf")
+    result = run_build(decided_copy(), "publish", str(not_a_folder), "--no-pdf")
     assert result.returncode == 4, result.stderr
     assert "发布失败：无法写入发布文件夹" in result.stderr and "Traceback" not in result.stderr
-    result = run_build(shipped_copy(), "publish")
+    result = run_build(decided_copy(), "publish")
     assert result.returncode == 2 and result.stderr == "请在 publish 后面写上发布到的服务器文件夹，如 /srv/jnxcz\n"
     real_folder = tmp_path / "srv2"
     (real_folder / "current").mkdir(parents=True)
-    result = run_build(shipped_copy(), "publish", str(real_folder), "--no-pdf")
+    result = run_build(decided_copy(), "publish", str(real_folder), "--no-pdf")
     assert result.returncode == 4
     assert result.stderr == (
         f"发布失败：{real_folder / 'current'} 是普通文件夹而不是指向发布版本的链接；"
@@ -199,7 +199,7 @@ def test_user_mistakes_are_explained_without_a_traceback(tmp_path):
 
 
 def test_package_holds_the_build_and_is_byte_identical(tmp_path):
-    project = shipped_copy()
+    project = decided_copy()
     for name in ("one.zip", "two.zip"):
         result = run_build(project, "package", str(tmp_path / name), "--as-of", MOMENT)
         assert result.returncode == 0, result.stderr

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from nginxserver import SITE_PATH, connection, get, running_nginx
-from sitecopy import EDITION, REPO, copy_site, read, run_build, run_cli, write
+from sitecopy import EDITION, REPO, copy_site, decide_address, read, run_build, run_cli, write
 from test_publish import check_manifest
 
 from campaign.ship import publish as shipping
@@ -94,7 +94,7 @@ def server():
 
 @pytest.fixture()
 def project(tmp_path) -> Project:
-    return Project(copy_site(tmp_path / "project"), tmp_path / "srv")
+    return Project(decide_address(copy_site(tmp_path / "project")), tmp_path / "srv")
 
 
 # --- the assets of the page a visitor already has ------------------------------------------
@@ -157,7 +157,7 @@ class Visitors(threading.Thread):
 
 def test_no_page_loses_its_style_sheet_while_releases_switch(server, tmp_path):
     """Publishes with a new stylesheet each time, and a rollback, under a steady load: no 404."""
-    site = Project(copy_site(tmp_path / "project"), server.dest)
+    site = Project(decide_address(copy_site(tmp_path / "project")), server.dest)
     shipped = [site.publish(1, "--keep", "10")]
     visitors = Visitors(server)
     visitors.start()
@@ -190,7 +190,7 @@ def test_no_page_loses_its_style_sheet_while_releases_switch(server, tmp_path):
 
 def test_a_page_fetched_before_a_switch_finds_its_assets_after_it(server, tmp_path):
     """The race of the load test, made certain: the page, the switch, then the style sheet."""
-    site = Project(copy_site(tmp_path / "project"), server.dest)
+    site = Project(decide_address(copy_site(tmp_path / "project")), server.dest)
     first = site.publish(1)
     old_page = get(server.url4)[2].decode()
     old_assets = sorted(set(ASSET_LINK.findall(old_page)))
@@ -325,7 +325,7 @@ def test_two_publishes_at_once_take_turns(project, tmp_path):
     assert waiting.returncode == 0, output
     assert project.live() == 2 and history(project.dest) == [first, live_id(project.dest)]
 
-    second = Project(copy_site(tmp_path / "second"), project.dest)
+    second = Project(decide_address(copy_site(tmp_path / "second")), project.dest)
     project.version(3)
     second.version(4)
     running = [
@@ -391,7 +391,7 @@ def test_a_damaged_asset_is_not_carried_over(tmp_path):
 
 
 def test_package_refuses_to_overwrite_what_it_did_not_make(tmp_path):
-    root = copy_site(tmp_path / "project")
+    root = decide_address(copy_site(tmp_path / "project"))
     notice = read(root, "content/notice.md")
 
     def package(target: Path) -> subprocess.CompletedProcess:
@@ -436,7 +436,7 @@ def test_package_refuses_to_overwrite_what_it_did_not_make(tmp_path):
 
 
 def test_publish_refuses_a_folder_it_did_not_make(tmp_path):
-    root = copy_site(tmp_path / "project")
+    root = decide_address(copy_site(tmp_path / "project"))
     documents = tmp_path / "documents"
     write(documents, "工作总结.txt", "不要动我")
 

@@ -15,7 +15,7 @@ import threading
 
 import pytest
 from conftest import _QuietHandler
-from sitecopy import EDITION, copy_site, run_build
+from sitecopy import EDITION, copy_site, decide_address, run_build
 
 from campaign.context import make_context
 from campaign.model.timeline import BEIJING, status
@@ -170,7 +170,7 @@ REPORT = "---\ntitle: 区机关事务局开展低碳日体验活动\ndate: {date
 
 
 def test_a_report_dated_after_the_build_waits_for_its_day(tmp_path):
-    root = copy_site(tmp_path / "project")
+    root = decide_address(copy_site(tmp_path / "project"))
     news = root / "content/news/2024-05-17-tiyan.md"
     news.write_text(REPORT.format(date="2024-05-17"), encoding="utf-8")
     out = tmp_path / "out"
@@ -218,7 +218,7 @@ def test_the_daily_timer_publishes_a_scheduled_report_on_its_day(tmp_path):
     command = shlex.split(units["jnxcz-publish.service"]["Service"]["ExecStart"])
     assert command[1:3] == ["build.py", "publish"]
     destination = tmp_path / "srv"
-    root = copy_site(tmp_path / "project")
+    root = decide_address(copy_site(tmp_path / "project"))
     (root / "content/news/2024-05-17-tiyan.md").write_text(REPORT.format(date="2024-05-17"), encoding="utf-8")
     for day, present in (("2024-05-16T00:05", False), ("2024-05-17T00:05", True)):
         result = run_build(root, "publish", str(destination), *command[4:], "--no-pdf", "--as-of", day)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sitecopy import copy_site, exact_line, insert_after, key_line, read, run_cli, write
+from sitecopy import copy_site, decide_address, exact_line, insert_after, key_line, read, run_cli, write
 
 from campaign.inspection.shipped import Quote, ShippedText
 
@@ -95,6 +95,7 @@ def test_a_held_back_report_is_not_read_even_when_a_shipped_one_says_the_same(ro
 
 
 def test_package_ships_a_site_whose_only_slip_waits_for_its_day(root, tmp_path):
+    decide_address(root)
     write(root, LATER, REPORT)
     archive = tmp_path / "site.zip"
     done = run_cli(root, "package", str(archive), "--no-pdf", "--as-of", AS_OF)

@@ -21,7 +21,22 @@ import pytest
 import yaml
 import zxingcpp
 from PIL import Image
-from sitecopy import EDITION, REPO, copy_site, key_line, line_of, read, run_build, shipped_copy, snapshot, write
+from sitecopy import (
+    DECIDED_ORIGIN,
+    EDITION,
+    REPO,
+    SAMPLE_ORIGIN,
+    copy_site,
+    decide_address,
+    decided_build,
+    key_line,
+    line_of,
+    read,
+    run_build,
+    shipped_copy,
+    snapshot,
+    write,
+)
 
 from campaign.render import dates
 
@@ -94,9 +109,11 @@ def assert_print_file_is_big_enough(path: Path, address: str, needed_mm: float) 
 
 
 @pytest.mark.parametrize("poster", POSTERS, ids=[p["id"] for p in POSTERS])
-def test_print_shop_png_code_is_at_least_the_size_its_placement_needs(site, poster):
-    path = site / "posters" / poster["id"] / "qr-300dpi.png"
-    assert_print_file_is_big_enough(path, f"{BASE_URL}go/{poster['link']}/", required_mm(poster))
+def test_print_shop_png_code_is_at_least_the_size_its_placement_needs(poster):
+    """The file a print shop gets once the address is decided (a sample's is framed in red)."""
+    path = decided_build() / EDITION / "posters" / poster["id"] / "qr-300dpi.png"
+    decided = BASE_URL.replace(SAMPLE_ORIGIN, DECIDED_ORIGIN)
+    assert_print_file_is_big_enough(path, f"{decided}go/{poster['link']}/", required_mm(poster))
 
 
 def test_print_shop_png_at_the_pixel_boundary(tmp_path):
@@ -104,7 +121,7 @@ def test_print_shop_png_at_the_pixel_boundary(tmp_path):
     needs 150 mm = 1771.65 px at 300 dpi: 23 px a module give 1771 px (149.94 mm, too small by
     less than a pixel), so it takes 24 px a module, 1848 px."""
     root = copy_site(tmp_path / "site")
-    base = "https://www.example.gov.cn/" + "zwgk/" * 31 + "jnxcz/2024/"
+    base = f"{DECIDED_ORIGIN}/" + "zwgk/" * 31 + "jnxcz/2024/"
     config = read(root, "config.yaml")
     write(root, "config.yaml", config.replace(f"base_url: {BASE_URL}\n", f"base_url: {base}\n", 1))
     result = run_build(root, "--no-pdf")
@@ -256,7 +273,7 @@ def test_offline_links_to_the_home_page_name_index_html(tmp_path):
 
 
 def test_rollback_goes_back_one_release_at_a_time(tmp_path):
-    root = copy_site(tmp_path / "site")
+    root = decide_address(copy_site(tmp_path / "site"))
     dest = tmp_path / "srv"
     config = read(root, "config.yaml")
     assert "\ntitle: 江北区" in config

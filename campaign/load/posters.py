@@ -76,7 +76,7 @@ def resolve(
 
 def _link(record: Parsed, site: Site, problems: Problems) -> StableLink | None:
     if record["target"].startswith(PLACEHOLDER_PREFIX):  # not decided yet (a new edition): listed by check
-        return StableLink(record["id"], record["target"], None, None, None)
+        return StableLink(record["id"], record["target"], None, None, None, _target_line(record))
     kind, _, ref = record["target"].partition(":")
     kind, ref = kind.strip(), ref.strip()
     announced = (
@@ -117,6 +117,11 @@ def _link(record: Parsed, site: Site, problems: Problems) -> StableLink | None:
         f"target「{record['target']}」看不懂；应写成 livestream:直播id、download:下载id、event:日程id，或 {pages} 之一",
     )
     return None
+
+
+def _target_line(record: Parsed) -> tuple[str, int]:
+    line = (record.get("_lines") or {}).get("target")
+    return str(record["_file"]), line if isinstance(line, int) else int(record["_line"])
 
 
 def _poster(record: Parsed, link: StableLink) -> Poster:

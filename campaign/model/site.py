@@ -460,10 +460,17 @@ class StableLink:
     url: str | None  # an outside http(s) address, None until announced or for our own pages
     page: str | None  # or a page of our own site, as a path under the base URL
     pending: Announced | None  # the announcement still awaited, if any
+    written: tuple[str, int] = ("", 0)  # the file and line of its target, for messages
 
     @property
     def path(self) -> str:
         return f"go/{self.id}/"
+
+    @property
+    def decided(self) -> bool:
+        """Where it leads is known, or awaited with a date (a livestream announced later); a
+        target still 待填写 is not: a code printed for it is a sample."""
+        return self.url is not None or self.page is not None or self.pending is not None
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,19 @@ class PosterFacts(TypedDict):
     png_file: str
     pdf_file: str
     qr: Markup
+    sample: str | None  # why this poster is a sample (样稿) and must not be printed, or None
+
+
+SAMPLE_MARK = "样稿（网址未定）"
+
+
+def sample_reason(site: Site, poster: Poster) -> str | None:
+    """Why a poster made now must not go to print: its code would lead somewhere not decided."""
+    if site.config.sample_address:
+        return f"二维码指向示例地址 {site.config.base_url}，正式网址确定前请勿送印"
+    if not poster.link.decided:
+        return f"这张海报要去的地方（posters.yaml 里短网址「{poster.link.id}」的 target）还是待填写，填好前请勿送印"
+    return None
 
 
 def short_address(site: Site, link: StableLink) -> str:
@@ -67,6 +80,7 @@ def poster_facts(site: Site, poster: Poster, codes: qr.QrCodes) -> PosterFacts:
         "png_file": folder + "qr-300dpi.png",
         "pdf_file": folder + PDF_NAME,
         "qr": Markup(codes.svg(address, f"二维码：扫码打开 {address}", level, width)),
+        "sample": sample_reason(site, poster),
     }
 
 
@@ -76,7 +90,14 @@ PRINT_FILES = ("qr.svg", "qr-300dpi.png")
 def print_file(site: Site, poster: Poster, name: str, codes: qr.QrCodes) -> bytes:
     """The code of a poster for print shops: a sized SVG or a 300 dpi PNG (`name` in PRINT_FILES)."""
     facts = poster_facts(site, poster, codes)
+    marked = facts["sample"] is not None  # a sample's code is framed in red, outside its quiet zone
     if name == "qr.svg":
-        svg = codes.svg(facts["address"], f"二维码：{facts['address']}", facts["level"], facts["width_mm"])
+        label = f"二维码：{facts['address']}"
+        if marked:
+            svg = qr.draw_svg(codes.matrix(facts["address"], facts["level"]), label, facts["width_mm"], SAMPLE_MARK)
+        else:
+            svg = codes.svg(facts["address"], label, facts["level"], facts["width_mm"])
         return ('<?xml version="1.0" encoding="UTF-8"?>\n' + svg + "\n").encode()
+    if marked:
+        return qr.draw_png(codes.matrix(facts["address"], facts["level"]), facts["width_mm"], 300, marked=True)
     return codes.png(facts["address"], facts["level"], facts["width_mm"])

@@ -102,25 +102,60 @@ def svg_path(rows: Matrix) -> str:
     return "".join(parts)
 
 
-def draw_svg(rows: Matrix, label: str, width_mm: float = 0) -> str:
+def draw_svg(rows: Matrix, label: str, width_mm: float = 0, mark: str = "") -> str:
+    """The code as SVG; with `mark` (a sample, 样稿) a red band around it, outside the quiet
+    zone, says `mark` above and below the code."""
     size = len(rows)
-    sized = f'width="{width_mm:.2f}mm" height="{width_mm:.2f}mm" ' if width_mm else ""
+    if not mark:
+        sized = f'width="{width_mm:.2f}mm" height="{width_mm:.2f}mm" ' if width_mm else ""
+        return (
+            f'<svg class="qr" xmlns="http://www.w3.org/2000/svg" {sized}viewBox="0 0 {size} {size}" '
+            f'role="img" aria-label="{escape(label, quote=True)}" shape-rendering="crispEdges">'
+            f'<rect width="{size}" height="{size}" fill="#fff"/>'
+            f'<path fill="#000" d="{svg_path(rows)}"/></svg>'
+        )
+    band = SAMPLE_BAND
+    side = size + 2 * band
+    framed_mm = width_mm * side / size
+    sized = f'width="{framed_mm:.2f}mm" height="{framed_mm:.2f}mm" ' if width_mm else ""
+    red = "#c41212"
+    words = escape(mark)
     return (
-        f'<svg class="qr" xmlns="http://www.w3.org/2000/svg" {sized}viewBox="0 0 {size} {size}" '
-        f'role="img" aria-label="{escape(label, quote=True)}" shape-rendering="crispEdges">'
+        f'<svg class="qr" xmlns="http://www.w3.org/2000/svg" {sized}viewBox="{-band} {-band} {side} {side}" '
+        f'role="img" aria-label="{escape(mark + "：" + label, quote=True)}" shape-rendering="crispEdges">'
+        f'<rect x="{-band}" y="{-band}" width="{side}" height="{side}" fill="{red}"/>'
         f'<rect width="{size}" height="{size}" fill="#fff"/>'
-        f'<path fill="#000" d="{svg_path(rows)}"/></svg>'
+        f'<path fill="#000" d="{svg_path(rows)}"/>'
+        f'<text x="{size / 2:g}" y="{-band / 2:g}" font-size="{band * 0.6:g}" fill="#fff" text-anchor="middle" '
+        f'dominant-baseline="central">{words}</text>'
+        f'<text x="{size / 2:g}" y="{size + band / 2:g}" font-size="{band * 0.6:g}" fill="#fff" '
+        f'text-anchor="middle" dominant-baseline="central">{words}</text></svg>'
     )
 
 
-def draw_png(rows: Matrix, width_mm: float, dpi: int) -> bytes:
-    from PIL import Image  # only posters need Pillow
+SAMPLE_RED = (196, 18, 18)
+SAMPLE_BAND = 6  # modules of red hatching around a sample's code, outside its quiet zone
+
+
+def draw_png(rows: Matrix, width_mm: float, dpi: int, marked: bool = False) -> bytes:
+    """The code as a PNG; `marked` (a sample, 样稿) puts a band of red hatching around it, outside
+    the quiet zone, so no print shop takes it for the final code."""
+    from PIL import Image, ImageDraw  # only posters need Pillow
 
     target_px = width_mm / 25.4 * dpi
     scale = max(1, math.ceil(target_px / len(rows)))  # whole pixels, rounded up: never under the size
     small = Image.new("1", (len(rows), len(rows)), 1)
     small.putdata([0 if dark else 1 for row in rows for dark in row])
     image = small.resize((len(rows) * scale, len(rows) * scale), Image.Resampling.NEAREST)
+    if marked:
+        band = SAMPLE_BAND * scale
+        side = image.width + 2 * band
+        framed = Image.new("RGB", (side, side), SAMPLE_RED)
+        draw = ImageDraw.Draw(framed)
+        for start in range(-side, side, 2 * scale):  # white diagonal stripes: hatching, not a dark frame
+            draw.line([(start, side), (start + side, 0)], fill=(255, 255, 255), width=max(1, scale // 2))
+        framed.paste(image.convert("RGB"), (band, band))
+        image = framed
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", dpi=(dpi, dpi), optimize=False)
     return buffer.getvalue()
