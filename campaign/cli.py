@@ -160,6 +160,8 @@ def _build(root: Path, args: argparse.Namespace) -> int:
         f"已生成 {out}：网站共 {len(built.files)} 个文件，这次有变化的 {len(built.written)} 个已写入"
         f"（重新生成 {len(built.rendered)} 个页面和文件，用时 {seconds:.2f} 秒）"
     )
+    if built.draft is not None:
+        print(f"{_draft_note(built, root)}草稿在 {out / built.draft} 里，填好后重新生成，活动网址就指向它")
     for problem in _samples(built, root, "海报和二维码文件都标着「样稿（网址未定）」，不能送印；改好这一行再生成"):
         print(f"注意：{problem}")
     waiting = held_back(built.site)  # left out without a word, a mistyped date would hide a report
@@ -197,7 +199,8 @@ def _new_edition(root: Path, args: argparse.Namespace) -> int:
         f"  - config.yaml 和 content/ 已改为 {args.target} 年的：正式网址 {new_url}，"
         "上一届的日期、网址、主题、文号、联系人和活动动态都已换成「待填写」或删去。\n"
         f"下一步：运行 python build.py check，按它列出的 {len(site.placeholders)} 处「待填写」（文件和行号）"
-        "逐项填写，再照常生成和发布（往届的网站会一同发布）。"
+        "逐项填写，再照常生成和发布（往届的网站会一同发布）。\n"
+        f"填好之前 {args.target} 届是草稿：生成时只在它自己的文件夹里，活动网址仍指向上一届，发布时也只发布往届。"
     )
     return 0
 
@@ -243,6 +246,9 @@ def _publish(root: Path, args: argparse.Namespace) -> int:
     ctx = make_context(root, args.as_of, say=_advice)
     built = pipeline.make_site(ctx, args.base_url, pdf=not args.no_pdf)
     verb = "打包" if args.command == "package" else "发布"
+    if built.draft is not None and not args.with_draft:
+        print(f"{_draft_note(built, root)}这次只{verb}往届（草稿不{verb}；要一同{verb}，加 --with-draft）")
+        built = built.without_draft()
     sample = _samples(built, root, f"这时不能{verb}（公开的网址和印出的二维码都改不了）；改好这一行后重新运行")
     if sample:
         raise ContentError(sample)
@@ -254,6 +260,17 @@ def _publish(root: Path, args: argparse.Namespace) -> int:
         release = publish(built.files, target, keep=args.keep, note=note)
         print(f"已发布 {len(built.files)} 个文件到 {target}（版本 {release}，当前网站已切换）")
     return 0
+
+
+def _draft_note(built: pipeline.Built[bytes] | pipeline.Built[bytes | Stored], root: Path) -> str:
+    """The line that says the current edition is a draft, where its first 待填写 is, and what follows."""
+    first = built.unfilled[0]
+    live = built.editions[-2].edition.folder
+    return (
+        f"注意：{built.draft} 届还是草稿：还有 {len(built.unfilled)} 处本届的「待填写」"
+        f"（第一处在 {first.file}:{first.line}，运行 python build.py check 可看全部），"
+        f"活动网址仍指向 {live} 届；"
+    )
 
 
 def _samples(
@@ -331,6 +348,11 @@ def _shared_options() -> tuple[_Parser, ...]:
     shipped = _Parser(add_help=False, parents=[rendered])
     shipped.add_argument(
         "--ignore-inspection", action="store_true", help="忽略政府网站检查发现的问题照样发布（会记入发布清单）"
+    )
+    shipped.add_argument(
+        "--with-draft",
+        action="store_true",
+        help="本届还是草稿（有待填写）时也一同发布它（在它自己的网址；活动网址仍指向上一届）",
     )
     return rooted, clocked, rendered, shipped
 

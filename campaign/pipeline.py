@@ -28,7 +28,7 @@ from campaign.incremental.record import ReadDigests
 from campaign.inspection.checks import Inspection, archived_links, inspect
 from campaign.load.content import load_site
 from campaign.load.editions import EditionSource, edition_sources
-from campaign.model.site import Edition, Site, is_pending
+from campaign.model.site import Edition, Placeholder, Site, is_pending
 from campaign.model.timeline import BEIJING
 from campaign.render.campaign import campaign_home
 from campaign.render.site import Rendering, render
@@ -105,6 +105,22 @@ class Built(Generic[FileData]):
     rendered: frozenset[str]  # paths in the tree rendered by this build
     written: frozenset[str]  # paths whose bytes changed on disk, or that were removed
     editions: tuple[EditionBuilt[FileData], ...] = ()  # oldest first; the last is the current edition
+    unfilled: tuple[Placeholder, ...] = ()  # while any, the current edition is a draft (`Project.draft`)
+
+    @property
+    def draft(self) -> str | None:
+        """The folder of the current edition while it is a draft."""
+        return self.editions[-1].edition.folder if self.unfilled and self.editions else None
+
+    def without_draft(self) -> Built[FileData]:
+        """What ships while the current edition is a draft: the editions before it and the
+        campaign's page, which already leads to the live one; itself when there is no draft."""
+        if self.draft is None:
+            return self
+        prefix = f"{self.draft}/"
+        files = {path: data for path, data in self.files.items() if not path.startswith(prefix)}
+        editions = self.editions[:-1]
+        return Built(editions[-1].edition.site, files, self.rendered, self.written, editions)
 
 
 def _finished(site: Site) -> dt.datetime:
@@ -132,6 +148,19 @@ class Project:
 
     editions: tuple[EditionSite, ...]  # oldest first; the last is the current edition
     clock: dt.datetime  # the command's; an archived edition is shown at its own (`load_project`)
+    unfilled: tuple[Placeholder, ...] = ()  # what makes the current edition a draft (`drafted`)
+
+    @property
+    def draft(self) -> EditionSite | None:
+        """The current edition while it is a draft: begun by `new-edition`, with facts the live
+        edition had that are still 待填写. It builds at its own address, but the campaign's
+        address keeps leading to the live edition, and `publish` leaves it out until it is ready."""
+        return self.current if self.unfilled else None
+
+    @property
+    def live(self) -> EditionSite:
+        """The edition the campaign's address leads to: the newest that is not a draft."""
+        return self.archived[-1] if self.unfilled else self.current
 
     @property
     def current(self) -> EditionSite:
@@ -164,7 +193,7 @@ class Project:
         editions = tuple(
             EditionSite(e.source, e.ctx, in_campaign(site, moved[-1])) for e, site in zip(self.editions, moved)
         )
-        return Project(editions, self.clock)
+        return Project(editions, self.clock, self.unfilled)
 
     def check_places(self) -> None:
         """Every edition in a folder of its own under the campaign's address; ContentError if not."""
@@ -196,10 +225,22 @@ def load_project(
             site = as_of(site, ectx.clock)
         loaded.append((source, ectx, site))
     current = loaded[-1][2]
-    project = Project(tuple(EditionSite(s, c, in_campaign(site, current)) for s, c, site in loaded), ctx.clock)
+    unfilled = drafted(current, loaded[-2][2]) if len(loaded) > 1 else ()
+    live = loaded[-2][2] if unfilled else current
+    editions = tuple(
+        EditionSite(s, c, in_campaign(site, current if site is current else live)) for s, c, site in loaded
+    )
+    project = Project(editions, ctx.clock, unfilled)
     if placed:
         project.check_places()
     return project.at(base_url) if base_url else project
+
+
+def drafted(current: Site, last: Site) -> tuple[Placeholder, ...]:
+    """The current edition's values still 待填写 that last year's edition had filled in: what the
+    new notice gives. A value left 待填写 in both (the ICP number, a sample address) is not one."""
+    before = {(placeholder.file, placeholder.key) for placeholder in last.placeholders}
+    return tuple(p for p in current.placeholders if (p.file, p.key) not in before)
 
 
 def in_campaign(site: Site, newest: Site) -> Site:
@@ -274,16 +315,18 @@ def _with_pdfs(ctx: BuildContext, site: Site, files: Files, chromium: str | None
     return dict(sorted({**files, **printed}.items()))
 
 
-def _tree(built: list[EditionBuilt[FileData]], out: Path | None) -> dict[str, FileData]:
-    """The campaign's whole tree: each edition in its folder, the campaign's own page at the top."""
+def _tree(built: list[EditionBuilt[FileData]], out: Path | None, project: Project) -> dict[str, FileData]:
+    """The campaign's whole tree: each edition in its folder, the campaign's own page at the top,
+    leading to the live edition (a draft is in its folder, not on the campaign's page)."""
     tree: dict[str, FileData] = {}
     for edition in built:
         tree.update({f"{edition.edition.folder}/{path}": data for path, data in edition.files.items()})
-    current = built[-1]
-    tree.update(campaign_home([edition.edition.site for edition in built]))
-    page = current.files.get("404.html")
-    if page is not None and not current.edition.site.config.offline:  # the server's error page
-        tree["404.html"] = _read_back(page, out / current.edition.folder if out is not None else None, "404.html")
+    shown = built[:-1] if project.draft else built
+    live = shown[-1]
+    tree.update(campaign_home([edition.edition.site for edition in shown]))
+    page = live.files.get("404.html")
+    if page is not None and not live.edition.site.config.offline:  # the server's error page
+        tree["404.html"] = _read_back(page, out / live.edition.folder if out is not None else None, "404.html")
     return dict(sorted(tree.items()))
 
 
@@ -326,13 +369,13 @@ def build(
     previous = state.previous(key)
     ctx.progress(f"生成页面和二维码（{'只生成有变化的文件' if previous else '全部生成'}）")
     built = _render_all(project, chromium, previous, out)
-    files = _tree(built, out)
+    files = _tree(built, out, project)
     ctx.progress(f"写入 {out.name}/")
     written = write_site(files, out, state.written)
     ctx.cache.flush()
     states = {b.edition.folder: (b.edition.site, b.rendering) for b in built}
     state.save(key, states, recorded(out, files))
-    return Built(built[-1].edition.site, files, _rendered(built), written, tuple(built))
+    return Built(built[-1].edition.site, files, _rendered(built), written, tuple(built), project.unfilled)
 
 
 def make_site(ctx: BuildContext, base_url: str | None = None, pdf: bool = True, offline: bool = False) -> Built[bytes]:
@@ -344,7 +387,8 @@ def make_site(ctx: BuildContext, base_url: str | None = None, pdf: bool = True, 
         for b in _render_all(project, chromium, None, None)
     ]
     ctx.cache.flush()
-    return Built(built[-1].edition.site, _tree(built, None), _rendered(built), frozenset(), tuple(built))
+    tree = _tree(built, None, project)
+    return Built(built[-1].edition.site, tree, _rendered(built), frozenset(), tuple(built), project.unfilled)
 
 
 def inspect_site(built: Built[bytes], online: bool = False) -> Inspection:

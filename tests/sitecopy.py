@@ -291,3 +291,35 @@ def exact_line(text: str, wanted: str) -> int:
     found = [n for n, line in enumerate(text.split("\n"), start=1) if line.rstrip() == wanted]
     assert len(found) == 1, f"{wanted!r} found on lines {found}"
     return found[0]
+
+
+# What a clerk fills in from next year's notice, by key (dates inside the 2025 week).
+FILLED_IN = {
+    "start": "2025-05-12",
+    "end": "2025-05-18",
+    "date": "2025-05-15",
+    "announce_on": "2025-05-12",
+    "deadline": "2025-05-16",
+    "written": "2025-05-06",
+    "published": "2025-05-08",
+    "email": "jnxcz2025@jgswj.gov.test",
+    "phone": '"67870000"',
+}
+
+
+def fill_in_new_edition(root: Path) -> Path:
+    """Fill in, at its line, every value `new-edition` left 待填写 that makes the edition a draft,
+    as a clerk does from the new notice: the edition becomes the live one."""
+    from campaign import pipeline
+    from campaign.context import make_context
+
+    project = pipeline.load_project(make_context(root, None))
+    for placeholder in project.unfilled:
+        lines = read(root, placeholder.file).split("\n")
+        line = lines[placeholder.line - 1]
+        value = FILLED_IN.get(placeholder.key, f"2025年的{placeholder.key}（已按通知填写）")
+        keyed = f"{placeholder.key}:"
+        head = line[: line.index(keyed) + len(keyed)] if keyed in line else line[: line.index("- ") + 1]  # a list item
+        lines[placeholder.line - 1] = f"{head} {value}"
+        write(root, placeholder.file, "\n".join(lines))
+    return root

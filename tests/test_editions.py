@@ -16,7 +16,22 @@ from urllib.parse import urljoin
 import pytest
 from nginxserver import get, running_nginx
 from qrdecode import decode_png
-from sitecopy import EDITION, SAMPLE_ORIGIN, copy_site, decide_address, line_of, read, run_build, snapshot, write
+from sitecopy import (
+    EDITION,
+    SAMPLE_ORIGIN,
+    copy_site,
+    decide_address,
+    fill_in_new_edition,
+    line_of,
+    read,
+    run_build,
+    run_cli,
+    snapshot,
+    write,
+)
+
+from campaign import pipeline
+from campaign.context import make_context
 
 PRODUCTION = "https://www.example.gov.cn/jnxcz/"
 LATER = "2025-03-01T10:00"  # a build before the 2025 week: the 2024 one long over
@@ -59,7 +74,21 @@ def editions(tmp_path_factory) -> dict:
     assert started.returncode == 0, started.stderr
     result = run_build(root, "--no-pdf", "--as-of", LATER)
     assert result.returncode == 0, result.stderr
-    return {"root": root, "before": snapshot(before), "after": snapshot(root / "output"), "said": started.stdout}
+    # the same, once the clerk has filled in what the new notice gives: 2025 is then the live edition
+    filled = fill_in_new_edition(
+        copy_site(root.parent / "filled", root, ("config.yaml", "content", "templates", "editions"))
+    )
+    live = run_build(filled, "--no-pdf", "--as-of", LATER)
+    assert live.returncode == 0, live.stderr
+    return {
+        "root": root,
+        "before": snapshot(before),
+        "after": snapshot(root / "output"),
+        "said": started.stdout,
+        "built": result.stdout,
+        "filled": filled,
+        "live": snapshot(filled / "output"),
+    }
 
 
 def test_new_edition_says_what_it_did_and_what_comes_next(editions):
@@ -118,7 +147,7 @@ def test_check_lists_every_placeholder_at_its_line(editions):
 
 
 def test_the_archived_edition_keeps_every_file_and_gains_the_note(editions):
-    before, after = editions["before"], editions["after"]
+    before, after = editions["before"], editions["live"]
     kept = {path[len(f"{EDITION}/") :]: data for path, data in after.items() if path.startswith(f"{EDITION}/")}
     old = {path[len(f"{EDITION}/") :]: data for path, data in before.items() if path.startswith(f"{EDITION}/")}
     assert kept.keys() == old.keys()
@@ -156,27 +185,68 @@ def test_an_archived_edition_reads_as_over_whenever_it_is_built(editions, tmp_pa
 
 
 def test_the_campaigns_address_leads_to_the_newest_edition(editions):
-    top = editions["after"]["index.html"].decode()
+    top = editions["live"]["index.html"].decode()
     assert '<meta http-equiv="refresh" content="0; url=2025/">' in top
     assert f'<link rel="canonical" href="{PRODUCTION}2025/">' in top
     assert (
         '<h2 id="h-past">往届活动</h2>\n<ul aria-labelledby="h-past"><li><a href="2024/">'
         "江北区公共机构2024年全国节能宣传周和全国低碳日活动</a></li></ul>" in top
     )
-    assert editions["after"]["404.html"] == editions["after"]["2025/404.html"]
+    assert editions["live"]["404.html"] == editions["live"]["2025/404.html"]
+
+
+def test_a_draft_edition_is_built_at_its_address_and_the_campaign_still_leads_to_the_live_one(editions):
+    """After new-edition, before the new notice is filled in: /jnxcz/ and 2024 stay as they were."""
+    root, before, after = editions["root"], editions["before"], editions["after"]
+    top = after["index.html"].decode()
+    assert '<meta http-equiv="refresh" content="0; url=2024/">' in top and "往届活动" not in top
+    assert after["404.html"] == after["2024/404.html"]
+    assert {p: d for p, d in after.items() if p.startswith("2024/")} == {
+        p: d for p, d in before.items() if p.startswith("2024/")
+    }, "2024 is still the live edition: no 往届 note leading to a draft"
+    assert "past-edition" not in after["2025/index.html"].decode()
+    unfilled = len(pipeline.load_project(make_context(root, None)).unfilled)
+    first = f"config.yaml:{line_of(read(root, 'config.yaml'), '  contact:')}"
+    assert editions["built"].splitlines()[1] == (
+        f"注意：2025 届还是草稿：还有 {unfilled} 处本届的「待填写」（第一处在 {first}，运行 python build.py check 可看全部），"
+        f"活动网址仍指向 2024 届；草稿在 {root / 'output' / '2025'} 里，填好后重新生成，活动网址就指向它"
+    )
+
+
+def test_publish_leaves_a_draft_out_and_ships_fixes_to_the_live_edition(editions, tmp_path):
+    parts = ("config.yaml", "content", "templates", "editions")
+    root = decide_address(copy_site(tmp_path / "site", editions["root"], parts))
+    news = sorted((root / "editions/2024/content/news").glob("*.md"))[0]
+    news.write_text(news.read_text(encoding="utf-8") + "\n本文有一处更正（已更正）。\n", encoding="utf-8")
+    dest = tmp_path / "srv"
+    shipped = run_cli(root, "publish", str(dest), "--no-pdf", "--as-of", LATER)
+    assert shipped.returncode == 0, shipped.stderr
+    assert shipped.stdout.splitlines()[0].endswith(
+        "活动网址仍指向 2024 届；这次只发布往届（草稿不发布；要一同发布，加 --with-draft）"
+    )
+    live = dest / "current"
+    assert not (live / "2025").exists()
+    pages = [page for page in (live / "2024" / "news").rglob("*.html") if "（已更正）" in page.read_text("utf-8")]
+    assert len(pages) == 1, "the fix to last year's report is online"
+    assert 'url=2024/"' in (live / "index.html").read_text(encoding="utf-8")
+    with_draft = run_cli(
+        root, "publish", str(dest), "--no-pdf", "--as-of", LATER, "--with-draft", "--ignore-inspection"
+    )
+    assert with_draft.returncode == 0, with_draft.stderr
+    assert (live / "2025" / "index.html").is_file() and 'url=2024/"' in (live / "index.html").read_text("utf-8")
 
 
 def test_both_editions_published_together_every_printed_code_works(editions, tmp_path):
     """A real nginx from the shipped block: 2024's codes land on 2024 pages that lead to 2025."""
     parts = ("config.yaml", "content", "templates", "editions")
-    root = decide_address(copy_site(tmp_path / "site", editions["root"], parts))
+    root = decide_address(copy_site(tmp_path / "site", editions["filled"], parts))
     with running_nginx() as server:
         origin = f"https://127.0.0.1:{server.port}"
         result = run_build(root, "publish", str(server.dest), "--no-pdf", "--as-of", LATER, "--ignore-inspection")
         assert result.returncode == 0, result.stderr
         codes = {}  # decoded from the sample build's files: the same paths as the decided address's
         for year in ("2024", "2025"):
-            for path, data in editions["after"].items():
+            for path, data in editions["live"].items():
                 if path.startswith(f"{year}/posters/") and path.endswith("/qr-300dpi.png"):
                     [code] = decode_png(data)
                     codes[path] = code
@@ -212,6 +282,7 @@ def test_rollback_after_the_new_edition_restores_the_site_as_it_was(tmp_path):
         live = snapshot(server.dest / "current")
         served = get(f"{origin}/jnxcz/2024/")[2]
         assert _new_edition(root).returncode == 0
+        fill_in_new_edition(root)
         second = run_build(root, "publish", str(server.dest), "--no-pdf", "--as-of", LATER, "--ignore-inspection")
         assert second.returncode == 0, second.stderr
         assert get(f"{origin}/jnxcz/2025/")[0] == 200
@@ -303,7 +374,7 @@ def test_two_editions_with_one_address_are_refused(editions, tmp_path):
 def test_the_preview_serves_every_edition_at_its_address(editions):
     from campaign.preview.session import Preview
 
-    preview = Preview(editions["root"], "http://127.0.0.1:8000")
+    preview = Preview(editions["filled"], "http://127.0.0.1:8000")
     outcome = preview.rebuild()
     assert outcome.error is None
     assert preview.base_path == "/jnxcz/2025/"
