@@ -163,7 +163,9 @@ def test_a_broken_edit_shows_the_error_then_recovers(serving, browser):
     edit(quiz, "title:", "title：")
     tab.wait_for_selector(".build-errors", timeout=WAIT_MS)
     shown = tab.locator(".build-errors").inner_text()
-    assert f"content/quiz.yaml:{line}" in shown and "全角" in shown
+    assert f"content/quiz.yaml:{line}" in shown
+    # the two colons look alike in most fonts: the page names which is which
+    assert "「title」后面的冒号是中文全角「：（全角）」，请改为英文半角冒号「:（半角）」，冒号后再加一个空格" in shown
     connected(tab)
     quiz.write_text(text, encoding="utf-8")
     tab.wait_for_function(
@@ -416,3 +418,15 @@ def test_the_preview_serves_every_edition_at_its_production_path(tmp_path):
         if serving.process.poll() is None:
             serving.process.kill()
             serving.process.wait(timeout=60)
+
+
+def test_the_error_page_names_each_quoted_colon_and_escapes_the_rest():
+    from campaign.errors import ContentError, ContentProblem
+    from campaign.preview.server import error_page
+
+    message = "「source:重庆市」后面少了一个空格：请写成「source: 重庆市<b>」"
+    page = error_page(ContentError([ContentProblem("content/news/a.md", 3, message)]))
+    assert (
+        "<li><code>content/news/a.md:3</code> 「<code>source:<sup>（半角）</sup>重庆市</code>」后面少了一个空格："
+        "请写成「<code>source:<sup>（半角）</sup> 重庆市&lt;b&gt;</code>」</li>"
+    ) in page

@@ -22,6 +22,7 @@ import gc
 import html
 import logging
 import mimetypes
+import re
 import sys
 import warnings
 from collections.abc import Callable
@@ -350,10 +351,27 @@ def _report(say: Callable[[str], None], outcome: Outcome) -> None:
         )
 
 
+_QUOTED = re.compile("「([^「」]*)」")
+# In most fonts 「：」 and 「:」 look alike; quoted source text names which is which.
+_COLONS = {"：": "：<sup>（全角）</sup>", ":": ":<sup>（半角）</sup>"}
+
+
+def _shown(message: str) -> str:
+    """A message as HTML: what it quotes from the file in <code>, each colon there named 全角 or 半角."""
+    parts = _QUOTED.split(message)  # text, quoted, text, quoted, ..., text
+    shown = []
+    for number, part in enumerate(parts):
+        if number % 2:
+            shown.append("「<code>" + "".join(_COLONS.get(ch, html.escape(ch)) for ch in part) + "</code>」")
+        else:
+            shown.append(html.escape(part))
+    return "".join(shown)
+
+
 def error_page(error: ContentError) -> str:
     """The build error, as the terminal shows it, in a page that reloads once it is fixed."""
     items = "".join(
-        f"<li><code>{html.escape(p.file)}{':' + str(p.line) if p.line else ''}</code> {html.escape(p.message)}</li>"
+        f"<li><code>{html.escape(p.file)}{':' + str(p.line) if p.line else ''}</code> {_shown(p.message)}</li>"
         for p in error.problems
     )
     return (
