@@ -20,6 +20,7 @@ from typing import NoReturn
 
 from campaign import pipeline
 from campaign.context import BuildContext, default_moment, make_context
+from campaign.edition_journal import resume
 from campaign.errors import ContentError, machine_trouble
 from campaign.inspection.report import (
     content_sections,
@@ -53,6 +54,9 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     root = Path(args.root or root or Path.cwd()).resolve()
     _utf8_console()
     try:
+        resumed = resume(root)  # a new-edition killed half-way is finished or undone before anything reads
+        if resumed:
+            print(resumed, file=sys.stderr)
         result: int = args.run(root, args)
         return result
     except ContentError as exc:
@@ -168,7 +172,7 @@ def _build(root: Path, args: argparse.Namespace) -> int:
 
 def _new_edition(root: Path, args: argparse.Namespace) -> int:
     """Archive this year's sources and start `args.target`'s campaign from them."""
-    from campaign.new_edition import EditionRefused, plan_edition, start_edition, undo_edition
+    from campaign.new_edition import EditionRefused, plan_edition, start_edition
 
     if not args.target:
         print("请在 new-edition 后面写上新一届的年份，如：python build.py new-edition 2025", file=sys.stderr)
@@ -181,12 +185,7 @@ def _new_edition(root: Path, args: argparse.Namespace) -> int:
         print(f"没有开始新一届：{exc}", file=sys.stderr)
         return 2
     project.check_places()
-    start_edition(root, plan)
-    try:  # the new edition as the next command will load it
-        site = pipeline.load_project(make_context(root, args.as_of, say=_advice)).site
-    except ContentError:
-        undo_edition(root, plan.archive)
-        raise
+    site = start_edition(project, plan, make_context(root, args.as_of, say=_advice))
     archive, old_url, new_url = plan.archive, plan.base_url, plan.new_base_url
     shown = archive.relative_to(root).as_posix()
     print(
