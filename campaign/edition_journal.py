@@ -193,22 +193,27 @@ def resume(project: Path) -> str | None:
         return None
     said = []
     for path in found:
-        if RETIRED.fullmatch(path.name):
+        retired, prepared = RETIRED.fullmatch(path.name), PREPARED.fullmatch(path.name)
+        if retired is not None:  # switched and its journal retired: killed while tidying up
+            if (path / JOURNAL).is_file():
+                said.append(_finished(retired[1], retired[2]))
             _tidy(path)
-        prepared = PREPARED.fullmatch(path.name)
-        if prepared is None:
-            continue
-        switch = Switch(project, prepared[1], prepared[2])
-        if switch.journal.is_file():
-            switch.finish()
-            said.append(
-                f"上次的 new-edition {switch.year} 被中断，已经完成：{switch.old} 届保存在 {ARCHIVE}/{switch.old}/，"
-                f"config.yaml 和 content/ 已是 {switch.year} 年的"
-            )
-        else:
-            switch.discard()
-            said.append(f"上次的 new-edition {switch.year} 被中断，已经撤销，项目仍是 {switch.old} 届")
+        elif prepared is not None:
+            switch = Switch(project, prepared[1], prepared[2])
+            if switch.journal.is_file():
+                switch.finish()
+                said.append(_finished(switch.old, switch.year))
+            else:
+                switch.discard()
+                said.append(f"上次的 new-edition {switch.year} 被中断，已经撤销，项目仍是 {switch.old} 届")
     return "\n".join(said) or None
+
+
+def _finished(old: str, year: str) -> str:
+    return (
+        f"上次的 new-edition {year} 被中断，已经完成：{old} 年的活动原样保存在 {ARCHIVE}/{old}/，"
+        f"config.yaml 和 content/ 已改为 {year} 年的，下一步运行 python build.py check 逐项填写「待填写」"
+    )
 
 
 def _tidy(retired: Path) -> None:
