@@ -249,6 +249,13 @@ def _publish(root: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def _year(text: str) -> str:
+    """A year in ASCII digits: 20２５ would make output/20２５/ (the plan words every other refusal)."""
+    if any(char.isnumeric() and not "0" <= char <= "9" for char in text):
+        raise argparse.ArgumentTypeError(f"YEAR（新一届的年份）要用半角数字书写，如 2025；这里是「{text}」")
+    return text
+
+
 def _keep(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"--keep 应是不小于 1 的整数，这里是「{text}」")
@@ -430,7 +437,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         help="统计的最后一天（默认活动结束日），如 2024-05-19",
     )
     edition = command("new-edition", _new_edition, "把本届存为往届，开始新一届的活动", clocked)
-    edition.add_argument("target", nargs="?", metavar="YEAR", help="新一届的年份，如 2025")
+    edition.add_argument("target", nargs="?", metavar="YEAR", type=_year, help="新一届的年份，如 2025")
     word = command("import", _import, "把单位报来的 Word 文档（.docx）导入为活动动态", clocked)
     word.add_argument("documents", nargs="*", metavar="FILE", help="Word 文档（.docx），或放着它们的文件夹；可写多个")
     return parser, commands

@@ -67,9 +67,9 @@ class EditionPlan:
 def plan_edition(project: Path, year: str, base_url: str, old: str) -> EditionPlan:
     """Check the year against the loaded current edition (its `base_url` and folder `old`);
     raises EditionRefused with the reason, changes nothing."""
-    if not re.fullmatch(r"20\d\d", year):
+    if not re.fullmatch(r"20[0-9]{2}", year):  # ASCII digits: 20２５ would make output/20２５/
         raise EditionRefused(f"new-edition 后面要写新一届的年份，如 2025；这里是「{year}」")
-    if not re.fullmatch(r"20\d\d", old or ""):
+    if not re.fullmatch(r"20[0-9]{2}", old or ""):
         raise EditionRefused(
             f"config.yaml 里的正式网址「{base_url}」不是以年份结尾（如 …/jnxcz/2024/），"
             "看不出本届是哪一年；请先把网址改成以年份结尾再运行 new-edition"
