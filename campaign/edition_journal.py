@@ -31,7 +31,7 @@ STOP_AT = "CAMPAIGN_STOP_AT_STEP"  # tests: the process dies after this step, as
 KILLED = 137  # the exit code a shell reports for a process killed with -9
 JOURNAL = "journal.json"
 PREPARED = re.compile(r"\.edition-(20[0-9]{2})\.new-(20[0-9]{2})")
-RETIRED = re.compile(r"\.edition-(20[0-9]{2})\.old-(20[0-9]{2})")  # a switch done, its folder being tidied
+RETIRED = re.compile(r"\.edition-(20[0-9]{2})\.old-(20[0-9]{2})(?:-[0-9]+)?")  # a switch done, its folder being tidied
 
 
 class Switch:
@@ -106,8 +106,7 @@ class Switch:
         except (Exception, KeyboardInterrupt):
             self._undo(done)
             raise
-        with contextlib.suppress(OSError):  # the switch is done; a journal left only has the next command tidy up
-            self._retire()
+        self._retire()
 
     def finish(self) -> None:
         """The renames an interrupted run left undone, from its journal."""
@@ -169,17 +168,33 @@ class Switch:
         _sync_folder(self.staging)
         self.discard()
         if self.made:
-            (self.project / ARCHIVE).rmdir()
+            with contextlib.suppress(OSError):  # something put there meanwhile: kept
+                (self.project / ARCHIVE).rmdir()
 
     def _retire(self) -> None:
         """The staging folder, empty but for the journal, renamed out of the way (the journal with
         it, at once), then removed piece by piece: nothing new-edition did not put there."""
-        retired = self.project / f".edition-{self.old}.old-{self.year}"
-        os.rename(self.staging, retired)
-        _sync_folder(self.project)
+        retired = self._retired()
+        try:
+            os.rename(self.staging, retired)
+            _sync_folder(self.project)
+        except OSError:  # the switch is done: the journal left behind only has the next command tidy up
+            return
         self.step()
         _tidy(retired)
         self.step()
+
+    def _retired(self) -> Path:
+        """A free name for the retired staging folder: one an earlier switch left is tidied first,
+        and kept, under its name, if the clerk put something in it."""
+        name = f".edition-{self.old}.old-{self.year}"
+        count = 0
+        while True:
+            retired = self.project / (f"{name}-{count}" if count else name)
+            _tidy(retired)
+            if not _there(retired):
+                return retired
+            count += 1
 
     def _shown(self, path: Path) -> str:
         return path.relative_to(self.project).as_posix()

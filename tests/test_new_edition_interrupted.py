@@ -170,3 +170,15 @@ def test_a_real_kill_mid_switch_is_finished_by_the_next_build(tmp_path, monkeypa
     built = run_build(root, "build", "--no-pdf", "--as-of", LATER)
     assert (built.returncode, built.stderr) == (0, f"{FINISHED}\n")
     _assert_wholly(root, "2025", years)
+
+
+def test_what_the_clerk_put_in_a_folder_of_the_tools_is_kept(tmp_path, years):
+    """A retired switch folder left with a file in it (found by someone, a note dropped there):
+    the file stays, and the next new-edition tidies its own folder beside it."""
+    root = copy_site(tmp_path / "site", printed=False)
+    write(root, ".edition-2024.old-2025/说明.txt", "别删\n")
+    started = run_cli(root, "new-edition", "2025", "--as-of", LATER)
+    assert started.returncode == 0 and started.stderr == ""
+    assert read(root, ".edition-2024.old-2025/说明.txt") == "别删\n"
+    assert not (root / ".edition-2024.old-2025-1").exists()
+    assert {k: v for k, v in _sources(root).items() if not k.startswith(".edition-")} == years["2025"]
