@@ -20,6 +20,7 @@ from typing import NoReturn
 
 from campaign import pipeline
 from campaign.context import BuildContext, default_moment, make_context
+from campaign.edition_journal import resume
 from campaign.errors import ContentError, ContentProblem, machine_trouble
 from campaign.inspection.report import (
     content_sections,
@@ -53,6 +54,9 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     root = Path(args.root or root or Path.cwd()).resolve()
     _utf8_console()
     try:
+        resumed = resume(root)  # a new-edition killed half-way is finished or undone before anything reads
+        if resumed:
+            print(resumed, file=sys.stderr)
         result: int = args.run(root, args)
         return result
     except ContentError as exc:
@@ -172,7 +176,7 @@ def _build(root: Path, args: argparse.Namespace) -> int:
 
 def _new_edition(root: Path, args: argparse.Namespace) -> int:
     """Archive this year's sources and start `args.target`'s campaign from them."""
-    from campaign.new_edition import EditionRefused, plan_edition, start_edition, undo_edition
+    from campaign.new_edition import EditionRefused, plan_edition, start_edition
 
     if not args.target:
         print("请在 new-edition 后面写上新一届的年份，如：python build.py new-edition 2025", file=sys.stderr)
@@ -185,12 +189,7 @@ def _new_edition(root: Path, args: argparse.Namespace) -> int:
         print(f"没有开始新一届：{exc}", file=sys.stderr)
         return 2
     project.check_places()
-    start_edition(root, plan)
-    try:  # the new edition as the next command will load it
-        site = pipeline.load_project(make_context(root, args.as_of, say=_advice)).site
-    except ContentError:
-        undo_edition(root, plan.archive)
-        raise
+    site = start_edition(project, plan, make_context(root, args.as_of, say=_advice))
     archive, old_url, new_url = plan.archive, plan.base_url, plan.new_base_url
     shown = archive.relative_to(root).as_posix()
     print(
@@ -294,6 +293,13 @@ def _samples(
                 )
                 found.append(ContentProblem(file, line, message))
     return found
+
+
+def _year(text: str) -> str:
+    """A year in ASCII digits: 20２５ would make output/20２５/ (the plan words every other refusal)."""
+    if any(char.isnumeric() and not "0" <= char <= "9" for char in text):
+        raise argparse.ArgumentTypeError(f"YEAR（新一届的年份）要用半角数字书写，如 2025；这里是「{text}」")
+    return text
 
 
 def _keep(text: str) -> int:
@@ -482,7 +488,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         help="统计的最后一天（默认活动结束日），如 2024-05-19",
     )
     edition = command("new-edition", _new_edition, "把本届存为往届，开始新一届的活动", clocked)
-    edition.add_argument("target", nargs="?", metavar="YEAR", help="新一届的年份，如 2025")
+    edition.add_argument("target", nargs="?", metavar="YEAR", type=_year, help="新一届的年份，如 2025")
     word = command("import", _import, "把单位报来的 Word 文档（.docx）导入为活动动态", clocked)
     word.add_argument("documents", nargs="*", metavar="FILE", help="Word 文档（.docx），或放着它们的文件夹；可写多个")
     return parser, commands

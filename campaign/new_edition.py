@@ -10,11 +10,14 @@ placeholder or is left out, so nothing of last year is shown as if it were this 
 table `YEARLY` says which. The files are written back with a round-trip YAML parser (a
 Markdown file's front matter alike, its body byte for byte unless the table resets it), so a
 changed value changes its own line only and the clerk's comments, blank lines, quotes and
-Notepad's BOM and CRLF stay as they were.
+Notepad's BOM and CRLF stay as they were. Next year's sources are written and loaded beside this
+year's, then switched in at once (`edition_journal`), so a kill leaves the project wholly one
+year's or the other's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import shutil
@@ -30,13 +33,16 @@ from ruamel.yaml.error import CommentMark, YAMLError
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString, PlainScalarString
 from ruamel.yaml.tokens import CommentToken
 
+from campaign import pipeline
+from campaign.context import BuildContext
+from campaign.edition_journal import Switch
 from campaign.errors import ContentError
 from campaign.load.content import DECLARED_FILES, declared_keys
-from campaign.load.editions import ARCHIVE
+from campaign.load.editions import ARCHIVE, EditionSource
 from campaign.load.source import BOM, read_text
 from campaign.model.fields import Declared, ListOf, Record, declarations
-
-SOURCES = ("config.yaml", "content", "templates")  # what an archived edition keeps
+from campaign.model.site import Site
+from campaign.pipeline import EditionSite, Project
 
 
 class EditionRefused(Exception):
@@ -61,9 +67,9 @@ class EditionPlan:
 def plan_edition(project: Path, year: str, base_url: str, old: str) -> EditionPlan:
     """Check the year against the loaded current edition (its `base_url` and folder `old`);
     raises EditionRefused with the reason, changes nothing."""
-    if not re.fullmatch(r"20\d\d", year):
+    if not re.fullmatch(r"20[0-9]{2}", year):  # ASCII digits: 20２５ would make output/20２５/
         raise EditionRefused(f"new-edition 后面要写新一届的年份，如 2025；这里是「{year}」")
-    if not re.fullmatch(r"20\d\d", old or ""):
+    if not re.fullmatch(r"20[0-9]{2}", old or ""):
         raise EditionRefused(
             f"config.yaml 里的正式网址「{base_url}」不是以年份结尾（如 …/jnxcz/2024/），"
             "看不出本届是哪一年；请先把网址改成以年份结尾再运行 new-edition"
@@ -77,37 +83,53 @@ def plan_edition(project: Path, year: str, base_url: str, old: str) -> EditionPl
     return EditionPlan(old, year, base_url, new_base, archive)
 
 
-def start_edition(project: Path, plan: EditionPlan) -> None:
-    """Archive the current edition and turn the sources into the plan's year's."""
-    staging = project / ARCHIVE / f".{plan.old}.new"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    for name in SOURCES:
-        source = project / name
-        if source.is_dir():
-            shutil.copytree(source, staging / name)
-        elif source.is_file():
-            shutil.copy2(source, staging / name)
-    staging.rename(plan.archive)  # the old edition is whole before anything of it is changed
+def start_edition(loaded: Project, plan: EditionPlan, ctx: BuildContext) -> Site:
+    """Archive the current edition and turn the sources into the plan's year's; returns the new
+    edition as the next command will load it. `loaded` is the project as it is, `ctx` the command's.
+
+    Next year's sources are prepared and loaded beside this year's first (`edition_journal`): a
+    rewrite that would not load leaves the project untouched. Only then are they switched in.
+    """
+    project = ctx.root
+    switch = Switch(project, plan.old, plan.year)
+    switch.begin()
     try:
-        _rewrite_sources(project, plan.old, plan.year, plan.new_base_url)
-    except BaseException:  # a full disk, Ctrl+C: this year's sources back as they were
-        undo_edition(project, plan.archive)
+        if (project / "templates").is_dir():
+            shutil.copytree(project / "templates", switch.archive / "templates")
+        switch.step()
+        shutil.copy2(project / "config.yaml", switch.sources / "config.yaml")
+        left = {project / name for name in LEFT_IN_THE_ARCHIVE}  # copying them would only cost time
+        shutil.copytree(
+            project / "content",
+            switch.sources / "content",
+            ignore=lambda folder, names: [name for name in names if Path(folder) / name in left],
+        )
+        switch.step()
+        _rewrite_sources(switch.sources, plan.old, plan.year, plan.new_base_url)
+        switch.step()
+        site = _placed(loaded, plan, ctx, switch.sources)
+        switch.step()
+        switch.seal()
+    except (Exception, KeyboardInterrupt):  # a rewrite that does not load, a full disk, Ctrl+C
+        switch.discard()
         raise
+    switch.run()
+    return site
 
 
-def undo_edition(project: Path, archive: Path) -> None:
-    """Put the archived sources back as the current ones (the new edition did not load)."""
-    for name in ("config.yaml", "content"):
-        target = project / name
-        if target.is_dir():
-            shutil.rmtree(target)
-        source = archive / name
-        if source.is_dir():
-            shutil.copytree(source, target)
-        else:
-            shutil.copy2(source, target)
-    shutil.rmtree(archive)
+def _placed(loaded: Project, plan: EditionPlan, ctx: BuildContext, sources: Path) -> Site:
+    """The new edition in `sources`, loaded and checked among the others as they will be once it
+    is switched in (this year's in `plan.archive`); ContentError, naming the files as they will be
+    named then, if it would not load."""
+    site = pipeline.load(dataclasses.replace(ctx, root=sources))
+    current = loaded.current
+    archived = (*loaded.archived, EditionSite(EditionSource(plan.archive, True), current.ctx, current.site))
+    editions = (
+        *sorted(archived, key=lambda edition: edition.source.root.name),
+        EditionSite(EditionSource(ctx.root, False), ctx, site),
+    )
+    Project(editions, loaded.clock).check_places()
+    return site
 
 
 # --------------------------------------------------------------------------- what next year resets

@@ -317,3 +317,28 @@ def test_a_clerks_file_keeps_its_quotes_and_every_comment_around_what_resets():
         'code: "500105"\n'
         "kept: 2024-05-13\n"
     )
+
+
+@pytest.mark.parametrize(
+    "year", ["20２５", "２０２５", "٢٠٢٥", "2025²"], ids=["full-width", "all-full-width", "arabic", "superscript"]
+)
+def test_a_year_in_other_digits_is_refused_before_anything_is_read(tmp_path, year):
+    """20２５ (an input method left in full width) would be taken for 2025 and make output/20２５/."""
+    root = tmp_path / "site"
+    root.mkdir()  # no site at all: refused as the command's other wrong words are
+    result = run_cli(root, "new-edition", year)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("用法：build.py new-edition")
+    assert result.stderr.splitlines()[-1] == (
+        f"build.py new-edition：错误：YEAR（新一届的年份）要用半角数字书写，如 2025；这里是「{year}」"
+    )
+    assert sorted(root.iterdir()) == []
+
+
+def test_the_plan_takes_only_ascii_digits_for_either_year():
+    from campaign.new_edition import EditionRefused, plan_edition
+
+    with pytest.raises(EditionRefused, match="new-edition 后面要写新一届的年份，如 2025；这里是「20２５」"):
+        plan_edition(Path("."), "20２５", "https://www.example.gov.cn/jnxcz/2024/", "2024")
+    with pytest.raises(EditionRefused, match="不是以年份结尾"):
+        plan_edition(Path("."), "2025", "https://www.example.gov.cn/jnxcz/２０２４/", "２０２４")
