@@ -36,7 +36,7 @@ from collections.abc import Container, Iterator, Mapping
 from pathlib import Path
 
 from campaign.errors import machine_trouble
-from campaign.ship.write import MARK, SOURCE_FOLDERS
+from campaign.ship.write import MARK, source_folder
 
 # What can be shipped: a rendered site (path -> bytes), or the folder a build wrote it into.
 SiteSource = Mapping[str, bytes] | Path | str
@@ -164,22 +164,9 @@ def verify(release: Path, leftovers: dict[str, str] | None = None) -> None:
 
 
 def _source_folder(path: Path) -> str | None:
-    """The project folder (content/, templates/, ...) `path` lies in, if it lies in one.
-
-    A project is recognised by its config.yaml beside content/ and templates/, so this holds
-    for whichever project `--root` names, wherever the command is run from.
-    """
-    resolved = Path(path).resolve()
-    for folder in [resolved, *resolved.parents]:
-        root = folder.parent
-        if (
-            folder.name in SOURCE_FOLDERS
-            and (root / "config.yaml").is_file()
-            and (root / "content").is_dir()
-            and (root / "templates").is_dir()
-        ):
-            return folder.name
-    return None
+    """The project folder (content/, templates/, ...) `path` lies in, if it lies in one."""
+    found = source_folder(path)
+    return found[1] if found else None
 
 
 def check_publish_target(dest: Path) -> None:
