@@ -462,3 +462,112 @@ def test_publish_refuses_a_folder_it_did_not_make(tmp_path):
     result = publish(empty)  # published to before: ours
     assert result.returncode == 0, result.stderr
     assert len(releases(empty)) == 2
+
+
+# --- never following a link it did not make ------------------------------------------------
+
+
+def someone_elses(folder: Path) -> dict[str, bytes]:
+    """A folder of a user's own, with sub-folders a prune would take for releases."""
+    for name in ("2023-年报", "照片"):
+        write(folder, f"{name}/说明.txt", f"{name}：不要动我")
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_link_planted_at_releases_is_refused(project, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    before = someone_elses(elsewhere)
+    project.dest.mkdir()
+    (project.dest / "releases").symlink_to(elsewhere)
+    result = run_cli(project.root, "publish", str(project.dest), "--no-pdf", "--as-of", MOMENT, "--keep", "1")
+    assert result.returncode == 4
+    assert result.stderr == (
+        f"发布失败：{project.dest / 'releases'} 是快捷方式（符号链接），不是本工具建的；"
+        "为免改动或删除它所指的别处文件，没有发布，请把它移走后再运行\n"
+    )
+    assert files_in(elsewhere) == before and sorted(p.name for p in elsewhere.iterdir()) == ["2023-年报", "照片"]
+    assert not (project.dest / "current").exists()
+    result = project.rollback()
+    assert result.returncode == 4 and "是快捷方式（符号链接）" in result.stderr
+
+
+def test_a_link_planted_among_the_releases_is_refused_before_anything_changes(project, tmp_path):
+    first = project.publish(1, "--keep", "1")
+    elsewhere = tmp_path / "elsewhere"
+    before = someone_elses(elsewhere)
+    planted = project.dest / "releases" / "00000000T000000.000000Z-planted"
+    planted.symlink_to(elsewhere)
+    project.version(2)
+    result = run_cli(project.root, "publish", str(project.dest), "--no-pdf", "--as-of", MOMENT, "--keep", "1")
+    assert result.returncode == 4
+    assert result.stderr == (
+        f"发布失败：{planted} 是快捷方式（符号链接），不是本工具发布的版本；为免删除它所指的别处文件，"
+        "没有发布，请把它移走后再运行\n"
+    )
+    assert live_id(project.dest) == first and project.live() == 1, "current was switched all the same"
+    assert files_in(elsewhere) == before
+    assert project.rollback().returncode == 4
+    planted.unlink()  # the clerk moves it away: publishing works again
+    second = project.publish(2, "--keep", "1")
+    assert releases(project.dest) == [first, second] and files_in(elsewhere) == before
+
+
+def test_a_current_link_pointing_elsewhere_is_refused(project, tmp_path):
+    project.publish(1)
+    (project.dest / "current").unlink()
+    (project.dest / "current").symlink_to(tmp_path)
+    result = run_cli(project.root, "publish", str(project.dest), "--no-pdf", "--as-of", MOMENT)
+    assert result.returncode == 4
+    assert result.stderr == (
+        f"发布失败：{project.dest / 'current'} 指向 {tmp_path}，不是本工具发布的版本（releases/ 里的一个文件夹）；"
+        "为免改动别处的文件，没有发布，请把它移走后再运行\n"
+    )
+
+
+def test_a_link_inside_a_release_is_not_written_through_by_a_rollback(tmp_path):
+    """The release returned to gets the assets of the one left: never through a planted link."""
+    dest = tmp_path / "srv"
+    first = shipping.publish({"index.html": b"1"}, dest)
+    shipping.publish({"index.html": b"2", "assets/a.2.css": b"a2"}, dest)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    planted = dest / "releases" / first / "assets"
+    planted.symlink_to(elsewhere)
+    with pytest.raises(shipping.PublishError) as error:
+        shipping.rollback(dest)
+    assert str(error.value) == (
+        f"{planted} 是快捷方式（符号链接），不是本工具发布的文件；为免写到别处，没有退回，请把它移走后再运行"
+    )
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_what_a_publish_killed_while_writing_the_history_left_is_removed(project):
+    project.publish(1)
+    leftovers = [project.dest / ".history.tmp-3f9a0c1d", project.dest / "releases" / ".put-5e2b7a90"]
+    for leftover in leftovers:
+        leftover.write_text("v1\n", encoding="utf-8")
+    not_ours = project.dest / ".history.tmp-link"
+    not_ours.symlink_to(project.root / "config.yaml")
+    project.publish(2)
+    assert not any(leftover.exists() for leftover in leftovers)
+    assert not_ours.is_symlink() and (project.root / "config.yaml").is_file()
+    assert sorted(p.name for p in project.dest.iterdir()) == [".history.tmp-link", "current", "history", "releases"]
+
+
+def test_a_history_file_that_is_a_link_is_refused(project, tmp_path):
+    project.publish(1)
+    kept = tmp_path / "kept.txt"
+    kept.write_text("别人的记录\n", encoding="utf-8")
+    (project.dest / "history").unlink()
+    (project.dest / "history").symlink_to(kept)
+    result = run_cli(project.root, "publish", str(project.dest), "--no-pdf", "--as-of", MOMENT)
+    assert result.returncode == 4
+    assert result.stderr == (
+        f"发布失败：{project.dest / 'history'} 是快捷方式（符号链接），不是本工具建的；"
+        "为免改动或删除它所指的别处文件，没有发布，请把它移走后再运行\n"
+    )
+    assert kept.read_text(encoding="utf-8") == "别人的记录\n"

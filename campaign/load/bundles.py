@@ -13,7 +13,9 @@ What `attach` gives back per page: the HTML with every photo as a figure (sizes 
 government site does (附件：活动总结.pdf（PDF，147 KB）), and the `Asset`s the renderer turns
 into files. A missing file, a photo without alt text, a program or web page as an
 attachment, a picture from another site (which our own Content-Security-Policy would block)
-are each refused at the line that refers to it.
+are each refused at the line that refers to it; so are a shortcut (symbolic link) in place of
+the file, and a name a reader's disk cannot hold or that reads other than it is (two differing
+only in case, a Windows device name, a direction mark, one too long).
 """
 
 from __future__ import annotations
@@ -53,6 +55,16 @@ LINK = re.compile(r"<a\s([^>]*)>(.*?)</a>", re.S)
 BLOCK = re.compile(r"<(p|li)>(.*?)</\1>", re.S)
 # what may stand beside attachment links in a paragraph that only lists them: 附件：1. …、2. …
 LISTING_WORDS = re.compile(r"附件|[\s:：、，,;；.．。()（）\d]")
+# Invisible marks that turn the text after them around: 「通知\u202efdp.exe.zip」 reads 「通知piz.exe.pdf」.
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Names Windows keeps for its devices, whatever the extension (aux.pdf, CON.jpg): no file there can have one.
+WINDOWS_DEVICES = frozenset(
+    ("CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10)))
+)
+# A file name's length in UTF-8 bytes: Linux holds 255, a photo's sizes add "-1600" to it and a
+# Windows path is 260 characters in all. The message asks for 60 Chinese characters or 180
+# letters (3 bytes or 1 each), leaving room for the extension.
+MAX_NAME_BYTES = 190
 
 
 @dataclass(frozen=True)
@@ -144,12 +156,55 @@ def _find(ctx: BuildContext, page: _Page, problems: Problems) -> None:
         known = page.refs.get(url)
         if known is not None and known.kind == ref.kind:
             continue  # the same file again: one asset, each place with its own alt text
-        if not _locate(ctx, ref, source, problems):
+        if not _locate(ctx, ref, source, problems) or (tag == "a" and _bidi_link_text(source, url, line, problems)):
             page.ok = False
             continue
         page.refs[url] = ref
     if not page.refs and page.ok and len(problems.items) == before:
         ctx.memo.remember(ctx.memo.plain_pages, key, True)
+
+
+def _bidi_link_text(source: Source, url: str, line: int, problems: Problems) -> bool:
+    """Whether a link to `url` has words with a direction mark (said at its line), which would
+    make the listed name read other than the file is (see BIDI)."""
+    for attrs, inner in LINK.findall(source.html):
+        found = BIDI.search(htmlmod.unescape(inner))
+        if found and _attrs(attrs).get("href") == url:
+            problems.add(
+                source.file,
+                line,
+                f"链接文字里有看不见的文字方向控制符（U+{ord(found.group()):04X}），会让显示的文件名和实际的不同；"
+                "请删去这段链接文字（方括号里的字）重新输入",
+            )
+            return True
+    return False
+
+
+def _shown(name: str) -> str:
+    """`name` with its direction marks written out, so the message reads as the name really is."""
+    return BIDI.sub(lambda found: f"<U+{ord(found.group()):04X}>", name)
+
+
+def _name_problem(part: str) -> str | None:
+    """What keeps a file or folder name from going on the site and onto every reader's disk."""
+    found = BIDI.search(part)
+    if found:
+        return (
+            f"文件名「{_shown(part)}」里有看不见的文字方向控制符（U+{ord(found.group()):04X}），"
+            "会让文件名显示得和实际不同（如把 .exe 显示成 .pdf）；请把文件和这里写的名字都重新输入一遍，不要复制粘贴"
+        )
+    stem, dot, extension = part.partition(".")
+    if stem.rstrip(" ").upper() in WINDOWS_DEVICES:
+        return (
+            f"文件名「{part}」在 Windows 里不能使用（{stem.rstrip(' ').upper()} 是 Windows 保留的设备名，"
+            f"加什么扩展名都一样），读者下载后存不下；请把文件和这里写的名字都改一下，如「{stem}-1{dot}{extension}」"
+        )
+    if len(part.encode("utf-8")) > MAX_NAME_BYTES:
+        return (
+            f"文件名「{part}」太长（{len(part)} 个字），有的电脑和服务器存不下这么长的文件名；"
+            "请把文件和这里写的名字都改短到 60 个汉字（或 180 个字母、数字）以内"
+        )
+    return None
 
 
 def _may_be_file(url: str) -> bool:
@@ -301,6 +356,11 @@ def _locate(ctx: BuildContext, ref: _Ref, source: Source, problems: Problems) ->
             f"写成 ![照片内容]({source.prefix}{name}) 或 [文件名称]({source.prefix}{name})",
         )
         return False
+    for part in parts:
+        problem = _name_problem(part)
+        if problem is not None:
+            problems.add(file, ref.line, problem)
+            return False
     folder = source.folder.joinpath(*parts[:-1])
     try:
         names = [entry for entry in os.listdir(folder) if (folder / entry).is_file()]
@@ -309,6 +369,15 @@ def _locate(ctx: BuildContext, ref: _Ref, source: Source, problems: Problems) ->
     exact = [entry for entry in names if unicodedata.normalize("NFC", entry) == name]
     if exact:
         ref.path = folder / exact[0]
+        linked = _linked_part(source.folder, [*parts[:-1], exact[0]])
+        if linked is not None and _inside(linked, ctx.root):  # one to outside: `media` says so
+            problems.add(
+                file,
+                ref.line,
+                f"「{display_name(linked, ctx.root)}」是快捷方式（符号链接），不是文件本身；"
+                "为免把项目里别的文件（如设置文件）发布出去，不能使用；请把文件本身复制到这里",
+            )
+            return False
         return True
     shown = f"{display_name(source.folder, ctx.root)}/{ref.target}"
     similar = [entry for entry in names if unicodedata.normalize("NFC", entry).lower() == name.lower()]
@@ -332,6 +401,23 @@ def _locate(ctx: BuildContext, ref: _Ref, source: Source, problems: Problems) ->
     return False
 
 
+def _linked_part(folder: Path, parts: list[str]) -> Path | None:
+    """The first of the folders and the file `parts` names under `folder` that is a symbolic link."""
+    place = folder
+    for part in parts:
+        place = place / part
+        if place.is_symlink():
+            return place
+    return None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        return True
+
+
 # --- assets ---------------------------------------------------------------------------------
 
 
@@ -339,7 +425,7 @@ def _make_assets(
     ctx: BuildContext, page: _Page, facts: dict[Path, media.Facts | str], problems: Problems, warnings: list[str]
 ) -> None:
     source = page.source
-    outputs: dict[str, str] = {}  # output path -> the reference that makes it
+    outputs: dict[str, tuple[str, str]] = {}  # output path casefolded -> the reference making it, the path
     first_photo = True
     made: dict[Path, Asset] = {}
     for url, ref in page.refs.items():
@@ -373,16 +459,26 @@ def _make_assets(
                     f"{media.megabytes(known.size)}（超过 {media.megabytes(media.WARN_ATTACHMENT_BYTES)}），"
                     "用手机流量下载会很慢；可以的话请压缩后再放（这次照常发布）"
                 )
-        clash = next((path for path in paths if path in outputs), None)
+        # keyed ignoring case: on Windows and macOS A.jpg and a.jpg are one file
+        clash = next((path for path in paths if path.casefold() in outputs), None)
         if clash is not None:
-            problems.add(
-                source.file,
-                ref.line,
-                f"「{ref.target}」和「{outputs[clash]}」会生成同名文件「{posixpath.basename(clash)}」；"
-                "请把其中一个文件改个名字",
-            )
+            made_by, other = outputs[clash.casefold()]
+            if other == clash:
+                problems.add(
+                    source.file,
+                    ref.line,
+                    f"「{ref.target}」和「{made_by}」会生成同名文件「{posixpath.basename(clash)}」；"
+                    "请把其中一个文件改个名字",
+                )
+            else:
+                problems.add(
+                    source.file,
+                    ref.line,
+                    f"「{ref.target}」和「{made_by}」的文件名只有字母大小写不同，在 Windows 和苹果电脑上是同一个文件，"
+                    "会互相覆盖；请把其中一个文件改个名字",
+                )
             continue
-        outputs.update(dict.fromkeys(paths, ref.target))
+        outputs.update({path.casefold(): (ref.target, path) for path in paths})
         ref.asset = made[ref.path] = asset
 
 
@@ -471,6 +567,8 @@ def _unreferenced(ctx: BuildContext, page: _Page) -> list[str]:
 
 def _unused(path: Path, reference: str, ctx: BuildContext, where: str) -> str:
     shown = display_name(path, ctx.root)
+    if path.is_symlink():  # refused where it is referenced: no point in asking for a reference
+        return f"{shown}: 提示：这是快捷方式（符号链接），不是文件本身，不会放到网站上；要用这个文件，请把文件本身复制到这里"
     extension = _extension(path.name)
     if extension in media.PHOTO_EXTENSIONS:
         how = f"要显示这张照片，请在正文里写 ![照片内容]({reference})"

@@ -237,7 +237,7 @@ def _read(ctx: BuildContext, path: Path, kind: str) -> Facts | str:
     sha256 = hashlib.sha256(data).hexdigest()
     if kind != "photo":
         try:
-            _check_attachment(name, data)
+            _check_attachment(name, data, path.suffix)
         except Unusable as exc:
             return str(exc)  # not remembered: read and refused again next time
         ctx.cache.put("stamp", _stamp_key(ctx, path, stat), sha256.encode("ascii"))
@@ -276,9 +276,14 @@ def _check_size(name: str, size: int, kind: str) -> None:
         raise Unusable(f"{what}「{name}」是空文件（0 字节），可能没有拷贝完整；请重新拷贝一次")
 
 
-def _check_attachment(name: str, data: bytes) -> None:
+def _check_attachment(name: str, data: bytes, extension: str) -> None:
     if data.startswith(PROGRAM_MAGIC):
         raise Unusable(f"附件「{name}」的内容其实是一个程序（只是改了扩展名），为安全起见不能放到网站上")
+    if extension.lower() == ".zip":
+        try:
+            attachments.check_zip(data, name, PROGRAM_TYPES)
+        except attachments.Refused as exc:
+            raise Unusable(str(exc)) from None
 
 
 def orientation(image: Image.Image) -> int:

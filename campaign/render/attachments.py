@@ -6,7 +6,8 @@ and the EXIF (with GPS) of every photo pasted into it. A PDF keeps an Info dicti
 the program, the title as typed) and XMP metadata. `clean` returns the file without all of
 that; a Word file with tracked changes is refused instead, since publishing a draft's deleted
 sentences is worse than asking the clerk to accept them first. What cannot be opened here
-(.doc, .xls, .wps, .et, .zip) is delivered as it is and named by `build.py check`.
+(.doc, .xls, .wps, .et, .zip) is delivered as it is and named by `build.py check`; of a .zip
+the names of its entries are checked like attachments' (`check_zip`).
 
 The result depends only on the source bytes and this code, and is the same bytes every time
 (fixed zip entry times, order and compression), so it is cached by the source's hash like a
@@ -81,6 +82,31 @@ def clean(data: bytes, extension: str, name: str) -> bytes:
     if extension in OFFICE:
         return _office(data, name)
     return data
+
+
+def check_zip(data: bytes, name: str, programs: tuple[str, ...]) -> None:
+    """Refuse a .zip that holds a program (by `programs`, the extensions no attachment may have)
+    or an entry that unpacks outside the folder it is unpacked in (/etc/x, C:\\x, ../x).
+
+    A zip that cannot be read here is delivered as it is, as a .doc is: `build.py check` names it.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.namelist()
+    except (zipfile.BadZipFile, NotImplementedError, EOFError, OSError, ValueError):
+        return
+    for entry in entries:
+        parts = entry.replace("\\", "/").split("/")
+        if entry.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:", entry) or ".." in parts:
+            raise Refused(
+                f"压缩包「{name}」里的「{entry}」会解压到压缩包以外的位置（别的文件夹里），为安全起见不能放到网站上；"
+                "请把要放的文件放进一个新文件夹，选中它们点右键 →「发送到」→「压缩(zipped)文件夹」，重新压缩"
+            )
+        if not entry.endswith("/") and posixpath.splitext(parts[-1])[1].lower() in programs:
+            raise Refused(
+                f"压缩包「{name}」里有可执行程序「{entry}」，为安全起见不能放到网站上供下载；"
+                "请把它从压缩包里删去后重新压缩"
+            )
 
 
 def revisions_message(name: str) -> str:

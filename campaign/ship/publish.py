@@ -36,7 +36,7 @@ from collections.abc import Container, Iterator, Mapping
 from pathlib import Path
 
 from campaign.errors import machine_trouble
-from campaign.ship.write import MARK, SOURCE_FOLDERS
+from campaign.ship.write import MARK, source_folder
 
 # What can be shipped: a rendered site (path -> bytes), or the folder a build wrote it into.
 SiteSource = Mapping[str, bytes] | Path | str
@@ -164,22 +164,9 @@ def verify(release: Path, leftovers: dict[str, str] | None = None) -> None:
 
 
 def _source_folder(path: Path) -> str | None:
-    """The project folder (content/, templates/, ...) `path` lies in, if it lies in one.
-
-    A project is recognised by its config.yaml beside content/ and templates/, so this holds
-    for whichever project `--root` names, wherever the command is run from.
-    """
-    resolved = Path(path).resolve()
-    for folder in [resolved, *resolved.parents]:
-        root = folder.parent
-        if (
-            folder.name in SOURCE_FOLDERS
-            and (root / "config.yaml").is_file()
-            and (root / "content").is_dir()
-            and (root / "templates").is_dir()
-        ):
-            return folder.name
-    return None
+    """The project folder (content/, templates/, ...) `path` lies in, if it lies in one."""
+    found = source_folder(path)
+    return found[1] if found else None
 
 
 def check_publish_target(dest: Path) -> None:
@@ -194,12 +181,46 @@ def check_publish_target(dest: Path) -> None:
             "请换一个项目以外的文件夹，如 /srv/jnxcz"
         )
     current_id(dest)  # a real folder named `current` has its own message
+    _refuse_links(dest)
     ours = (dest / RELEASES).is_dir() or (dest / CURRENT).is_symlink()
     if dest.is_dir() and not ours and any(dest.iterdir()):
         raise PublishError(
             f"{dest} 里已有别的文件，不是本工具发布网站用的文件夹（里面没有 releases 和 current）；"
             "为免弄乱这些文件，请换一个新的或空的文件夹，如 /srv/jnxcz"
         )
+
+
+def _refuse_links(dest: Path) -> None:
+    """Refuse a server folder where a symbolic link stands in a place this tool writes or prunes.
+
+    Why: pruning deletes whole folders under releases/; through a link planted there (releases/
+    itself, or a release) it would delete whatever the link points to, outside DEST. The only
+    links this tool makes are `current` and its hidden temporaries, and `current` points at
+    `releases/<id>`, nowhere else.
+    """
+    for name in (RELEASES, HISTORY):
+        if (dest / name).is_symlink():
+            raise PublishError(
+                f"{dest / name} 是快捷方式（符号链接），不是本工具建的；为免改动或删除它所指的别处文件，"
+                "没有发布，请把它移走后再运行"
+            )
+    link = dest / CURRENT
+    if link.is_symlink():
+        target = os.readlink(link)
+        folder, _, name = target.partition("/")
+        if folder != RELEASES or not name or "/" in name or name in (".", ".."):
+            raise PublishError(
+                f"{link} 指向 {target}，不是本工具发布的版本（releases/ 里的一个文件夹）；"
+                "为免改动别处的文件，没有发布，请把它移走后再运行"
+            )
+    releases = dest / RELEASES
+    if releases.is_dir():
+        for entry in sorted(releases.iterdir()):
+            if entry.is_symlink() and not entry.name.startswith("."):  # hidden ones are never pruned
+                raise PublishError(
+                    f"{entry} 是快捷方式（符号链接），不是本工具发布的版本；为免删除它所指的别处文件，"
+                    "没有发布，请把它移走后再运行"
+                )
 
 
 def _is_our_zip(path: Path) -> bool:
@@ -239,7 +260,7 @@ def _release_ids(dest: Path) -> list[str]:
     folder = dest / RELEASES
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
 
 
 def current_id(dest: Path) -> str | None:
@@ -368,6 +389,8 @@ def _own_assets(release: Path, lacking: Container[str]) -> dict[str, bytes]:
         parts = path.split("/")
         if not _is_asset(parts) or path in lacking or path in carried or ".." in parts or "" in parts:
             continue
+        if _linked_part(release, path) is not None:
+            continue  # a link planted in a release: what it points to is no asset of ours
         try:
             data = (release / path).read_bytes()
         except OSError:
@@ -375,6 +398,16 @@ def _own_assets(release: Path, lacking: Container[str]) -> dict[str, bytes]:
         if _sha256(data) == digest:
             found[path] = data
     return found
+
+
+def _linked_part(release: Path, path: str) -> Path | None:
+    """The first of `path`'s folders or file under `release` that is a symbolic link, if any."""
+    place = release
+    for part in path.split("/"):
+        place = place / part
+        if place.is_symlink():
+            return place
+    return None
 
 
 def _is_asset(parts: list[str]) -> bool:
@@ -396,6 +429,11 @@ def _adopt_assets(dest: Path, release: Path, source_id: str, assets: dict[str, b
     entries = _parse_manifest(text, manifest)
     for path, data in sorted(assets.items()):
         destination = release / path
+        linked = _linked_part(release, path)
+        if linked is not None:  # writing through it would put the file outside DEST
+            raise PublishError(
+                f"{linked} 是快捷方式（符号链接），不是本工具发布的文件；为免写到别处，没有退回，请把它移走后再运行"
+            )
         digest = _sha256(data)
         if not (destination.is_file() and _sha256(destination.read_bytes()) == digest):
             destination.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
@@ -428,6 +466,10 @@ def _remove_incoming(dest: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
     for leftover in dest.glob(".current.tmp-*"):
         if leftover.is_symlink():
+            leftover.unlink(missing_ok=True)
+    # what `_write_history` and `_put` were writing when killed: plain files, only ever ours
+    for leftover in [*dest.glob(f".{HISTORY}.tmp-*"), *(dest / RELEASES).glob(".put-*")]:
+        if leftover.is_file() and not leftover.is_symlink():
             leftover.unlink(missing_ok=True)
 
 
@@ -485,7 +527,7 @@ def _prune(dest: Path, keep: int) -> None:
     if live is not None:
         protected.add(live)
     for old in ids:
-        if old not in protected:
+        if old not in protected and not (dest / RELEASES / old).is_symlink():  # `_release_ids` skips links
             shutil.rmtree(dest / RELEASES / old)
     _write_history(dest, [release for release in history if release in protected])
 
@@ -498,6 +540,7 @@ def rollback(dest: Path) -> str:
     """
     dest = Path(dest)
     live = current_id(dest)
+    _refuse_links(dest)
     if live is None or not (dest / RELEASES).is_dir():
         raise PublishError(f"{dest} 还没有发布过网站，无法退回")
     try:

@@ -29,7 +29,9 @@ from campaign.render.urls import is_safe
 
 MARK = ".jnxcz-site"
 MARK_TEXT = "本文件夹由 build.py 生成，下次生成时会整体更新；请不要在这里保存其他文件。\n".encode()
-SOURCE_FOLDERS = ("content", "templates", "campaign", "tests", "deploy", "benchmarks", ".git")
+# A project's folders that hold sources: editions/ holds the archived editions' own content/
+# and templates/, which every build reads (load.editions).
+SOURCE_FOLDERS = ("content", "templates", "editions", "campaign", "tests", "deploy", "benchmarks", ".git")
 
 
 class UnsafeTarget(Exception):
@@ -66,6 +68,13 @@ def check_target(target: Path, root: Path, known: bool = False) -> None:
                 f"输出文件夹 {target} 在项目的 {folder}/ 里，会和网站的源文件混在一起；"
                 "请换一个文件夹，如项目下的 output"
             )
+    found = source_folder(target)
+    if found is not None:  # another project's, or an archived edition's own sources
+        project, folder = found
+        raise UnsafeTarget(
+            f"输出文件夹 {target} 在网站项目 {project} 的 {folder}/ 里，会和网站的源文件混在一起；"
+            "请换一个文件夹，如项目下的 output"
+        )
     if target.exists() and not target.is_dir():
         raise UnsafeTarget(f"「{target}」是一个文件，不是文件夹；为免覆盖它，请换一个新的文件夹名")
     ours = (target / MARK).is_file() or (known and (target / "index.html").is_file())
@@ -73,6 +82,26 @@ def check_target(target: Path, root: Path, known: bool = False) -> None:
         raise UnsafeTarget(
             f"输出文件夹 {target} 里已有别的文件，不是本工具生成的网站；为免误删，请换一个新的或空的文件夹"
         )
+
+
+def source_folder(path: Path) -> tuple[Path, str] | None:
+    """The project and its source folder (content/, templates/, ...) `path` lies in, if any.
+
+    A project is recognised by its config.yaml beside content/ and templates/, so this holds
+    for whichever project `--root` names, for an archived edition (editions/2024/ is one) and
+    for any other copy, wherever the command is run from.
+    """
+    resolved = Path(path).resolve()
+    for folder in [resolved, *resolved.parents]:
+        root = folder.parent
+        if (
+            folder.name in SOURCE_FOLDERS
+            and (root / "config.yaml").is_file()
+            and (root / "content").is_dir()
+            and (root / "templates").is_dir()
+        ):
+            return root, folder.name
+    return None
 
 
 def digest(data: bytes) -> str:
