@@ -121,6 +121,17 @@ def test_a_shortcut_photo_or_folder_is_not_published(root):
     )
 
 
+@pytest.mark.parametrize(
+    ("planted", "target"),
+    [("templates/static/conf.css", "../../config.yaml"), ("templates/static/old", "../../content")],
+)
+def test_a_shortcut_among_the_templates_files_is_not_published(root, planted, target):
+    (root / planted).symlink_to(target)
+    result = run_cli(root, "--no-pdf", "--as-of", AS_OF)
+    assert result.returncode == 1 and not (root / "output").exists()
+    assert f"{planted}: 这{SHORTCUT}" in result.stderr.splitlines()
+
+
 def test_a_shortcut_nothing_refers_to_is_named_and_left_out(root):
     report(root, "![骑行上班](ride.jpg)", {"ride.jpg": jpeg()})
     (root / BUNDLE / "conf.pdf").symlink_to("../../../config.yaml")

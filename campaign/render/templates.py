@@ -43,10 +43,13 @@ def load_templates(folder: Path) -> Templates:
     static: dict[str, bytes] = {}
     assets: dict[str, str] = {}
     for path in sorted(folder.rglob("*")):
-        if not path.is_file() or any(ignored_name(p) for p in path.relative_to(folder).parts):
+        if any(ignored_name(p) for p in path.relative_to(folder).parts):
             continue
         name = path.relative_to(folder).as_posix()
         refuse_outside(path, folder.parent, f"templates/{name}")
+        _refuse_link(path, folder, f"templates/{name}")
+        if not path.is_file():
+            continue
         data = path.read_bytes()
         if name.startswith(STATIC + "/"):
             plain = name[len(STATIC) + 1 :]
@@ -57,6 +60,20 @@ def load_templates(folder: Path) -> Templates:
         else:
             templates[name] = decode_text(data, f"templates/{name}")
     return Templates(templates, static, assets)
+
+
+def _refuse_link(path: Path, folder: Path, name: str) -> None:
+    """Only real files are published: a shortcut even to a file of the project (config.yaml, a
+    folder of last year's sources) would put that file on the site under another name."""
+    place = path
+    while place != folder:
+        if place.is_symlink():
+            raise ContentError.at(
+                name,
+                0,
+                "这是快捷方式（符号链接），不是文件本身；为免把项目里别的文件（如设置文件）发布出去，不能使用；请把文件本身复制到这里",
+            )
+        place = place.parent
 
 
 class RecordingEnvironment(jinja2.Environment):
