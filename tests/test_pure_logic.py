@@ -2269,7 +2269,7 @@ def test_freshness_of_the_home_page_counts_the_newest_news(tmp_path):
 
 def test_a_report_keeps_the_line_of_each_key_and_of_its_body():
     (front, _, _, _), _ = content._front_of(("content/news/a.md", NEWS_FILE), content.NEWS)
-    item = schema.build(model.NewsItem, front, slug="a", body_html="", file="content/news/a.md")
+    item = schema.build(model.NewsItem, front, slug="a", body_html="")
     assert item.where == Where("content/news/a.md", 2, (("date", 4), ("title", 2)), 6)
     assert (item.where.of("date"), item.where.of("title"), item.where.of("source")) == (4, 2, 2)
     notice = SimpleNamespace(where=Where("content/notice.md", body=6))

@@ -148,7 +148,7 @@ def _with_files(
     for (name, page), (html, assets) in zip(pages.items(), attached):
         done[name] = (page[0], html, page[2], assets)
     items = [
-        build(m.NewsItem, text.front, slug=text.slug, body_html=html, file=text.file, assets=assets)
+        build(m.NewsItem, text.front, slug=text.slug, body_html=html, assets=assets)
         for text, (html, assets) in zip(news, attached[len(pages) :])
     ]
     quiz_assets = attached[-1][1] if image else ()

@@ -437,9 +437,13 @@ class NewsItem:
     source: str = declare(Text(), "来源", "发布单位")
     summary: str = declare(Text(required=False, default=""), "摘要", "显示在文章列表中的一两句话（可不填）")
     body_html: str
-    file: str
     assets: tuple[Asset, ...] = ()  # photos and attachments of a report that is a folder
     where: Where = where()
+
+    @property
+    def file(self) -> str:
+        """The report's file as the clerk finds it (its index.md for a folder)."""
+        return self.where.file
 
     @property
     def cover(self) -> Photo | None:
