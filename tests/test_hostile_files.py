@@ -132,6 +132,18 @@ def test_a_shortcut_among_the_templates_files_is_not_published(root, planted, ta
     assert f"{planted}: 这{SHORTCUT}" in result.stderr.splitlines()
 
 
+def test_a_report_that_is_a_shortcut_is_not_published(root):
+    write(root, "private/r/index.md", REPORT)
+    (root / "content/news/2024-05-14-lianjie").symlink_to("../../private/r")
+    (root / "content/news/2024-05-14-wenjian.md").symlink_to("../../private/r/index.md")
+    result = run_cli(root, "--no-pdf", "--as-of", AS_OF)
+    assert result.returncode == 1 and not (root / "output").exists()
+    lines = result.stderr.splitlines()
+    for name, what in (("2024-05-14-lianjie", "文件夹"), ("2024-05-14-wenjian.md", "文件")):
+        said = SHORTCUT.replace("文件本身", f"{what}本身")
+        assert f"content/news/{name}: 这{said}" in lines
+
+
 def test_a_shortcut_nothing_refers_to_is_named_and_left_out(root):
     report(root, "![骑行上班](ride.jpg)", {"ride.jpg": jpeg()})
     (root / BUNDLE / "conf.pdf").symlink_to("../../../config.yaml")

@@ -252,7 +252,7 @@ def _read_news(ctx: BuildContext, problems: Problems, nodes: list[Node]) -> list
     slugs: dict[str, str] = {}
     for entry in entries:
         name = prefix + entry.name
-        found = _news_entry(entry, name, problems)
+        found = _news_entry(entry, name, root, problems)
         if found is None:
             continue
         slug, path, own = found
@@ -299,8 +299,27 @@ def _read_news(ctx: BuildContext, problems: Problems, nodes: list[Node]) -> list
 SLUG_HINT = "请只用小写英文字母、数字和连字符，如 2024-05-15-didi-tiyan"
 
 
-def _news_entry(entry: os.DirEntry[str], name: str, problems: Problems) -> tuple[str, str, Path | None] | None:
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except OSError:
+        return False
+
+
+def _news_entry(
+    entry: os.DirEntry[str], name: str, root: Path, problems: Problems
+) -> tuple[str, str, Path | None] | None:
     """(slug, Markdown file, the report's folder or None) of one entry of content/news/."""
+    if entry.is_symlink() and _inside(Path(entry.path), root):
+        # one outside the project is refused where it is read, in the words for that
+        what = "文件夹" if entry.is_dir() else "文件"
+        problems.add(
+            name,
+            0,
+            f"这是快捷方式（符号链接），不是{what}本身；为免把项目里别的文件（如设置文件）发布出去，不能使用；"
+            f"请把{what}本身复制到这里",
+        )
+        return None
     if entry.is_dir():
         slug, folder = entry.name, Path(entry.path)
         if not _valid_slug(slug):
