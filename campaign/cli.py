@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import io
 import re
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -37,10 +38,23 @@ from campaign.ship.write import Stored, UnsafeTarget
 from campaign.stats.period import WrittenDay, written_day
 
 INSPECTION_FAILED = 5  # check found a 单项否决 or a link error
+INTERRUPTED = 130  # Ctrl+C, as shells report a program ended by SIGINT
 ROOT_HELP = "网站项目所在的文件夹（默认：当前文件夹）"
 
 
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
+    """The command's exit code. Ctrl+C at any moment ends it with one line: whatever was being
+    written is left unfinished beside the site (and removed by the next build), never in it."""
+    try:
+        if hasattr(signal, "pthread_sigmask"):  # build.py holds Ctrl+C back while the program loads
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        return _command(argv, root)
+    except KeyboardInterrupt:
+        print("已中断，网站没有改动。", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _command(argv: list[str] | None, root: Path | None) -> int:
     parser, commands = _parser()
     args, extra = parser.parse_known_args(_with_command(sys.argv[1:] if argv is None else argv))
     if extra and not any(word.startswith("-") for word in extra):
@@ -155,23 +169,39 @@ def _build(root: Path, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     default = "output-offline" if args.offline else "output"
     out = Path(args.out) if args.out else root / default
-    ctx = make_context(root, args.as_of, progress=_Progress(started), say=_advice)
-    built = pipeline.build(ctx, out, args.base_url, pdf=not args.no_pdf, offline=args.offline)
-    seconds = time.perf_counter() - started
-    if sys.stdout.isatty():
-        print("\r\033[K", end="")
-    print(
-        f"已生成 {out}：网站共 {len(built.files)} 个文件，这次有变化的 {len(built.written)} 个已写入"
-        f"（重新生成 {len(built.rendered)} 个页面和文件，用时 {seconds:.2f} 秒）"
-    )
-    if built.draft is not None:
-        print(f"{_draft_note(built, root)}草稿在 {out / built.draft} 里，填好后重新生成，活动网址就指向它")
-    for problem in _samples(built, root, "海报和二维码文件都标着「样稿（网址未定）」，不能送印；改好这一行再生成"):
-        print(f"注意：{problem}")
-    waiting = held_back(built.site)  # left out without a word, a mistyped date would hide a report
-    if waiting:
-        print("\n".join(waiting))
-    return 0
+    before = _identity(out)
+    try:
+        ctx = make_context(root, args.as_of, progress=_Progress(started), say=_advice)
+        built = pipeline.build(ctx, out, args.base_url, pdf=not args.no_pdf, offline=args.offline)
+        seconds = time.perf_counter() - started
+        if sys.stdout.isatty():
+            print("\r\033[K", end="")
+        print(
+            f"已生成 {out}：网站共 {len(built.files)} 个文件，这次有变化的 {len(built.written)} 个已写入"
+            f"（重新生成 {len(built.rendered)} 个页面和文件，用时 {seconds:.2f} 秒）"
+        )
+        if built.draft is not None:
+            print(f"{_draft_note(built, root)}草稿在 {out / built.draft} 里，填好后重新生成，活动网址就指向它")
+        for problem in _samples(built, root, "海报和二维码文件都标着「样稿（网址未定）」，不能送印；改好这一行再生成"):
+            print(f"注意：{problem}")
+        waiting = held_back(built.site)  # left out without a word, a mistyped date would hide a report
+        if waiting:
+            print("\n".join(waiting))
+        return 0
+    except KeyboardInterrupt:
+        if _identity(out) in (None, before):  # the new site was not swapped in: `main` says nothing changed
+            raise
+        print(f"已中断，但 {out} 已经换成这次生成的完整网站。", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """Which folder is at `folder` (a new site is swapped in whole, as another folder), or None."""
+    try:
+        stat = folder.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def _new_edition(root: Path, args: argparse.Namespace) -> int:

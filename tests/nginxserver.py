@@ -1,7 +1,8 @@
 """Debian's real nginx running deploy/nginx.conf, for tests that must see what production serves.
 
-Only the listen ports (and the port in the HTTP -> HTTPS redirect), the certificate paths, the
-/srv/jnxcz folder and the access log's path of the shipped file are rewritten, so a test that
+Only the listen ports (and the port in the HTTP -> HTTPS redirect), the server name (the test's
+host names: localhost, and the addresses 127.0.0.1 and ::1 the tests ask by), the certificate
+paths, the /srv/jnxcz folder and the access log's path of the shipped file are rewritten, so a test that
 passes here passes with the file as it is installed on the server. The certificate is a
 self-signed one made with openssl for 127.0.0.1 and ::1; `get` and `connection` trust it
 (verification stays on).
@@ -31,6 +32,8 @@ from conftest import REPO
 NGINX = "/usr/sbin/nginx"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 SITE_PATH = "/jnxcz/2024/"
+PRODUCTION_NAME = "www.example.gov.cn"
+SERVER_NAMES = "localhost 127.0.0.1 [::1]"  # the first is where plain HTTP redirects to
 PRODUCTION_FOLDER = "/srv/jnxcz"
 PRODUCTION_CERTIFICATE = "/etc/nginx/tls/jnxcz.crt"
 PRODUCTION_KEY = "/etc/nginx/tls/jnxcz.key"
@@ -88,27 +91,36 @@ def free_ports(count: int = 2) -> list[int]:
     raise RuntimeError("no free port on both 127.0.0.1 and ::1")
 
 
-def _rewrite(text: str, pattern: str, replacement: str, what: str) -> str:
+def _rewrite(text: str, pattern: str, replacement: str, what: str, times: int = 1) -> str:
     text, count = re.subn(pattern, replacement, text)
-    assert count == 1, f"deploy/nginx.conf must have exactly one {what}"
+    assert count == times, f"deploy/nginx.conf must have {times} {what}"
     return text
 
 
 def site_conf(port: int, http_port: int, dest: Path, certificate: Path, key: Path) -> str:
-    """deploy/nginx.conf with only the ports, the certificate paths, the server folder and the log changed."""
+    """deploy/nginx.conf with only the ports, the server name, the certificate paths, the server folder and
+    the log changed."""
     text = (REPO / "deploy" / "nginx.conf").read_text(encoding="utf-8")
-    text = _rewrite(text, r"(?m)^(\s*)listen 80;", rf"\1listen 127.0.0.1:{http_port};", "`listen 80;`")
-    text = _rewrite(text, r"(?m)^(\s*)listen \[::\]:80;", rf"\1listen [::1]:{http_port};", "`listen [::]:80;`")
-    text = _rewrite(text, r"(?m)^(\s*)listen 443 ssl;", rf"\1listen 127.0.0.1:{port} ssl;", "`listen 443 ssl;`")
-    text = _rewrite(text, r"(?m)^(\s*)listen \[::\]:443 ssl;", rf"\1listen [::1]:{port} ssl;", "`listen [::]:443 ssl;`")
+    # each twice: the site's block and the default server's
+    listen = {
+        r"listen 80": f"listen 127.0.0.1:{http_port}",
+        r"listen \[::\]:80": f"listen [::1]:{http_port}",
+        r"listen 443 ssl": f"listen 127.0.0.1:{port} ssl",
+        r"listen \[::\]:443 ssl": f"listen [::1]:{port} ssl",
+    }
+    for pattern, replacement in listen.items():
+        text = _rewrite(text, rf"(?m)^(\s*){pattern}( default_server)?;", rf"\1{replacement}\2;", f"`{pattern}`", 2)
     text = _rewrite(
         text,
-        r"return 301 https://\$host\$request_uri;",
-        f"return 301 https://$host:{port}$request_uri;",
-        "redirect to https://$host$request_uri",
+        r"return 301 https://\$server_name\$request_uri;",
+        f"return 301 https://$server_name:{port}$request_uri;",
+        "redirect to https://$server_name$request_uri",
     )
-    text = _rewrite(text, re.escape(f" {PRODUCTION_CERTIFICATE};"), f" {certificate};", "certificate path")
-    text = _rewrite(text, re.escape(f" {PRODUCTION_KEY};"), f" {key};", "key path")
+    text = _rewrite(
+        text, re.escape(f"server_name {PRODUCTION_NAME};"), f"server_name {SERVER_NAMES};", "server_name", 2
+    )
+    text = _rewrite(text, re.escape(f" {PRODUCTION_CERTIFICATE};"), f" {certificate};", "certificate paths", 2)
+    text = _rewrite(text, re.escape(f" {PRODUCTION_KEY};"), f" {key};", "key paths", 2)
     log = dest.parent / "jnxcz.access.log"
     text = _rewrite(text, re.escape(f"access_log {PRODUCTION_ACCESS_LOG} "), f"access_log {log} ", "access log path")
     assert PRODUCTION_FOLDER + "/current/" in text

@@ -24,7 +24,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 import yaml
 from conftest import REPO, run_build
-from nginxserver import SITE_PATH, connection, get, running_nginx
+from nginxserver import SITE_PATH, TLS, connection, get, running_nginx
 from sitecopy import DECIDED_ORIGIN, EDITION, SAMPLE_ORIGIN, decided_copy
 
 PRODUCTION = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))["base_url"].replace(
@@ -286,7 +286,7 @@ def test_security_headers_and_hsts_on_every_kind_of_response(served, release):
 def test_plain_http_only_redirects_to_the_same_address_over_https(served, http):
     base = getattr(served, http)
     https = served.url4 if http == "http_url4" else served.url6
-    host = https.split(SITE_PATH)[0]
+    host = f"https://localhost:{served.port}"  # the server's name (the first of server_name), whatever was asked
     for path in [SITE_PATH, SITE_PATH + "news/?from=poster", SITE_PATH.rstrip("/"), SITE_PATH + "no-such-page/", "/"]:
         status, headers, _ = raw(base, path)
         assert status == 301, path
@@ -296,6 +296,45 @@ def test_plain_http_only_redirects_to_the_same_address_over_https(served, http):
     # Followed, the redirect lands on the page itself, over HTTPS.
     status, _, body = get(base + "schedule/")
     assert status == 200 and body == get(https + "schedule/")[2]
+
+
+def ask_as(url: str, host: str | None, target: str = SITE_PATH, version: str = "HTTP/1.1") -> str:
+    """The status line nginx answers a request naming `host` (None: no Host header), or how it refused."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as plain:
+        link = TLS.wrap_socket(plain, server_hostname=parts.hostname) if parts.scheme == "https" else plain
+        with link:
+            header = f"Host: {host}\r\n" if host is not None else ""
+            link.sendall(f"GET {target} {version}\r\n{header}Connection: close\r\n\r\n".encode())
+            answer = b""
+            try:
+                while chunk := link.recv(65536):
+                    answer += chunk
+            except ConnectionResetError:
+                pass
+    if not answer:
+        return "closed without an answer"
+    head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    location = [line for line in head if line.lower().startswith("location:")]
+    return " ".join([head[0], *location])
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_host_the_site_does_not_have_is_refused(served, scheme):
+    """A forged Host header is never reflected into a redirect, nor answered with the site."""
+    refused = "closed without an answer"  # nginx's 444
+    for url in (served.http_url4, served.http_url6) if scheme == "http" else (served.url4, served.url6):
+        for host in ["evil.example", "evil.example:443", "www.example.gov.cn.evil.example", "127.0.0.2", "[::2]"]:
+            assert ask_as(url, host) == refused, (url, host)
+        assert ask_as(url, None, version="HTTP/1.0") == refused, url  # no name at all: an IP scan
+        assert ask_as(url, "localhost", target="http://evil.example" + SITE_PATH) == refused, url
+        # the names the server has: the site, or over HTTP the redirect to its own name
+        for host in ["localhost", f"localhost:{urlsplit(url).port}", "LOCALHOST", "127.0.0.1", "[::1]"]:
+            if scheme == "http":
+                answer = f"HTTP/1.1 301 Moved Permanently Location: https://localhost:{served.port}{SITE_PATH}"
+            else:
+                answer = "HTTP/1.1 200 OK"
+            assert ask_as(url, host) == answer, (url, host)
 
 
 def test_only_tls_1_2_and_later_are_accepted(served):

@@ -17,12 +17,15 @@ import gzip
 import http.client
 import io
 import re
+import subprocess
+import sys
 import time
 import tracemalloc
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO
 from nginxserver import SITE_PATH, TLS, running_nginx
 from sitecopy import EDITION, copy_site, run_build, run_cli
 
@@ -304,8 +307,8 @@ def test_the_report_shows_exactly_the_visits_sent(week):
     assert pages[4][-2] == "活动日程"  # an event's page belongs to the schedule
     assert table(out, "五、来源网站（前 10 个）") == [
         ["来源", "浏览量"],
-        ["https://mp.weixin.qq.com/s/abc", "1"],  # without its query string: nginx logged none
-        ["https://www.baidu.com/link", "1"],
+        ["mp.weixin.qq.com", "1"],  # the site only: never the page's address
+        ["www.baidu.com", "1"],
     ]
     assert table(out, "六、要修复的失效地址（404，前 20 个）")[:3] == [
         ["地址", "来源页", "次数"],
@@ -341,10 +344,7 @@ def test_the_report_shows_exactly_the_visits_sent(week):
         ["2024-05-14", "3", "3", "2", "1", "33.3%", "2", "66.7%"],
         ["2024-05-15", "2", "3", "2", "2", "100.0%", "2", "100.0%"],
     ]
-    assert blocks["五、来源网站（前 10 个）"][1:] == [
-        ["https://mp.weixin.qq.com/s/abc", "1"],
-        ["https://www.baidu.com/link", "1"],
-    ]
+    assert blocks["五、来源网站（前 10 个）"][1:] == [["mp.weixin.qq.com", "1"], ["www.baidu.com", "1"]]
     assert blocks["六、要修复的失效地址（404，前 20 个）"][1:] == [
         ["/jnxcz/2024/go/gone/", "（没有来源页：手输、书签或扫码）", "1"],
         ["/jnxcz/2024/nope/", "本站页面 news/", "1"],
@@ -583,10 +583,7 @@ def test_an_apache_log_and_a_common_log_are_counted_and_named(shipped, tmp_path)
         f"{common} 按通用的 common 格式（不记来源页和浏览器）读取。\n" in result.stdout
     )
     assert "common 格式的日志不记来源页和浏览器：其中的爬虫只能按行为排除" in result.stdout
-    assert table(result.stdout, "五、来源网站（前 10 个）")[1:] == [
-        ["https://mp.weixin.qq.com/s/abc", "1"],
-        ["https://www.baidu.com/", "1"],
-    ]
+    assert table(result.stdout, "五、来源网站（前 10 个）")[1:] == [["mp.weixin.qq.com", "1"], ["www.baidu.com", "1"]]
     assert "secret" not in result.stdout and "10.0.0." not in result.stdout
 
 
@@ -676,3 +673,171 @@ def test_this_years_week_shows_last_years_posters_that_were_scanned(tmp_path):
     assert sections[1] == ["2024年", "低碳日倡议", "pledges/", "0", "1", "0", "0", "0", "0", "0", "1"]
     assert [row[0] for row in sections[2:-1]] == ["2025年"] * 9
     assert table(out, "四、各页面浏览量")[1] == ["2024年", "pledges/", "全国低碳日绿色低碳倡议", "低碳日倡议", "1"]
+
+
+# --- logs made to hurt: floods of names, addresses in referrers, control characters, no line breaks ---------
+
+
+def flood(log: Path) -> int:
+    """100,000 lines made against the report: every referrer new, after 20,000 seen twice (which
+    made each new one rescan the whole tally: the same for missing addresses), intranet pages and IP
+    addresses as referrers and in missing addresses, and a terminal's control sequence. Returns
+    how many page views came from an intranet page or an IP address."""
+    intranet = ["http://10.20.30.40:8080/oa/notice/", "http://192.0.2.50/", "http://[2001:db8::7]/x", "http://oa/"]
+    lines = []
+
+    def line(n: int, path: str, status: int, referrer: str) -> str:
+        return (
+            f"2024-05-{13 + n % 7}T10:{n % 60:02d}:00+08:00 10.1.{n % 250}.{n % 7} GET "
+            f'"{path}" {status} 100 "{referrer}" "{WECHAT_IPHONE}"\n'
+        )
+
+    for n in range(50):
+        lines.append(line(n, "/jnxcz/2024/", 200, "https://mp.weixin.qq.com/s/abc"))
+    for n in range(30):
+        lines.append(line(n, "/jnxcz/2024/schedule/", 200, "https://www.baidu.com/link"))
+    for n in range(40):
+        lines.append(line(n, "/jnxcz/2024/oa/10.20.30.40/", 404, intranet[0] + str(n)))
+        lines.append(line(n, "/jnxcz/2024/ipv6/2001:db8::7/", 404, "-"))
+        lines.append(line(n, "/jnxcz/2024/\x1b[2J\x1b]0;x\x07/", 404, "-"))
+    for n in range(10_000):
+        lines.append(line(n, "/jnxcz/2024/news/", 200, intranet[n % 4] + f"p{n % 50}"))
+    for n in range(40_000):  # 20,000 sites, each twice
+        lines.append(line(n, "/jnxcz/2024/", 200, f"https://h{n // 2}.example.com/p{n // 2}"))
+    for n in range(100_000 - len(lines)):  # then every one new
+        lines.append(line(n, "/jnxcz/2024/", 200, f"https://new{n}.example.com/"))
+    log.write_text("".join(lines), encoding="utf-8")
+    return 10_000
+
+
+def test_a_flood_of_made_up_names_is_counted_in_linear_time_and_shows_no_address(shipped, tmp_path):
+    log = tmp_path / "access.log"
+    from_intranet = flood(log)
+    started = time.monotonic()
+    result = run_build(shipped, "stats", str(log))
+    seconds = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    assert seconds < 20, f"100,000 lines took {seconds:.1f} s"  # the tallies rescanned: some 340 s
+    assert "Traceback" not in result.stderr
+    out = result.stdout
+    sheet = spreadsheet(shipped / "reports" / "stats-2024-05-13_2024-05-19.csv")
+    page = (shipped / "reports" / "stats-2024-05-13_2024-05-19.html").read_text(encoding="utf-8")
+    csv_text = (shipped / "reports" / "stats-2024-05-13_2024-05-19.csv").read_text(encoding="utf-8-sig")
+    assert "来源网站或失效地址种类太多，只统计了出现较多的。" in out
+    referrers = table(out, "五、来源网站（前 10 个）")
+    assert referrers[:4] == [
+        ["来源", "浏览量"],
+        ["内网或", "IP", "地址", str(from_intranet)],
+        ["mp.weixin.qq.com", "50"],
+        ["www.baidu.com", "30"],
+    ]
+    assert all(re.fullmatch(r"h\d+\.example\.com", host) and views == "2" for host, views in referrers[4:])
+    assert len(referrers) == 11
+    assert sheet["六、要修复的失效地址（404，前 20 个）"][1:4] == [
+        ["/jnxcz/2024/[2J]0;x/", "（没有来源页：手输、书签或扫码）", "40"],
+        ["/jnxcz/2024/ipv6/（IP 地址）/", "（没有来源页：手输、书签或扫码）", "40"],
+        ["/jnxcz/2024/oa/（IP 地址）/", "内网或 IP 地址", "40"],
+    ]
+    for text in (out, result.stderr, page, csv_text):
+        for address in ("10.20.30.40", "192.0.2.50", "2001:db8", "10.1.", "/oa/notice", "http://oa"):
+            assert address not in text
+        assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", text.replace("\r\n", "\n"))
+
+
+def test_a_source_is_a_public_site_or_one_fixed_word():
+    for referrer, shown in [
+        ("http://10.20.30.40:8080/oa/notice/2024-15.html", count.INTRANET),
+        ("http://192.0.2.50/", count.INTRANET),
+        ("http://[2001:db8::7]/x", count.INTRANET),
+        ("http://[fe80::1%25eth0]/", count.INTRANET),
+        ("http://oa/index.jsp", count.INTRANET),
+        ("http://localhost:3000/", count.INTRANET),
+        ("http://wiki.corp/x", count.INTRANET),
+        ("http://nas.local/", count.INTRANET),
+        ("http://10-20-30-40.nip.io/", count.INTRANET),
+        ("http://3232235777/", count.INTRANET),
+        ("http://0x7f.1/", count.INTRANET),
+        ("https://mp.weixin.qq.com/s/abc", "mp.weixin.qq.com"),
+        ("https://WWW.Baidu.com.:443/link", "www.baidu.com"),
+        ("https://user:secret@example.org/private", "example.org"),
+        ("android-app://com.tencent.mm/", "com.tencent.mm"),
+        ("https://节能.政务.cn/", "节能.政务.cn"),
+        ("nonsense", count.UNKNOWN_SOURCE),
+        ("http://[x", count.UNKNOWN_SOURCE),
+    ]:
+        assert count.source(referrer) == shown, referrer
+    assert count.masked("/jnxcz/2024/a/192.0.2.50/b/2001:db8::7/c") == "/jnxcz/2024/a/（IP 地址）/b/（IP 地址）/c"
+    assert count.masked("/jnxcz/2024/news/2024-05-13-kaimu/") == "/jnxcz/2024/news/2024-05-13-kaimu/"
+
+
+def test_a_tally_costs_the_same_for_every_new_name():
+    tally: count.Tally[str] = count.Tally(limit=20_000)
+    started = time.perf_counter()
+    for n in range(20_000):
+        tally.add(f"seen twice {n}", 2)
+    for n in range(100_000):
+        tally.add(f"new {n}")
+    assert time.perf_counter() - started < 5
+    assert tally.pruned and len(tally) <= 20_000
+    assert tally["seen twice 0"] == 2  # the frequent names stay
+
+
+def test_a_cell_a_spreadsheet_would_take_for_a_formula_is_kept_as_text():
+    from campaign.stats import report
+
+    for cell in ("=1+1", "+1", "-1", "@SUM(A1)", "＝1+1", "＋1", "－1", "＠SUM(A1)", "\t=1", "\r=1"):
+        assert report._cell(cell) == "'" + cell.lstrip("\t\r"), cell
+    assert report._cell("mp.weixin.qq.com") == "mp.weixin.qq.com" and report._cell(12) == 12
+    assert report.printable("a\x1b[31mb\x07c\x9bd") == "a[31mbcd"
+
+
+RSS = """
+import resource, sys
+from campaign.cli import main
+code = main(sys.argv[1:])
+print(f"{code} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr)
+"""
+
+
+def test_a_log_without_line_breaks_is_read_in_bounded_memory(shipped, tmp_path):
+    """A 50 MB line (a dump, a binary) is skipped and said, read a piece at a time: not a 2 GB peak."""
+    valid = SCANS_2024[:3]
+
+    def peak(log: Path) -> tuple[int, str]:
+        result = subprocess.run(
+            [sys.executable, "-c", RSS, "--root", str(shipped), "stats", str(log)],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=300,
+        )
+        assert "Traceback" not in result.stderr, result.stderr
+        code, kilobytes = result.stderr.splitlines()[-1].split()
+        return int(kilobytes), code + "\n" + result.stdout + result.stderr
+
+    small = tmp_path / "small.log"
+    small.write_text("".join(valid), encoding="utf-8")
+    baseline, _ = peak(small)
+    long = tmp_path / "long.log"
+    with long.open("w", encoding="utf-8") as stream:
+        stream.write("".join(valid))
+        for _ in range(50):
+            stream.write("x" * 1_000_000)  # 50 MB and no line break
+        stream.write("\n" + "".join(valid))
+    used, said = peak(long)
+    assert used < baseline + 20 * 1024, (baseline, used)
+    assert said.startswith("0\n")
+    assert "读取日志 1 个文件，共 7 行：时段内 6 行，时段外 0 行，无法识别 1 行（已跳过）。" in said
+    assert f"注意：日志文件 {long} 有 1 行超过 128 KB，不是访问记录，已跳过（算在无法识别的行里）\n" in said
+
+    alone = tmp_path / "alone.log"
+    with alone.open("w", encoding="utf-8") as stream:
+        for _ in range(50):
+            stream.write("\x1b[2J" * 250_000)
+    used, said = peak(alone)
+    assert used < baseline + 20 * 1024, (baseline, used)
+    assert said.startswith("7\n") and "\x1b" not in said
+    assert (
+        "统计失败：日志里的 1 行都不是能识别的访问日志格式（本站的 jnxcz 格式，或 nginx、Apache 默认的 "
+        "combined、common 格式）"
+    ) in said

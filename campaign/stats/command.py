@@ -1,7 +1,8 @@
 """`build.py stats LOG...`: checks the logs, reads every edition's posters and sections, counts, prints and saves.
 
 Every failure a clerk can meet (no such file, no permission, nothing in the dates) is one
-Chinese sentence and a non-zero exit, never a traceback.
+Chinese sentence and a non-zero exit, never a traceback. Nothing printed holds a control
+character from a log or a file name (a terminal would obey it).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def run(root: Path, names: list[str], since: WrittenDay | None = None, until: Wr
     try:
         files = logs.check(names)
     except logs.LogError as exc:
-        print(f"统计失败：{exc}", file=sys.stderr)
+        print(report.printable(f"统计失败：{exc}"), file=sys.stderr)
         return STATS_FAILED
     try:
         ctx = make_context(root, disk_cache=False)
@@ -105,7 +106,7 @@ def run(root: Path, names: list[str], since: WrittenDay | None = None, until: Wr
         read.append(counter.lines - before)
     if counter.lines == counter.malformed + counter.out_of_range:
         progress.done()
-        print(f"统计失败：{_nothing_in_range(counter, names, start, end)}", file=sys.stderr)
+        print(report.printable(f"统计失败：{_nothing_in_range(counter, names, start, end)}"), file=sys.stderr)
         return STATS_FAILED
     done = 0
     for path, fmt, count in zip(files, formats, read):
@@ -122,9 +123,11 @@ def run(root: Path, names: list[str], since: WrittenDay | None = None, until: Wr
     try:
         page, table = report.write(root, summary, title)
     except OSError as exc:
-        print(f"\n统计报告没能保存到 {root / 'reports'}：{machine_trouble(exc)}；以上结果不受影响", file=sys.stderr)
+        trouble = report.printable(f"统计报告没能保存到 {root / 'reports'}：{machine_trouble(exc)}；以上结果不受影响")
+        print(f"\n{trouble}", file=sys.stderr)
         return 6
-    print(f"\n统计报告（可打印）已保存到 {page}\n表格（可用 Excel 打开）已保存到 {table}")
+    print("\n" + report.printable(f"统计报告（可打印）已保存到 {page}"))
+    print(report.printable(f"表格（可用 Excel 打开）已保存到 {table}"))
     return 0
 
 

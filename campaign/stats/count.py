@@ -10,7 +10,12 @@ browser on one day, known here only as a keyed hash: the key is random, made for
 this run and dropped at its end, so a hash cannot be traced to an address, nor linked across
 days or runs; neither hashes nor addresses are ever written anywhere. Memory grows with the
 distinct clients of a day (some 100 bytes each), never with the number of requests; the tallies
-of names that visitors choose (referrers, missing addresses) are bounded.
+of names that visitors choose (referrers, missing addresses) are bounded, and each line costs
+them the same on average, however the log was made.
+
+What visitors choose never brings an address into the report: a referring page is shown as its
+site's public host name only (an intranet page or an IP address as one fixed word, INTRANET),
+and an IP address inside a missing address is masked.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import ipaddress
 import re
 import secrets
 from collections.abc import Iterable, Sequence
@@ -52,6 +58,30 @@ AUTOMATIC = re.compile(r"/(favicon\.ico|apple-touch-icon[^/]*\.png|browserconfig
 OTHER = "other"  # pages outside every section of the table (the posters' pages)
 OTHER_MENU = "其他页面"
 TALLY_LIMIT = 20_000
+INTRANET = "内网或 IP 地址"  # a referring page on an intranet or at an address: never shown as such
+UNKNOWN_SOURCE = "（无法识别的来源）"  # a Referer that is no web address
+NO_SOURCE = "（没有来源页：手输、书签或扫码）"
+# Names only a private network resolves: one label (oa, localhost) or a suffix kept for them.
+PRIVATE_SUFFIXES = (
+    ".local",
+    ".localhost",
+    ".localdomain",
+    ".lan",
+    ".home",
+    ".internal",
+    ".intranet",
+    ".intra",
+    ".corp",
+    ".private",
+    ".test",
+    ".invalid",
+)
+HOST_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# An IPv4 address (dotted, or hidden in a name such as 10-0-0-1.example.com), or an IPv6 one.
+ADDRESS_LIKE = re.compile(
+    r"(?<![\d])\d{1,3}([.-])\d{1,3}\1\d{1,3}\1\d{1,3}(?![\d])|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?"
+)
+MASK = "（IP 地址）"
 
 # What the first pass learns of a client (and the second adds): bits of one int per client.
 PROGRAM = 1  # calls itself a crawler or a tool
@@ -138,7 +168,11 @@ Name = TypeVar("Name")
 
 
 class Tally(dict[Name, int]):
-    """Counts by name, for names visitors choose; past `limit` names the rarest are dropped."""
+    """Counts by name, for names visitors choose; past `limit` names the rarer half is dropped.
+
+    Half at once, not the rarest few at each new name: a log with a new name on every line
+    then costs one sort of `limit` names every `limit // 2` lines, not a scan of them per line.
+    """
 
     def __init__(self, limit: int = TALLY_LIMIT):
         super().__init__()
@@ -148,10 +182,40 @@ class Tally(dict[Name, int]):
     def add(self, key: Name, count: int = 1) -> None:
         self[key] = self.get(key, 0) + count
         if len(self) > self.limit:
-            floor = min(self.values())
-            for name in [name for name, value in self.items() if value <= floor]:
-                del self[name]
+            kept = sorted(self.items(), key=lambda item: -item[1])[: self.limit // 2]  # stable: first seen first
+            self.clear()
+            self.update(kept)
             self.pruned = True
+
+
+def source(referrer: str) -> str:
+    """How the report names a referring page from another site: its host name, or a fixed word.
+
+    Never the page's address: it may hold a name or an intranet's layout. A host that is an IP
+    address, looks like one, or is a private network's name becomes INTRANET.
+    """
+    try:
+        host = urlsplit(referrer).hostname
+    except ValueError:  # "http://[x" and the like
+        return UNKNOWN_SOURCE
+    if not host:
+        return UNKNOWN_SOURCE
+    host = host.rstrip(".")
+    try:
+        ipaddress.ip_address(host)
+        return INTRANET
+    except ValueError:
+        pass
+    if ADDRESS_LIKE.search(host) or host.replace(".", "").isdigit() or host.startswith("0x"):
+        return INTRANET
+    if not HOST_NAME.fullmatch(host):  # one label (oa, localhost), or what no name can be
+        return INTRANET if re.fullmatch(r"[\w-]+", host) else UNKNOWN_SOURCE
+    return INTRANET if host.endswith(PRIVATE_SUFFIXES) else host
+
+
+def masked(address: str) -> str:
+    """An address of the site as the report shows it, an IP address in it masked."""
+    return ADDRESS_LIKE.sub(MASK, address)
 
 
 @dataclass(frozen=True)
@@ -232,7 +296,7 @@ class Counts:
         self._recent: dict[
             tuple[dt.date, str, str | None], int
         ] = {}  # the last clients' hashes, by (day, address, agent)
-        self._referrers: dict[str, bool] = {}  # referrer -> one of the site's own pages
+        self._referrers: dict[str, str | None] = {}  # referrer -> its source, None for the site's own pages
         self._clients: dict[dt.date, dict[int, int]] = {day: {} for day in self.dates}
         self._agents: dict[str, int] = {}
         self.lines = self.malformed = self.out_of_range = 0
@@ -240,7 +304,7 @@ class Counts:
         self.scans: Tally[tuple[int, str, int]] = Tally()  # (edition, link id, day index) -> scans
         self.views: Tally[tuple[int, str, int]] = Tally()  # (edition, section key, day index) -> views
         self.pages: Tally[tuple[int, str]] = Tally()  # (edition, address under its base) -> views
-        self.referrers: Tally[str] = Tally()
+        self.referrers: Tally[str] = Tally()  # source (never a page's address) -> views
         self.missing: Tally[tuple[str, str]] = Tally()  # (path, linked from) -> count
         self.warnings: list[str] = []
 
@@ -329,7 +393,7 @@ class Counts:
         if place is None:
             return False
         edition, address = place
-        internal = self._internal(request.referrer)
+        internal = self._source(request.referrer) is None
         if address.startswith("go/"):
             link = address[3:].rstrip("/")
             if internal or not link or "/" in link:
@@ -341,7 +405,7 @@ class Counts:
         else:
             return False  # a style sheet, a script, a picture, a calendar file
         if request.referrer and not internal:
-            self.referrers.add(request.referrer)
+            self.referrers.add(self._source(request.referrer) or "")
         return True
 
     def _place(self, path: str) -> tuple[int, str] | None:
@@ -368,36 +432,36 @@ class Counts:
                 return key
         return "home" if address == "" else OTHER
 
-    def _internal(self, referrer: str) -> bool:
-        """Whether the referring page is one of the site's own (remembered: referrers repeat)."""
+    def _source(self, referrer: str) -> str | None:
+        """None for one of the site's own pages, else the referring site as the report names it
+        (`source`); remembered, as referrers repeat."""
         if not referrer:
-            return False
-        known = self._referrers.get(referrer)
-        if known is None:
-            try:
-                parts = urlsplit(referrer)
-                host = parts.hostname
-            except ValueError:  # "http://[x" and the like
-                return False
-            known = host in self._hosts or any(
-                e.base_path != "/" and parts.path.startswith(e.base_path) for e in self.editions
-            )
-            if len(self._referrers) >= 4096:
-                self._referrers.clear()
-            self._referrers[referrer] = known
+            return NO_SOURCE
+        if referrer in self._referrers:
+            return self._referrers[referrer]
+        try:
+            parts = urlsplit(referrer)
+            host = parts.hostname
+        except ValueError:  # "http://[x" and the like
+            host, parts = None, None
+        internal = parts is not None and (
+            host in self._hosts or any(e.base_path != "/" and parts.path.startswith(e.base_path) for e in self.editions)
+        )
+        known = None if internal else source(referrer)
+        if len(self._referrers) >= 4096:
+            self._referrers.clear()
+        self._referrers[referrer] = known
         return known
 
     def _missing(self, request: Request) -> None:
         inside = self._place(request.path) is not None
-        internal = self._internal(request.referrer)
-        if AUTOMATIC.search(request.path) or not (inside or internal):
+        where = self._source(request.referrer)
+        if AUTOMATIC.search(request.path) or not (inside or where is None):
             return
-        if internal:
+        if where is None:
             place = self._place(urlsplit(request.referrer).path)
-            where = self._shown_page(*place) if place is not None else request.referrer
-        else:
-            where = request.referrer or "（没有来源页：手输、书签或扫码）"
-        self.missing.add((request.path, where))
+            where = self._shown_page(*place) if place is not None else source(request.referrer)
+        self.missing.add((masked(request.path), where))
 
     def _shown_page(self, edition: int, address: str) -> str:
         """A page of the site as the 404 table names it: 本站页面 news/ (2024/news/ among editions)."""
@@ -423,7 +487,12 @@ class Counts:
         ]
         names += [(link, "（content/posters.yaml 里已没有这个短地址）") for link in extra]
         return [
-            Row(name, f"go/{link}/", tuple(self.scans.get((edition, link, n), 0) for n in range(days_n)), site.label)
+            Row(
+                name,
+                masked(f"go/{link}/"),
+                tuple(self.scans.get((edition, link, n), 0) for n in range(days_n)),
+                site.label,
+            )
             for link, name in names
         ]
 
@@ -464,7 +533,7 @@ class Counts:
             page = site.pages.get(address)
             menus = {key: menu for key, menu, _ in site.sections}
             menu = menus.get(self._section(edition, address), OTHER_MENU)
-            pages.append((edition, site.label, address, page.title if page else "", menu, views))
+            pages.append((edition, site.label, masked(address), page.title if page else "", menu, views))
         days = tuple(
             Day(
                 day,

@@ -55,6 +55,9 @@ MONTHS = {
     name: n
     for n, name in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
 }
+# characters: nginx's own limits (8 KB a request line or header, \xHH at most 4 times that)
+# keep a real line under a quarter of this
+LINE_LIMIT = 128 * 1024
 DETECT_LINES = 50  # a file's format is the one most of its first lines are in
 _ESCAPED = re.compile(r"(?:\\x[0-9A-Fa-f]{2})+|\\[\\\"]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # never shown as such: a terminal would obey them
@@ -122,19 +125,35 @@ def open_log(path: Path) -> io.TextIOBase:
 
 
 def lines(path: Path, limit: int | None = None, trouble: Callable[[str], None] = print) -> Iterator[str]:
-    """The file's lines, at most `limit`; a damaged compressed file yields what precedes the damage."""
-    count = 0
+    """The file's lines, at most `limit`; a damaged compressed file yields what precedes the damage.
+
+    A line is read at most LINE_LIMIT characters at a time, so a file without line breaks (a
+    1 GB dump) costs no more memory than a log. A longer line is no access record: its place
+    is held by "" (counted as a line nobody can read, in both passes alike) and its rest skipped.
+    """
+    count = too_long = 0
     try:
         with open_log(path) as stream:
-            for line in stream:
-                if limit is not None and count >= limit:
-                    return
+            while limit is None or count < limit:
+                line = stream.readline(LINE_LIMIT + 1)
+                if not line:
+                    break
                 count += 1
+                if len(line) > LINE_LIMIT and not line.endswith("\n"):
+                    too_long += 1
+                    while (rest := stream.readline(LINE_LIMIT)) and not rest.endswith("\n"):
+                        pass
+                    line = ""
                 yield line
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         trouble(f"注意：日志文件 {path} 在第 {count} 行之后损坏或不完整（压缩文件有误：{exc}），其余部分已跳过")
     except OSError as exc:
         trouble(f"注意：日志文件 {path} 在第 {count} 行之后读不下去（{exc.strerror or exc}），其余部分已跳过")
+    if too_long:
+        trouble(
+            f"注意：日志文件 {path} 有 {too_long} 行超过 {LINE_LIMIT // 1024} KB，不是访问记录，"
+            "已跳过（算在无法识别的行里）"
+        )
 
 
 def parse(line: str, days: Days | None = None) -> Request | None:

@@ -3,7 +3,9 @@
 All three say the same, in the same order, and depend only on the counts: the same logs give
 the same bytes. A campaign of more than one edition has a first column 届 in the tables of
 posters, sections and pages (last year's posters are still scanned). The files go to reports/ (git-ignored, never published); a CSV cell that a
-spreadsheet would take for a formula (a referrer is whatever a visitor sent) is kept as text.
+spreadsheet would take for a formula (a referrer is whatever a visitor sent) is kept as text,
+full-width ＝ ＋ － ＠ included (Excel and WPS take them for = + - @). No control character
+reaches any of the three: a terminal would obey it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import csv
 import datetime as dt
 import html
 import io
+import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,8 +23,14 @@ from campaign.render.dates import cn_date
 from campaign.stats import logs
 from campaign.stats.count import Row, Summary
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "＝", "＋", "－", "＠")  # tabs and line breaks are dropped (CONTROL)
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 Cell = str | int  # a table's cell: a name, an address, a count or a share ("12.5%")
+
+
+def printable(text: str) -> str:
+    """`text` without control characters (ESC and the like), one line of it."""
+    return CONTROL.sub("", text)
 
 
 def _is_number(cell: object) -> bool:
@@ -163,7 +172,7 @@ def _width(text: str) -> int:
 
 def _grid(head: list[str], rows: list[list[Cell]]) -> list[str]:
     table: list[Sequence[Cell]] = [head, *rows]
-    cells = [[str(cell) for cell in row] for row in table]
+    cells = [[printable(str(cell)) for cell in row] for row in table]
     widths = [max(_width(row[n]) for row in cells) for n in range(len(head))]
     numeric = [all(_is_number(row[n]) for row in rows) for n in range(len(head))]
     lines = []
@@ -178,7 +187,7 @@ def _grid(head: list[str], rows: list[list[Cell]]) -> list[str]:
 
 def text(summary: Summary, title: str) -> str:
     """The report as printed in the terminal."""
-    out = [f"{title} 网站访问统计", *facts(summary)]
+    out = [printable(line) for line in (f"{title} 网站访问统计", *facts(summary))]
     for heading, head, rows, note in tables(summary):
         out += ["", heading]
         out += _grid(head, rows) if rows else ["（没有）"]
@@ -235,7 +244,10 @@ def _edition_name(summary: Summary, row: Row) -> str:
 
 def page(summary: Summary, title: str) -> str:
     """The report as an HTML page: printable, self-contained (inline style and SVG), no script."""
-    e = html.escape
+
+    def e(text: str) -> str:
+        return html.escape(printable(text))
+
     days = [f"{d.month}/{d.day}" for d in summary.day_list]
     top = max((n for row in summary.posters for n in row.per_day), default=0)
     body = [f"<h1>{e(title)}<br>网站访问统计</h1>"]
@@ -279,7 +291,7 @@ def page(summary: Summary, title: str) -> str:
 def _cell(value: object) -> Cell:
     if isinstance(value, int):
         return value
-    text = str(value)
+    text = printable(str(value))
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
