@@ -88,22 +88,30 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def shared_build() -> Path:
-    """The shipped project built once per test run, poster PDFs included, with the real command
-    line and the reader's real clock: `output/` of a copy in the run's folder. Every process of
-    the run reads the same files; no test may change them."""
-    folder = run_folder() / "shipped"
+def _built_once(name: str, decided: bool) -> Path:
+    """The shipped project (with its address decided, or not) built once per test run, poster
+    PDFs included, with the real command line and the reader's real clock: `output/` of a copy
+    in the run's folder. The processes of the run wait for each other here."""
+    folder = run_folder() / name
     out = folder / "output"
     folder.mkdir(exist_ok=True)
-    with _locked(run_folder() / "shipped.lock"):
+    with _locked(run_folder() / f"{name}.lock"):
         if not (folder / "built").exists():
             shutil.rmtree(out, ignore_errors=True)
             root = copy_site(folder / "site", printed=False)
+            if decided:
+                decide_address(root)
             result = run_build(root, "--out", str(out), epoch=None)
             assert result.returncode == 0, result.stdout + result.stderr
-            assert sorted(root.glob(f"{PRINTED}/*.pdf")), "the shared build printed no poster"
+            assert sorted(root.glob(f"{PRINTED}/*.pdf")), "the build printed no poster"
             (folder / "built").touch()
     return out
+
+
+def shared_build() -> Path:
+    """The shipped project built once per test run (`_built_once`). Every process of the run reads
+    the same files; no test may change them."""
+    return _built_once("shipped", decided=False)
 
 
 # The shipped config.yaml's production address is a sample (example.gov.cn): publish and package
@@ -127,17 +135,7 @@ def decide_address(root: Path) -> Path:
 def decided_build() -> Path:
     """The shipped project with its address decided (`decide_address`), built once per test run
     with poster PDFs: what goes to the print shop once the address is known. Read only."""
-    folder = run_folder() / "decided"
-    out = folder / "output"
-    folder.mkdir(exist_ok=True)
-    with _locked(run_folder() / "decided.lock"):
-        if not (folder / "built").exists():
-            shutil.rmtree(out, ignore_errors=True)
-            root = decide_address(copy_site(folder / "site", printed=False))
-            result = run_build(root, "--out", str(out))
-            assert result.returncode == 0, result.stdout + result.stderr
-            (folder / "built").touch()
-    return out
+    return _built_once("decided", decided=True)
 
 
 _SHIPPED: Path | None = None
