@@ -147,14 +147,15 @@ def draw_png(rows: Matrix, width_mm: float, dpi: int, marked: bool = False) -> b
     small = Image.new("1", (len(rows), len(rows)), 1)
     small.putdata([0 if dark else 1 for row in rows for dark in row])
     image = small.resize((len(rows) * scale, len(rows) * scale), Image.Resampling.NEAREST)
-    if marked:
+    if marked:  # in a palette of three: RGB would take ten times as long to encode
         band = SAMPLE_BAND * scale
         side = image.width + 2 * band
-        framed = Image.new("RGB", (side, side), SAMPLE_RED)
+        framed = Image.new("P", (side, side), 2)
         draw = ImageDraw.Draw(framed)
         for start in range(-side, side, 2 * scale):  # white diagonal stripes: hatching, not a dark frame
-            draw.line([(start, side), (start + side, 0)], fill=(255, 255, 255), width=max(1, scale // 2))
-        framed.paste(image.convert("RGB"), (band, band))
+            draw.line([(start, side), (start + side, 0)], fill=0, width=max(1, scale // 2))
+        framed.paste(image.point(lambda light: 0 if light else 1, "P"), (band, band))
+        framed.putpalette([255, 255, 255, 0, 0, 0, *SAMPLE_RED])
         image = framed
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", dpi=(dpi, dpi), optimize=False)
