@@ -32,38 +32,118 @@ def decode_text(data: bytes, file: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Word's manual line break and page break, pasted into a report: a space, as a browser shows them
     text = text.replace("\x0b", " ").replace("\x0c", " ")
-    found = CONTROL.search(text)
+    found = UNCARRIED.search(text)
     if found:
         line = text.count("\n", 0, found.start()) + 1
-        raise ContentError.at(file, line, control_message(found.group()))
+        raise ContentError.at(file, line, uncarried_message(found.group()))
     return text
 
 
 # Characters no page, feed or calendar may carry (XML 1.0 forbids them; in .ics a CR is a line end).
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Besides those, what a feed or a file name cannot carry either: surrogates (half of a character,
+# only a YAML escape such as "\uD800" makes one) and the noncharacters (U+FFFE, U+FFFF, U+FDD0 to
+# U+FDEF and the last two of every plane), and the bidirectional controls, invisible, that show a
+# title or a name in another order than it is written.
+SURROGATES = "\ud800-\udfff"
+NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000)
+)
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+UNCARRIED = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{SURROGATES}{NONCHARACTERS}{BIDI_CONTROLS}]")
+# A numeric character reference in Markdown (`&#xFFFE;`, `&#1;`): the page would carry the character.
+CHARACTER_REFERENCE = re.compile(r"&#(?:([0-9]{1,7})|x([0-9a-fA-F]{1,6}));")
+
+
+def uncarried_kind(char: str) -> str:
+    """What a character `UNCARRIED` matches is, in the clerk's words."""
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return f"半个字符的编码（U+{code:04X}），不是完整的字，网页和订阅都无法保存"
+    if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+        return f"看不见的文字方向控制符（U+{code:04X}），会让标题、名称或链接文字显示的顺序与所写的不同"
+    if code >= 0xFDD0:
+        return f"不是文字的特殊编码（U+{code:04X}），网页和订阅（feed.xml）都无法容纳"
+    return f"看不见的控制字符（U+{code:04X}）"
+
+
+def uncarried_message(char: str) -> str:
+    """For a character written directly in a file (`UNCARRIED`): where it came from and what to do."""
+    if CONTROL.match(char):
+        return control_message(char)
+    return f"这一行有{uncarried_kind(char)}，多半是从别的软件复制时带进来的；请删去这一行里多余的空白后重新输入，再保存"
 
 
 # Limits that keep one file from stalling a build or the preview (the README names them).
-# Python-Markdown slows down with the square or cube of some runs: 2,000 backticks in one
-# paragraph take 25 s, 4,000 opening brackets 5 s. No real report comes near these numbers.
+# Python-Markdown slows down with the square or cube of some runs: it copies a paragraph's text
+# again for each backtick, bracket, emphasis mark, escape, entity or autolink it finds there, and
+# its list of blocks again for each paragraph, and a paragraph again for each heading or rule
+# in it. 2,000 backticks in one paragraph took 25 s, 1,200 underscores 2 s, 10,000 rules
+# without blank lines 3 s, 330,000 tiny paragraphs 30 s. Kept under these numbers, a
+# megabyte of any text converts in a few seconds. No real report comes near them.
 MAX_FILE_BYTES = 1_000_000  # about 300,000 Chinese characters
-PARAGRAPH_LIMITS = {"`": 200, "[": 500}
-FILE_LIMITS = {"`": 2000, "[": 5000}
+PARAGRAPH_LIMITS = {"`": 200, "[": 500, "*": 1000, "_": 200, "\\": 200, "&": 500, "<": 200}
+FILE_LIMITS = {"`": 2000, "[": 5000, "*": 5000, "_": 2000, "\\": 2000, "&": 5000, "<": 2000}
+MAX_TABLE_BARS = 20_000  # the `|` of a file's tables: some thousands of cells
+MAX_PARAGRAPHS = 10_000
+MAX_BREAKS = 50  # headings and rules in one paragraph (no blank line between them)
+MAX_FILE_BREAKS = 2000  # and in a whole text: each one moves all the blocks after it
+MAX_INDENT = 200  # spaces before a line: a list nested some fifty deep; deeper overflows the engine
+# A line that ends one block and starts another inside a paragraph: `# 标题`, `---`, `***`, `===`.
+BREAK_LINE = re.compile(r"^ {0,3}(?:#|(?:[-*_] *){3,}$|[=-]+ *$)", re.MULTILINE)
+DEEP_INDENT = re.compile(f"^[ \\t]{{{MAX_INDENT // 4 + 1},}}", re.MULTILINE)  # a tab counts four
 
 
 def paragraph_limit(text: str) -> tuple[int, str] | None:
-    """(0-based line, message) of the first paragraph with too many of a costly character."""
+    """(0-based line, message) of the first paragraph too costly to convert, or of a character
+    reference to a character no page can carry."""
     for char, limit in FILE_LIMITS.items():
         if text.count(char) > limit:
             return 0, (
                 f"这里的「{char}」太多（{text.count(char)} 个，最多 {limit} 个），网站生成会非常慢；"
                 "请检查是否误粘贴了大量符号"
             )
+    if text.count("|") > MAX_TABLE_BARS:
+        return 0, (
+            f"这里的表格太大（「|」共 {text.count('|')} 个，最多 {MAX_TABLE_BARS} 个），网站生成会非常慢；"
+            "请把表格拆成几个小表，或作为附件（Excel 或 PDF）发布"
+        )
+    breaks = len(BREAK_LINE.findall(text))
+    if breaks > MAX_FILE_BREAKS:
+        return 0, (
+            f"这里的标题和分隔线太多（{breaks} 个，最多 {MAX_FILE_BREAKS} 个），网站生成会非常慢；"
+            "请检查是否误粘贴了大量「#」「-」「=」，或把文章分成几篇"
+        )
+    found = _paragraph_walk(text) if breaks > MAX_BREAKS or _worth_a_walk(text) else None
+    for reference in CHARACTER_REFERENCE.finditer(text):
+        decimal, hexadecimal = reference.groups()
+        char = chr(min(int(decimal) if decimal else int(hexadecimal, 16), 0x10FFFF))
+        number = text.count("\n", 0, reference.start())
+        if UNCARRIED.match(char) and (found is None or number < found[0]):
+            return number, f"「{reference.group()}」写出的是{uncarried_kind(char)}；请删去它"
+    return found
+
+
+def _worth_a_walk(text: str) -> bool:
+    """Whether a paragraph of `text` could pass a limit: most texts are seen not to at C speed."""
+    return (
+        any(text.count(char) > limit for char, limit in PARAGRAPH_LIMITS.items())
+        or text.count("\n") > MAX_PARAGRAPHS
+        or DEEP_INDENT.search(text) is not None
+    )
+
+
+def _paragraph_walk(text: str) -> tuple[int, str] | None:
     counts = dict.fromkeys(PARAGRAPH_LIMITS, 0)
+    paragraphs = breaks = 0
+    blank_before = True
     for number, line in enumerate(text.split("\n")):
         if not line.strip():
             counts = dict.fromkeys(PARAGRAPH_LIMITS, 0)
+            breaks, blank_before = 0, True
             continue
+        paragraphs += blank_before
+        blank_before = False
         for char, limit in PARAGRAPH_LIMITS.items():
             counts[char] += line.count(char)
             if counts[char] > limit:
@@ -71,6 +151,22 @@ def paragraph_limit(text: str) -> tuple[int, str] | None:
                     f"这一段里的「{char}」太多（超过 {limit} 个），网站生成会非常慢；"
                     "请检查是否误粘贴了大量符号，或把这一段拆成几段"
                 )
+        breaks += BREAK_LINE.match(line) is not None
+        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
+        if breaks > MAX_BREAKS:
+            return number, (
+                f"这一段里的标题或分隔线太多（超过 {MAX_BREAKS} 个，中间没有空行），网站生成会非常慢；"
+                "请在每个标题、分隔线的前后各空一行"
+            )
+        if indent > MAX_INDENT:
+            return number, (
+                f"这一行前面的空格太多（{indent} 个，最多 {MAX_INDENT} 个），列表套的层次太深；请删去行首多余的空格"
+            )
+        if paragraphs > MAX_PARAGRAPHS:
+            return number, (
+                f"正文的段落太多（超过 {MAX_PARAGRAPHS} 段），网站生成会非常慢；"
+                "请检查是否误粘贴了大量空行，或把文章分成几篇"
+            )
     return None
 
 

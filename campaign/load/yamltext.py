@@ -13,11 +13,18 @@ from dataclasses import dataclass, field
 import yaml
 
 from campaign.errors import ContentError, Problems
-from campaign.load.source import CONTROL, paragraph_limit
+from campaign.load.source import UNCARRIED, paragraph_limit, uncarried_kind
 
 # libyaml composes the same nodes about ten times faster; without it, the same parser in Python.
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-DEPTH_MESSAGE = "内容嵌套的层次太多（列表或缩进套了几百层），不像是要写的内容；请检查是否误粘贴了大量「[」「-」或空格"
+# Deeper than this, libyaml's composer (C, with no limit of its own) overflows the stack and kills
+# the process; no file of ours nests more than five levels.
+MAX_DEPTH = 50
+DEPTH_MESSAGE = (
+    f"内容嵌套的层次太多（列表或缩进套了超过 {MAX_DEPTH} 层），不像是要写的内容；请检查是否误粘贴了大量「[」「-」或空格"
+)
+# What opens a level of nesting: each one needs one of these characters.
+NESTING = "[{-:?"
 NULLS = {"", "~", "null", "Null", "NULL"}
 FULLWIDTH_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*：")
 LEADING_TAB = re.compile(r"^ *\t")
@@ -53,6 +60,7 @@ class Node:
 
 def parse_yaml(text: str, file: str, first_line: int = 1) -> Node:
     """Parse one YAML document; `first_line` shifts lines for front matter inside Markdown."""
+    _check_depth(text, file, first_line)
     try:
         try:
             root = yaml.compose(text, Loader=FAST_LOADER)
@@ -68,30 +76,36 @@ def parse_yaml(text: str, file: str, first_line: int = 1) -> Node:
         raise ContentError.at(file, line, _syntax_message(exc)) from None
     except yaml.YAMLError as exc:
         raise ContentError.at(file, first_line, f"YAML 格式有误：{exc}") from None
-    except RecursionError:
-        raise ContentError.at(file, first_line + _deepest_line(text), DEPTH_MESSAGE) from None
     if root is None:
         return Node({}, first_line, file)
     problems = Problems()
-    try:
-        node = _convert(root, file, first_line - 1, problems, set())
-    except RecursionError:
-        raise ContentError.at(file, first_line + _deepest_line(text), DEPTH_MESSAGE) from None
+    node = _convert(root, file, first_line - 1, problems, set())
     problems.raise_if_any()
     return node
 
 
-def _deepest_line(text: str) -> int:
-    """The 0-based line where brackets or indentation first go a hundred levels deep."""
-    depth = 0
-    for number, line in enumerate(text.split("\n")):
-        if len(line) - len(line.lstrip(" ")) > 200:
-            return number
-        for char in line:
-            depth += 1 if char in "[{" else -1 if char in "]}" else 0
-            if depth > 100:
-                return number
-    return 0
+def _check_depth(text: str, file: str, first_line: int) -> None:
+    """Refuse nesting deeper than `MAX_DEPTH` at the line where it gets there, before composing.
+
+    The parser's events come from a loop, not a recursion: counting them is safe at any depth.
+    A text with few nesting characters cannot go deep and is not parsed twice.
+    """
+    if sum(text.count(char) for char in NESTING) <= MAX_DEPTH:
+        return
+    for loader in dict.fromkeys((FAST_LOADER, yaml.SafeLoader)):
+        depth = 0
+        try:
+            for event in yaml.parse(text, Loader=loader):
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        line = event.start_mark.line if event.start_mark else 0
+                        raise ContentError.at(file, first_line + line, DEPTH_MESSAGE)
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    depth -= 1
+            return
+        except yaml.YAMLError:
+            continue  # composing falls back to the Python parser, which may read further ("\uD800")
 
 
 def _check_typing_slips(text: str, file: str, first_line: int) -> None:
@@ -162,15 +176,12 @@ def _convert(node: yaml.Node, file: str, offset: int, problems: Problems, seen: 
         value = node.value
         too_hard = paragraph_limit(value)
         if too_hard is not None:
-            problems.add(file, line + too_hard[0], too_hard[1])
+            block = node.style in ("|", ">")  # its text starts on the line below the `|`
+            problems.add(file, line + block + too_hard[0], too_hard[1])
             return Node(None, line, file)
-        found = CONTROL.search(value)  # a quoted "\e", "\0" or "\r" makes one
+        found = UNCARRIED.search(value)  # a quoted "\e", "\0", "\r", "\uFFFE" or "\uD800" makes one
         if found:
-            problems.add(
-                file,
-                line,
-                f"这里的引号里用反斜杠写出了看不见的控制字符（U+{ord(found.group()):04X}）；请删去这个「\\」转义",
-            )
+            problems.add(file, line, f"这里的引号里用反斜杠写出了{uncarried_kind(found.group())}；请删去这个「\\」转义")
             return Node(None, line, file)
         if not node.style and value in NULLS:  # plain, not quoted (libyaml says "", PyYAML None)
             return Node(None, line, file)

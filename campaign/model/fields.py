@@ -230,9 +230,15 @@ class Integer(Field):
         self.low, self.high = low, high
 
     def parse(self, text: str) -> int:
-        if not re.fullmatch(r"\d+", text) or not self.low <= int(text) <= self.high:
-            raise Invalid(f"应是 {self.low} 到 {self.high} 之间的整数，这里写的是「{text}」")
-        return int(text)
+        expected = f"应是 {self.low} 到 {self.high} 之间的整数"
+        digits = text.lstrip("0") or "0"
+        # more digits than the largest allowed has: said without asking Python to read them (past
+        # 4,300 digits it refuses with a traceback), nor quoting them all
+        if re.fullmatch(r"\d+", text) and len(digits) > len(str(self.high)):
+            raise Invalid(f"{expected}，这里写的数有 {len(digits)} 位，太大了")
+        if not re.fullmatch(r"\d+", text) or not self.low <= int(digits) <= self.high:
+            raise Invalid(f"{expected}，这里写的是「{text}」")
+        return int(digits)
 
 
 class ListOf(Field):
