@@ -336,3 +336,15 @@ def test_ten_pages_with_eight_photos_import_every_photo(tmp_path):
     result = run_cli(root, "import", str(path))
     assert result.returncode == 0, result.stderr
     assert len(list((root / "content/news").glob("*/photo-*.jpg"))) == 8
+
+
+def test_what_a_feed_cannot_carry_is_dropped_from_an_imported_paragraph():
+    """Copied from a phone, a number arrives wrapped in direction marks; the build would refuse them."""
+    document = docx.Document()
+    document.add_heading("区机关事务局开展节能宣传", level=1)
+    document.add_paragraph("2024年5月15日")
+    document.add_paragraph("咨询电话\u202a67875049\u202c，欢迎来电\u2067。\u2069")
+    out = io.BytesIO()
+    document.save(out)
+    report = word.read_report(out.getvalue(), "总结.docx", 2024, TODAY)
+    assert "咨询电话67875049，欢迎来电。" in report.body

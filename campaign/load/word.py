@@ -27,7 +27,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from PIL import Image
 
 from campaign.load import byline
-from campaign.load.source import CONTROL
+from campaign.load.source import UNCARRIED
 from campaign.model.fields import PLACEHOLDER_PREFIX
 from campaign.model.timeline import BEIJING
 
@@ -365,8 +365,8 @@ def _table(reader: _Reader, table: Any) -> list[_Block]:
 
 
 def _clean(line: str) -> str:
-    """One line as it reads: no control characters, no indent, no space between Chinese characters."""
-    line = INVISIBLE.sub("", CONTROL.sub("", line.replace("\u2028", " ").replace("\u2029", " ")))
+    """One line as it reads: no control characters (nor what a feed cannot carry: bidi controls, noncharacters), no indent, no space between Chinese characters."""
+    line = INVISIBLE.sub("", UNCARRIED.sub("", line.replace("\u2028", " ").replace("\u2029", " ")))
     line = STRAY_SPACE.sub("", line)
     return re.sub(f"{SPACES}+", " ", line).strip()
 
