@@ -203,12 +203,11 @@ def test_direction_marks_in_a_name_or_a_links_words_are_refused(root):
         f"[通知]({disguised})\n\n[名单\u202exslx.zip](名单.zip)",
         {disguised: zip_of("通知.pdf"), "名单.zip": zip_of("名单.xlsx")},
     )
+    # refused as the text is read, at the first line that carries one, before any name is looked at
     refused(
         root,
-        f"{INDEX}:{line_of(text, '[通知]')}: 文件名「通知<U+202E>fdp.exe.zip」里有看不见的文字方向控制符（U+202E），"
-        "会让文件名显示得和实际不同（如把 .exe 显示成 .pdf）；请把文件和这里写的名字都重新输入一遍，不要复制粘贴",
-        f"{INDEX}:{line_of(text, '(名单.zip)')}: 链接文字里有看不见的文字方向控制符（U+202E），"
-        "会让显示的文件名和实际的不同；请删去这段链接文字（方括号里的字）重新输入",
+        f"{INDEX}:{line_of(text, '[通知]')}: 这一行有看不见的文字方向控制符（U+202E），会让标题、名称或链接文字显示的顺序"
+        "与所写的不同，多半是从别的软件复制时带进来的；请删去这一行里多余的空白后重新输入，再保存",
     )
 
 
