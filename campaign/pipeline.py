@@ -158,11 +158,6 @@ class Project:
         return self.current if self.unfilled else None
 
     @property
-    def live(self) -> EditionSite:
-        """The edition the campaign's address leads to: the newest that is not a draft."""
-        return self.archived[-1] if self.unfilled else self.current
-
-    @property
     def current(self) -> EditionSite:
         return self.editions[-1]
 

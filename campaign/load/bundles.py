@@ -32,7 +32,7 @@ from urllib.parse import quote, unquote
 
 from campaign.errors import Problems
 from campaign.load import media
-from campaign.load.source import display_name, ignored_name
+from campaign.load.source import display_name, ignored_name, points_inside, shortcut_refused
 from campaign.model.site import PLACEHOLDER_PREFIX, Asset, Attachment, Photo, PhotoSize
 
 if TYPE_CHECKING:
@@ -370,13 +370,8 @@ def _locate(ctx: BuildContext, ref: _Ref, source: Source, problems: Problems) ->
     if exact:
         ref.path = folder / exact[0]
         linked = _linked_part(source.folder, [*parts[:-1], exact[0]])
-        if linked is not None and _inside(linked, ctx.root):  # one to outside: `media` says so
-            problems.add(
-                file,
-                ref.line,
-                f"「{display_name(linked, ctx.root)}」是快捷方式（符号链接），不是文件本身；"
-                "为免把项目里别的文件（如设置文件）发布出去，不能使用；请把文件本身复制到这里",
-            )
+        if linked is not None and points_inside(linked, ctx.root):  # one to outside: `media` says so
+            problems.add(file, ref.line, f"「{display_name(linked, ctx.root)}」{shortcut_refused()}")
             return False
         return True
     shown = f"{display_name(source.folder, ctx.root)}/{ref.target}"
@@ -409,13 +404,6 @@ def _linked_part(folder: Path, parts: list[str]) -> Path | None:
         if place.is_symlink():
             return place
     return None
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        return path.resolve().is_relative_to(root.resolve())
-    except (OSError, RuntimeError):  # a loop of links
-        return True
 
 
 # --- assets ---------------------------------------------------------------------------------

@@ -21,7 +21,15 @@ from urllib.parse import urlsplit
 from campaign.errors import ContentError, ContentProblem, Problems
 from campaign.load import bundles, posters
 from campaign.load.markup import split_front_matter, unfinished_links
-from campaign.load.source import display_name, hidden_txt_message, ignored_name, paragraph_limit, read_text
+from campaign.load.source import (
+    display_name,
+    hidden_txt_message,
+    ignored_name,
+    paragraph_limit,
+    points_inside,
+    read_text,
+    shortcut_refused,
+)
 from campaign.load.yamltext import Node, parse_yaml
 from campaign.model import site as m
 from campaign.model.fields import (
@@ -299,26 +307,13 @@ def _read_news(ctx: BuildContext, problems: Problems, nodes: list[Node]) -> list
 SLUG_HINT = "请只用小写英文字母、数字和连字符，如 2024-05-15-didi-tiyan"
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        return path.resolve().is_relative_to(root.resolve())
-    except OSError:
-        return False
-
-
 def _news_entry(
     entry: os.DirEntry[str], name: str, root: Path, problems: Problems
 ) -> tuple[str, str, Path | None] | None:
     """(slug, Markdown file, the report's folder or None) of one entry of content/news/."""
-    if entry.is_symlink() and _inside(Path(entry.path), root):
+    if entry.is_symlink() and points_inside(Path(entry.path), root):
         # one outside the project is refused where it is read, in the words for that
-        what = "文件夹" if entry.is_dir() else "文件"
-        problems.add(
-            name,
-            0,
-            f"这是快捷方式（符号链接），不是{what}本身；为免把项目里别的文件（如设置文件）发布出去，不能使用；"
-            f"请把{what}本身复制到这里",
-        )
+        problems.add(name, 0, "这" + shortcut_refused("文件夹" if entry.is_dir() else "文件"))
         return None
     if entry.is_dir():
         slug, folder = entry.name, Path(entry.path)

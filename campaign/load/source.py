@@ -218,6 +218,25 @@ def hidden_txt_message(name: str) -> str:
     )
 
 
+def shortcut_refused(what: str = "文件") -> str:
+    """Why a shortcut (symbolic link) inside the project is never published, whatever it points
+    at: it would put another of the project's files (config.yaml, last year's sources) on the
+    site under a new name. Said after the shortcut's name, or after 「这」."""
+    return (
+        f"是快捷方式（符号链接），不是{what}本身；为免把项目里别的文件（如设置文件）发布出去，不能使用；"
+        f"请把{what}本身复制到这里"
+    )
+
+
+def points_inside(path: Path, root: Path) -> bool:
+    """A shortcut's target is inside the project (a loop of links counts: it is refused as one);
+    one to outside is refused by `refuse_outside`, in the words for that."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return True
+
+
 def refuse_outside(path: Path, root: Path, name: str) -> None:
     """A shortcut (symbolic link) to a file outside the project is never read into the site."""
     try:

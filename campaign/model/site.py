@@ -171,8 +171,9 @@ class Config:
 
 
 def is_sample_address(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host == "example" or host.startswith("example.") or ".example." in f".{host}"
+    """An address whose host has the label kept for examples (RFC 2606): example.com,
+    www.example.gov.cn, site.example."""
+    return "example" in (urlsplit(url).hostname or "").split(".")
 
 
 @dataclass(frozen=True, kw_only=True)

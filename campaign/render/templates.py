@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from campaign.errors import ContentError
-from campaign.load.source import decode_text, ignored_name, refuse_outside
+from campaign.load.source import decode_text, ignored_name, refuse_outside, shortcut_refused
 
 STATIC = "static"
 Use = tuple[str, str]  # what a rendering used: ("template", name) or ("asset", name)
@@ -47,7 +47,8 @@ def load_templates(folder: Path) -> Templates:
             continue
         name = path.relative_to(folder).as_posix()
         refuse_outside(path, folder.parent, f"templates/{name}")
-        _refuse_link(path, folder, f"templates/{name}")
+        if path.is_symlink():  # a linked folder comes before its files (sorted): refused at once
+            raise ContentError.at(f"templates/{name}", 0, "这" + shortcut_refused())
         if not path.is_file():
             continue
         data = path.read_bytes()
@@ -60,20 +61,6 @@ def load_templates(folder: Path) -> Templates:
         else:
             templates[name] = decode_text(data, f"templates/{name}")
     return Templates(templates, static, assets)
-
-
-def _refuse_link(path: Path, folder: Path, name: str) -> None:
-    """Only real files are published: a shortcut even to a file of the project (config.yaml, a
-    folder of last year's sources) would put that file on the site under another name."""
-    place = path
-    while place != folder:
-        if place.is_symlink():
-            raise ContentError.at(
-                name,
-                0,
-                "这是快捷方式（符号链接），不是文件本身；为免把项目里别的文件（如设置文件）发布出去，不能使用；请把文件本身复制到这里",
-            )
-        place = place.parent
 
 
 class RecordingEnvironment(jinja2.Environment):
