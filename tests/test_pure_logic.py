@@ -2813,52 +2813,73 @@ def test_rollback_to_a_release_that_lost_its_manifest(tmp_path):
 
 def test_a_list_shown_or_hidden_by_whether_it_is_empty_depends_on_its_length():
     """`{% if site.news %}`: the page is rendered again when the list becomes empty or not."""
-    from campaign.incremental.record import LENGTH, RecordingItems
+    from campaign.incremental.record import LENGTH, RecordingItems, recording
 
     for items, shown in (((), False), (("a",), True), (("a", "b"), True)):
-        reads = set()
-        assert bool(RecordingItems(items, "news", reads)) is shown, items
-        assert reads == {("news", LENGTH)}
+        with recording() as recorder:
+            assert bool(RecordingItems(items, "news")) is shown, items
+        assert recorder.reads == {("news", LENGTH)}
 
 
 def test_a_list_walked_backwards_depends_on_every_item_and_its_length():
-    from campaign.incremental.record import LENGTH, RecordingItems
+    from campaign.incremental.record import LENGTH, RecordingItems, recording
 
-    reads = set()
-    assert list(reversed(RecordingItems(("a", "b", "c"), "events", reads))) == ["c", "b", "a"]
-    assert reads == {("events", LENGTH), ("events", 0), ("events", 1), ("events", 2)}
+    with recording() as recorder:
+        assert list(reversed(RecordingItems(("a", "b", "c"), "events"))) == ["c", "b", "a"]
+    assert recorder.reads == {("events", LENGTH), ("events", 0), ("events", 1), ("events", 2)}
 
 
 def test_an_item_read_by_position_and_one_that_is_not_there():
-    from campaign.incremental.record import LENGTH, RecordingItems
+    from campaign.incremental.record import LENGTH, RecordingItems, recording
 
-    reads = set()
-    items = RecordingItems(("a", "b"), "events", reads)
-    assert (items[-2], items[1]) == ("a", "b")
-    assert reads == {("events", -2), ("events", 1)}
-    for missing in (2, -3):
-        with pytest.raises(IndexError) as error:
-            items[missing]
-        assert error.value.args == (missing,)
-    assert reads == {("events", -2), ("events", 1), ("events", LENGTH)}  # the error depends on the length
-    assert items[0:5] == ("a", "b")
-    with pytest.raises(TypeError) as error:
-        items["launch"]
+    items = RecordingItems(("a", "b"), "events")
+    with recording() as recorder:
+        assert (items[-2], items[1]) == ("a", "b")
+        assert recorder.reads == {("events", -2), ("events", 1)}
+        for missing in (2, -3):
+            with pytest.raises(IndexError) as error:
+                items[missing]
+            assert error.value.args == (missing,)
+        assert recorder.reads == {("events", -2), ("events", 1), ("events", LENGTH)}  # the error depends on the length
+        assert items[0:5] == ("a", "b")
+        with pytest.raises(TypeError) as error:
+            items["launch"]
     assert str(error.value) == "events is indexed by position, not by 'launch'"
 
 
 def test_a_list_compared_searched_or_joined_whole_depends_on_every_item():
-    from campaign.incremental.record import LENGTH, RecordingItems
+    from campaign.incremental.record import LENGTH, RecordingItems, recording
 
-    reads = set()
-    items = RecordingItems(("a", "b"), "news", reads)
-    assert ("b" in items, "c" in items) == (True, False)
-    assert reads == {("news", LENGTH), ("news", 0), ("news", 1)}
+    items = RecordingItems(("a", "b"), "news")
+    with recording() as recorder:
+        assert ("b" in items, "c" in items) == (True, False)
+    assert recorder.reads == {("news", LENGTH), ("news", 0), ("news", 1)}
     assert items == ("a", "b") and items != ("a",)
-    assert items == RecordingItems(("a", "b"), "news", set()) and items != RecordingItems(("a",), "news", set())
+    assert items == RecordingItems(("a", "b"), "news") and items != RecordingItems(("a",), "news")
     assert hash(items) == hash(("a", "b"))
     assert (items + ["c"], ("z",) + items) == (("a", "b", "c"), ("z", "a", "b"))
     assert (items.index("b"), items.count("a"), items.count("c")) == (1, 1, 0)
+
+
+def test_what_one_rendering_records_is_its_own_and_nothing_is_recorded_outside_one():
+    """Each output's recorder is the current one only inside its `recording()`; nested renderings
+    (none today, but a page that renders another) keep their reads apart, and the outer one resumes."""
+    from campaign.incremental.record import RecordingSite, record_use, recording
+
+    site = RecordingSite(SimpleNamespace(contact="电话", notice="通知", events=("launch",)))
+    assert site.contact == "电话"  # outside a rendering: read, but recorded nowhere
+    record_use(("template", "base.html"))
+    with recording() as outer:
+        assert site.contact == "电话"
+        with recording() as inner:
+            assert site.notice == "通知" and list(site.events) == ["launch"]
+            record_use(("asset", "style.css"))
+        record_use(("template", "index.html"))
+    assert (outer.reads, outer.uses) == ({("contact",)}, {("template", "index.html")})
+    assert inner.reads == {("notice",), ("events", "#length"), ("events", 0)}
+    assert inner.uses == {("asset", "style.css")}
+    with pytest.raises(AttributeError):
+        site.contact = "改"
 
 
 def test_what_a_rebuild_compares_of_each_recorded_key():

@@ -1,11 +1,15 @@
-"""What an output read while it rendered: parts of the site model, down to the item.
+"""What an output read while it rendered: parts of the site model, down to the item, and the
+templates and static files it used.
 
-Lektor's idea (`Context.record_dependency`), applied to our model: a page is rendered with a
-`RecordingSite` in place of the `Site`. Every top-level attribute it reads is noted as a key
+Lektor's idea (`Context.record_dependency` on its `_ctx_stack`), applied to our model: each
+output is rendered inside `recording()`, which makes a `Recorder` the current one (a context
+variable, so nothing is handed down and nothing is kept between outputs). A page is given a
+`RecordingSite` in place of the `Site`: every top-level attribute it reads is noted as a key
 such as ``("contact",)``; a list of items (events, reports, livestreams...) is noted item by
 item, ``("events", 0)``, plus ``("events", LENGTH)`` when its length matters (a loop, `if`,
-`|length`, a slice). Nobody declares what a page shows: a template that starts showing
-another section's data starts depending on it, on its next rendering.
+`|length`, a slice). The template environment and the static files note what they were used
+for in the same recorder (`record_use`). Nobody declares what a page shows: a template that
+starts showing another section's data starts depending on it, on its next rendering.
 
 `changed_keys` answers, for a rebuild, which of the recorded keys read differently in the new
 model than in the old one. The old model is the `Site` itself where it is still in memory (the
@@ -16,7 +20,9 @@ from the build state): no copy of the model is kept on disk.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
 from campaign.incremental.digest import Digester
@@ -32,45 +38,81 @@ ReadKey = tuple[str] | tuple[str, int | str]
 Item = TypeVar("Item")
 # The model's sequences of items, recorded item by item; any other attribute is one key.
 ITEM_LISTS = frozenset(("events", "livestreams", "downloads", "news", "links", "posters", "placeholders"))
+Use = tuple[str, str]  # what a rendering used: ("template", name) or ("asset", name)
+
+
+@dataclass
+class Recorder:
+    """What one output's rendering has read of the model and used of the templates, so far."""
+
+    reads: set[ReadKey] = field(default_factory=set)
+    uses: set[Use] = field(default_factory=set)
+
+
+# The recorder of the output being rendered in this thread, if any (Lektor's `_ctx_stack`).
+_CURRENT: ContextVar[Recorder | None] = ContextVar("campaign.recorder", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[Recorder]:
+    """Record what is read and used inside the block (one output's rendering), in a new `Recorder`."""
+    recorder = Recorder()
+    token = _CURRENT.set(recorder)
+    try:
+        yield recorder
+    finally:
+        _CURRENT.reset(token)
+
+
+def record_read(key: ReadKey) -> None:
+    """Note that the output being rendered read `key` of the model (outside a rendering: nothing)."""
+    recorder = _CURRENT.get()
+    if recorder is not None:
+        recorder.reads.add(key)
+
+
+def record_use(use: Use) -> None:
+    """Note that the output being rendered used a template or static file (outside one: nothing)."""
+    recorder = _CURRENT.get()
+    if recorder is not None:
+        recorder.uses.add(use)
 
 
 class RecordingSite:
-    """A read-only stand-in for a `Site` that notes every key read into `reads`."""
+    """A read-only stand-in for a `Site` that notes every key read in the current `Recorder`."""
 
-    __slots__ = ("_site", "_reads")
+    __slots__ = ("_site",)
     _site: Site
-    _reads: set[ReadKey]
 
-    def __init__(self, site: Site, reads: set[ReadKey]):
+    def __init__(self, site: Site):
         object.__setattr__(self, "_site", site)
-        object.__setattr__(self, "_reads", reads)
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._site, name)
         if name in ITEM_LISTS:
-            return RecordingItems(value, name, self._reads)
-        self._reads.add((name,))
+            return RecordingItems(value, name)
+        record_read((name,))
         return value
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("the site model is read-only while rendering")
 
 
-def recording(site: Site, reads: set[ReadKey]) -> Site:
+def recorded(site: Site) -> Site:
     """`site` as a renderer is given it: a `RecordingSite`, read exactly like the `Site` it stands for."""
-    return cast("Site", RecordingSite(site, reads))  # a stand-in, not a subclass: Site is frozen data
+    return cast("Site", RecordingSite(site))  # a stand-in, not a subclass: Site is frozen data
 
 
 class RecordingItems(Generic[Item]):
     """A tuple of model items whose reads are noted per item (and its length when it matters)."""
 
-    __slots__ = ("_items", "_name", "_reads")
+    __slots__ = ("_items", "_name")
 
-    def __init__(self, items: tuple[Item, ...], name: str, reads: set[ReadKey]):
-        self._items, self._name, self._reads = items, name, reads
+    def __init__(self, items: tuple[Item, ...], name: str):
+        self._items, self._name = items, name
 
     def _length(self) -> int:
-        self._reads.add((self._name, LENGTH))
+        record_read((self._name, LENGTH))
         return len(self._items)
 
     def __len__(self) -> int:
@@ -81,12 +123,12 @@ class RecordingItems(Generic[Item]):
 
     def __iter__(self) -> Iterator[Item]:
         for index in range(self._length()):
-            self._reads.add((self._name, index))
+            record_read((self._name, index))
             yield self._items[index]
 
     def __reversed__(self) -> Iterator[Item]:
         for index in reversed(range(self._length())):
-            self._reads.add((self._name, index))
+            record_read((self._name, index))
             yield self._items[index]
 
     @overload
@@ -101,7 +143,7 @@ class RecordingItems(Generic[Item]):
         if not -len(self._items) <= index < len(self._items):
             self._length()  # the error depends on how many there are
             raise IndexError(index)
-        self._reads.add((self._name, index))
+        record_read((self._name, index))
         return self._items[index]
 
     def _whole(self) -> tuple[Item, ...]:

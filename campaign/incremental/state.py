@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from campaign.incremental.digest import Digester
-from campaign.incremental.record import Digested, ReadDigests, ReadKey, key_digest
+from campaign.incremental.record import Digested, ReadDigests, ReadKey, Use, key_digest
 from campaign.model.site import Site
 from campaign.render.site import Record, Rendering
-from campaign.render.templates import Use
 from campaign.ship.write import Files, Stored, Written, on_disk_as_recorded
 
 FILE = "state.sqlite3"

@@ -24,7 +24,17 @@ from markupsafe import Markup, escape
 
 from campaign.errors import ContentError, ContentProblem
 from campaign.incremental.cache import Cache
-from campaign.incremental.record import Digested, ReadDigests, ReadKey, changed_keys, recording, unchanged
+from campaign.incremental.record import (
+    Digested,
+    ReadDigests,
+    ReadKey,
+    Use,
+    changed_keys,
+    record_use,
+    recorded,
+    recording,
+    unchanged,
+)
 from campaign.model.sections import shown
 from campaign.model.site import PLACEHOLDER_PREFIX, Asset, Attachment, Config, Event, Poster, Site
 from campaign.render import attachments, dates, ics, photos
@@ -35,7 +45,6 @@ from campaign.render.templates import (
     Filters,
     RecordingEnvironment,
     Templates,
-    Use,
     in_template,
     make_environment,
     template_error,
@@ -264,14 +273,17 @@ class _Job:
     def render(self, output: Output) -> tuple[bytes, Record]:
         if output.kind in ("photo", "attachment"):
             return self.file(output), NOTHING
-        reads: set[ReadKey] = set()
-        uses: set[Use] = set()
-        site = recording(self.site, reads)
-        self.env.uses = uses
+        site = recorded(self.site)
+        with recording() as recorder:
+            data = self.recorded(site, output)
+        return data, Record(frozenset(recorder.reads), frozenset(recorder.uses))
+
+    def recorded(self, site: Site, output: Output) -> bytes:
+        """An output's bytes, rendered from `site` (a `RecordingSite`) inside `recording()`."""
         try:
             match output.kind, output.plan:
                 case "page", PagePlan() as plan:
-                    data = self.page(site, plan, uses).encode()
+                    data = self.page(site, plan).encode()
                 case "feed", (tuple() | None) as pages:
                     data = self.feed(site, output.path, pages).encode()
                 case "calendar", Event() as event:
@@ -288,9 +300,7 @@ class _Job:
             if not in_template(exc):
                 raise
             raise template_error(exc) from None  # a template's own expression failed at its line
-        finally:
-            self.env.uses = None
-        return data, Record(frozenset(reads), frozenset(uses))
+        return data
 
     def file(self, output: Output) -> bytes:
         """A photo's delivered size, or an attachment as delivered."""
@@ -325,7 +335,7 @@ class _Job:
                 return asset.file, asset.line
         return source, 0
 
-    def page(self, site: Site, plan: PagePlan, uses: set[Use]) -> str:
+    def page(self, site: Site, plan: PagePlan) -> str:
         cfg = site.config
         link = Linker(plan.url, cfg.base_path, cfg.base_url, absolute=plan.anywhere, offline=cfg.offline)
         full_url = page_address(cfg, plan)
@@ -344,7 +354,7 @@ class _Job:
             for section in shown(site)
         ]
         assets = {
-            variable: AssetLink(name, self.templates.assets, link, uses)
+            variable: AssetLink(name, self.templates.assets, link)
             for variable, name in (
                 ("css", "style.css"),
                 ("poster_css", "poster.css"),
@@ -374,13 +384,13 @@ class _Job:
 class AssetLink:
     """A static file's address as seen from a page, noted as used only when a template shows it."""
 
-    __slots__ = ("name", "assets", "link", "uses")
+    __slots__ = ("name", "assets", "link")
 
-    def __init__(self, name: str, assets: dict[str, str], link: Linker, uses: set[Use]):
-        self.name, self.assets, self.link, self.uses = name, assets, link, uses
+    def __init__(self, name: str, assets: dict[str, str], link: Linker):
+        self.name, self.assets, self.link = name, assets, link
 
     def __str__(self) -> str:
-        self.uses.add(("asset", self.name))
+        record_use(("asset", self.name))
         return self.link(self.assets[self.name])
 
     def __html__(self) -> str:

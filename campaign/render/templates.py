@@ -18,10 +18,10 @@ from typing import Any
 import jinja2
 
 from campaign.errors import ContentError
+from campaign.incremental.record import Use, record_use
 from campaign.load.source import decode_text, ignored_name, refuse_outside, shortcut_refused
 
 STATIC = "static"
-Use = tuple[str, str]  # what a rendering used: ("template", name) or ("asset", name)
 Filters = dict[str, Callable[..., Any]]  # Jinja filters by name
 
 
@@ -64,13 +64,10 @@ def load_templates(folder: Path) -> Templates:
 
 
 class RecordingEnvironment(jinja2.Environment):
-    """Notes in `uses` every template a rendering loads (extends, include and import too)."""
-
-    uses: set[Use] | None = None
+    """Notes every template a rendering loads (extends, include and import too) in its recorder."""
 
     def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> jinja2.Template:
-        if self.uses is not None:
-            self.uses.add(("template", name))
+        record_use(("template", name))
         return super()._load_template(name, globals)
 
 
