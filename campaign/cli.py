@@ -294,7 +294,7 @@ def _publish(root: Path, args: argparse.Namespace) -> int:
 def _draft_note(built: pipeline.Built[bytes] | pipeline.Built[bytes | Stored], root: Path) -> str:
     """The line that says the current edition is a draft, where its first 待填写 is, and what follows."""
     first = built.unfilled[0]
-    live = built.editions[-2].edition.folder
+    live = built.editions[-2].folder
     return (
         f"注意：{built.draft} 届还是草稿：还有 {len(built.unfilled)} 处本届的「待填写」"
         f"（第一处在 {first.file}:{first.line}，运行 python build.py check 可看全部），"
@@ -309,10 +309,10 @@ def _samples(
     still on example.*, or a poster's target still 待填写 (a code printed for it leads nowhere)."""
     found = []
     for edition in built.editions:
-        site = edition.edition.site
+        site = edition.site
         config = site.config
         if config.sample_address:
-            where = edition.edition.source.shown("config.yaml", root)
+            where = edition.shown("config.yaml", root)
             message = f"正式网址「{config.base_url}」还是示例地址：{then}"
             found.append(ContentProblem(where, config.where.of("base_url"), message))
         for poster in site.posters:

@@ -38,11 +38,11 @@ from campaign.context import BuildContext
 from campaign.edition_journal import Switch
 from campaign.errors import ContentError
 from campaign.load.content import DECLARED_FILES, declared_keys
-from campaign.load.editions import ARCHIVE, EditionSource
+from campaign.load.editions import ARCHIVE
 from campaign.load.source import BOM, read_text
 from campaign.model.fields import Declared, ListOf, Record, declarations
 from campaign.model.site import Site
-from campaign.pipeline import EditionSite, Project
+from campaign.pipeline import Edition, Project
 
 
 class EditionRefused(Exception):
@@ -54,7 +54,7 @@ def _todo(what: str) -> str:
 
 
 @dataclass(frozen=True)
-class EditionPlan:
+class NextYear:
     """What `start_edition` will do, worked out (and refused) before anything is touched."""
 
     old: str  # this year's folder, e.g. "2024"
@@ -64,7 +64,7 @@ class EditionPlan:
     archive: Path  # editions/<old>/
 
 
-def plan_edition(project: Path, year: str, base_url: str, old: str) -> EditionPlan:
+def plan_edition(project: Path, year: str, base_url: str, old: str) -> NextYear:
     """Check the year against the loaded current edition (its `base_url` and folder `old`);
     raises EditionRefused with the reason, changes nothing."""
     if not re.fullmatch(r"20[0-9]{2}", year):  # ASCII digits: 20２５ would make output/20２５/
@@ -80,10 +80,10 @@ def plan_edition(project: Path, year: str, base_url: str, old: str) -> EditionPl
     if archive.exists():
         raise EditionRefused(f"{ARCHIVE}/{old}/ 已经存在：{old} 年的活动已经存档过，没有改动任何文件")
     new_base = base_url[: len(base_url.rstrip("/")) - len(old)] + year + "/"
-    return EditionPlan(old, year, base_url, new_base, archive)
+    return NextYear(old, year, base_url, new_base, archive)
 
 
-def start_edition(loaded: Project, plan: EditionPlan, ctx: BuildContext) -> Site:
+def start_edition(loaded: Project, plan: NextYear, ctx: BuildContext) -> Site:
     """Archive the current edition and turn the sources into the plan's year's; returns the new
     edition as the next command will load it. `loaded` is the project as it is, `ctx` the command's.
 
@@ -117,17 +117,14 @@ def start_edition(loaded: Project, plan: EditionPlan, ctx: BuildContext) -> Site
     return site
 
 
-def _placed(loaded: Project, plan: EditionPlan, ctx: BuildContext, sources: Path) -> Site:
+def _placed(loaded: Project, plan: NextYear, ctx: BuildContext, sources: Path) -> Site:
     """The new edition in `sources`, loaded and checked among the others as they will be once it
     is switched in (this year's in `plan.archive`); ContentError, naming the files as they will be
     named then, if it would not load."""
     site = pipeline.load(dataclasses.replace(ctx, root=sources))
     current = loaded.current
-    archived = (*loaded.archived, EditionSite(EditionSource(plan.archive, True), current.ctx, current.site))
-    editions = (
-        *sorted(archived, key=lambda edition: edition.source.root.name),
-        EditionSite(EditionSource(ctx.root, False), ctx, site),
-    )
+    archived = (*loaded.archived, Edition(plan.archive, True, current.ctx, current.site))
+    editions = (*sorted(archived, key=lambda edition: edition.root.name), Edition(ctx.root, False, ctx, site))
     Project(editions, loaded.clock).check_places()
     return site
 

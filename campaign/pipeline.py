@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -26,9 +26,9 @@ from campaign.errors import ContentError, ContentProblem
 from campaign.incremental import state as build_state
 from campaign.incremental.record import ReadDigests
 from campaign.inspection.checks import Inspection, archived_links, inspect
+from campaign.load import editions as sources
 from campaign.load.content import load_site
-from campaign.load.editions import EditionSource, edition_sources
-from campaign.model.site import Edition, Placeholder, Site, is_pending
+from campaign.model.site import EditionPlace, Placeholder, Site, is_pending
 from campaign.model.timeline import BEIJING
 from campaign.render.campaign import campaign_home
 from campaign.render.site import Rendering, render
@@ -73,29 +73,47 @@ def templates_of(ctx: BuildContext) -> Templates:
     return load_templates(ctx.root / "templates")
 
 
-@dataclass(frozen=True)
-class EditionSite:
-    """One edition, loaded: its own context (sources, clock) and model."""
+# A file of a build: its bytes, or (`build` only) `Stored` for one left on disk as it was.
+# A site made in memory (`make_site`) has the bytes of every file.
+FileData = TypeVar("FileData", bytes, bytes | Stored)
+Made = TypeVar("Made", bytes, bytes | Stored)
 
-    source: EditionSource
+
+@dataclass(frozen=True)
+class Edition(Generic[FileData]):
+    """One year's campaign as the pipeline carries it from stage to stage: where its sources
+    are, its own context (sources, clock) and model; once rendered, its files and their records.
+
+    Loaded (`load_project`) it has no files yet; `rendered` gives the same edition with them.
+    """
+
+    root: Path  # where its config.yaml, content/ and templates/ are (`load.editions`)
+    archived: bool
     ctx: BuildContext
     site: Site
+    files: dict[str, FileData] = field(default_factory=dict)  # by path under its own folder
+    rendering: Rendering | None = None  # None until rendered
 
     @property
     def folder(self) -> str:
         return self.site.edition.folder
 
+    def shown(self, name: str, project: Path) -> str:
+        """A file of this edition as the clerk finds it from the project, e.g. editions/2024/content/x.md."""
+        return sources.shown(self.root, name, project)
 
-# A file of a build: its bytes, or (`build` only) `Stored` for one left on disk as it was.
-# A site made in memory (`make_site`) has the bytes of every file.
-FileData = TypeVar("FileData", bytes, bytes | Stored)
+    def with_site(self, site: Site) -> Edition[FileData]:
+        return dataclasses.replace(self, site=site)
 
+    def rendered(self, files: dict[str, Made], rendering: Rendering) -> Edition[Made]:
+        return Edition(self.root, self.archived, self.ctx, self.site, files, rendering)
 
-@dataclass(frozen=True)
-class EditionBuilt(Generic[FileData]):
-    edition: EditionSite
-    files: dict[str, FileData]  # this edition's files, by their path under its own folder
-    rendering: Rendering
+    @property
+    def made(self) -> Rendering:
+        """Its rendering; only a rendered edition (`rendered`) has one."""
+        if self.rendering is None:
+            raise ValueError(f"edition {self.folder} has not been rendered")
+        return self.rendering
 
 
 @dataclass(frozen=True)
@@ -104,13 +122,13 @@ class Built(Generic[FileData]):
     files: dict[str, FileData]  # the whole tree: <folder>/<path> for every edition, and the campaign's own page
     rendered: frozenset[str]  # paths in the tree rendered by this build
     written: frozenset[str]  # paths whose bytes changed on disk, or that were removed
-    editions: tuple[EditionBuilt[FileData], ...] = ()  # oldest first; the last is the current edition
+    editions: tuple[Edition[FileData], ...] = ()  # oldest first, rendered; the last is the current edition
     unfilled: tuple[Placeholder, ...] = ()  # while any, the current edition is a draft (`Project.draft`)
 
     @property
     def draft(self) -> str | None:
         """The folder of the current edition while it is a draft."""
-        return self.editions[-1].edition.folder if self.unfilled and self.editions else None
+        return self.editions[-1].folder if self.unfilled and self.editions else None
 
     def without_draft(self) -> Built[FileData]:
         """What ships while the current edition is a draft: the editions before it and the
@@ -120,7 +138,7 @@ class Built(Generic[FileData]):
         prefix = f"{self.draft}/"
         files = {path: data for path, data in self.files.items() if not path.startswith(prefix)}
         editions = self.editions[:-1]
-        return Built(editions[-1].edition.site, files, self.rendered, self.written, editions)
+        return Built(editions[-1].site, files, self.rendered, self.written, editions)
 
 
 def _finished(site: Site) -> dt.datetime:
@@ -131,9 +149,11 @@ def _finished(site: Site) -> dt.datetime:
     return dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), BEIJING)
 
 
-def _within(error: ContentError, source: EditionSource, project: Path) -> ContentError:
+def _within(error: ContentError, root: Path, project: Path) -> ContentError:
     """An archived edition's mistakes named by their path from the project (editions/2024/...)."""
-    return ContentError([ContentProblem(source.shown(p.file, project), p.line, p.message) for p in error.problems])
+    return ContentError(
+        [ContentProblem(sources.shown(root, p.file, project), p.line, p.message) for p in error.problems]
+    )
 
 
 @dataclass(frozen=True)
@@ -146,23 +166,23 @@ class Project:
     `model.site.Campaign`, which is one edition's campaign.yaml.)
     """
 
-    editions: tuple[EditionSite, ...]  # oldest first; the last is the current edition
+    editions: tuple[Edition[bytes], ...]  # oldest first, loaded (no files yet); the last is the current edition
     clock: dt.datetime  # the command's; an archived edition is shown at its own (`load_project`)
     unfilled: tuple[Placeholder, ...] = ()  # what makes the current edition a draft (`drafted`)
 
     @property
-    def draft(self) -> EditionSite | None:
+    def draft(self) -> Edition[bytes] | None:
         """The current edition while it is a draft: begun by `new-edition`, with facts the live
         edition had that are still 待填写. It builds at its own address, but the campaign's
         address keeps leading to the live edition, and `publish` leaves it out until it is ready."""
         return self.current if self.unfilled else None
 
     @property
-    def current(self) -> EditionSite:
+    def current(self) -> Edition[bytes]:
         return self.editions[-1]
 
     @property
-    def archived(self) -> tuple[EditionSite, ...]:
+    def archived(self) -> tuple[Edition[bytes], ...]:
         return self.editions[:-1]
 
     @property
@@ -184,17 +204,15 @@ class Project:
         if any(edition.folder == edition_folder(url) for edition in self.archived):
             raise ContentError.at("--base-url", 0, f"「{url}」的最后一段与往届活动的文件夹相同，请换一个")
         beside = campaign_path(url)
-        moved = [with_address(e.site, beside + e.folder + "/" if e.source.archived else url) for e in self.editions]
-        editions = tuple(
-            EditionSite(e.source, e.ctx, in_campaign(site, moved[-1])) for e, site in zip(self.editions, moved)
-        )
+        moved = [with_address(e.site, beside + e.folder + "/" if e.archived else url) for e in self.editions]
+        editions = tuple(e.with_site(in_campaign(site, moved[-1])) for e, site in zip(self.editions, moved))
         return Project(editions, self.clock, self.unfilled)
 
     def check_places(self) -> None:
         """Every edition in a folder of its own under the campaign's address; ContentError if not."""
-        folders: dict[str, EditionSource] = {}
+        folders: dict[str, Edition[bytes]] = {}
         for edition in self.editions:
-            _check_place(edition.site, self.site, edition.source, folders, self.current.ctx.root)
+            _check_place(edition, self.site, folders, self.current.ctx.root)
 
 
 def load_project(
@@ -208,23 +226,22 @@ def load_project(
     `new-edition` first refuses a year already archived, which would read as two editions at one
     address). `base_url` (staging) moves the whole campaign (`Project.at`).
     """
-    loaded = []
-    for source in edition_sources(ctx.root):
-        ectx = dataclasses.replace(ctx, root=source.root) if source.archived else ctx
+    loaded: list[Edition[bytes]] = []
+    for root in sources.edition_roots(ctx.root):
+        archived = root != ctx.root
+        ectx = dataclasses.replace(ctx, root=root) if archived else ctx
         try:
             site = load(ectx, None, offline)
         except ContentError as exc:
-            raise _within(exc, source, ctx.root) from None
-        if source.archived and _finished(site) > ctx.clock:
+            raise _within(exc, root, ctx.root) from None
+        if archived and _finished(site) > ctx.clock:
             ectx = dataclasses.replace(ectx, clock=_finished(site))
             site = as_of(site, ectx.clock)
-        loaded.append((source, ectx, site))
-    current = loaded[-1][2]
-    unfilled = drafted(current, loaded[-2][2]) if len(loaded) > 1 else ()
-    live = loaded[-2][2] if unfilled else current
-    editions = tuple(
-        EditionSite(s, c, in_campaign(site, current if site is current else live)) for s, c, site in loaded
-    )
+        loaded.append(Edition(root, archived, ectx, site))
+    current = loaded[-1].site
+    unfilled = drafted(current, loaded[-2].site) if len(loaded) > 1 else ()
+    live = loaded[-2].site if unfilled else current
+    editions = tuple(e.with_site(in_campaign(e.site, current if e.site is current else live)) for e in loaded)
     project = Project(editions, ctx.clock, unfilled)
     if placed:
         project.check_places()
@@ -240,18 +257,17 @@ def drafted(current: Site, last: Site) -> tuple[Placeholder, ...]:
 
 def in_campaign(site: Site, newest: Site) -> Site:
     """`site` as one edition of the campaign whose newest edition is `newest` (maybe itself)."""
-    edition = Edition(
+    edition = EditionPlace(
         edition_folder(site.config.base_path), edition_folder(newest.config.base_path), newest.config.title
     )
     return dataclasses.replace(site, edition=edition)
 
 
-def _check_place(
-    site: Site, current: Site, source: EditionSource, folders: dict[str, EditionSource], project: Path
-) -> None:
+def _check_place(edition: Edition[bytes], current: Site, folders: dict[str, Edition[bytes]], project: Path) -> None:
     """Every edition in a folder of its own under the same campaign address."""
+    site = edition.site
     base = site.config.base_url
-    where = source.shown("config.yaml", project)
+    where = edition.shown("config.yaml", project)
     folder = edition_folder(site.config.base_path)
 
     if not folder:
@@ -277,7 +293,7 @@ def _check_place(
             f"正式网址「{base}」与 {other} 的相同：两届活动不能用同一个网址（{campaign_path(site.config.base_path)}"
             f"{folder}/）；本届请改成新的年份",
         )
-    folders[folder] = source
+    folders[folder] = edition
 
 
 def _chromium(ctx: BuildContext, project: Project, pdf: bool) -> str | None:
@@ -310,18 +326,18 @@ def _with_pdfs(ctx: BuildContext, site: Site, files: Files, chromium: str | None
     return dict(sorted({**files, **printed}.items()))
 
 
-def _tree(built: list[EditionBuilt[FileData]], out: Path | None, project: Project) -> dict[str, FileData]:
+def _tree(built: list[Edition[FileData]], out: Path | None, project: Project) -> dict[str, FileData]:
     """The campaign's whole tree: each edition in its folder, the campaign's own page at the top,
     leading to the live edition (a draft is in its folder, not on the campaign's page)."""
     tree: dict[str, FileData] = {}
     for edition in built:
-        tree.update({f"{edition.edition.folder}/{path}": data for path, data in edition.files.items()})
+        tree.update({f"{edition.folder}/{path}": data for path, data in edition.files.items()})
     shown = built[:-1] if project.draft else built
     live = shown[-1]
-    tree.update(campaign_home([edition.edition.site for edition in shown]))
+    tree.update(campaign_home([edition.site for edition in shown]))
     page = live.files.get("404.html")
-    if page is not None and not live.edition.site.config.offline:  # the server's error page
-        tree["404.html"] = _read_back(page, out / live.edition.folder if out is not None else None, "404.html")
+    if page is not None and not live.site.config.offline:  # the server's error page
+        tree["404.html"] = _read_back(page, out / live.folder if out is not None else None, "404.html")
     return dict(sorted(tree.items()))
 
 
@@ -331,7 +347,7 @@ def _render_all(
     previous: Mapping[str, tuple[Site | ReadDigests, Rendering]] | None,
     out: Path | None,
     templates: Callable[[BuildContext], Templates] = templates_of,
-) -> list[EditionBuilt[bytes | Stored]]:
+) -> list[Edition[bytes | Stored]]:
     """Every edition rendered, each given its previous rendering (by folder) when there is one."""
     built = []
     for edition in project.editions:
@@ -339,12 +355,12 @@ def _render_all(
         rendering = render(edition.site, templates(edition.ctx), edition.ctx, chromium is not None, before)
         folder = out / edition.folder if out is not None else None
         files = _with_pdfs(edition.ctx, edition.site, rendering.files, chromium, folder)
-        built.append(EditionBuilt(edition, files, rendering))
+        built.append(edition.rendered(files, rendering))
     return built
 
 
-def _rendered(built: list[EditionBuilt[FileData]]) -> frozenset[str]:
-    return frozenset(f"{b.edition.folder}/{path}" for b in built for path in b.rendering.rendered)
+def _rendered(built: list[Edition[FileData]]) -> frozenset[str]:
+    return frozenset(f"{b.folder}/{path}" for b in built for path in b.made.rendered)
 
 
 def build(
@@ -368,9 +384,9 @@ def build(
     ctx.progress(f"写入 {out.name}/")
     written = write_site(files, out, state.written)
     ctx.cache.flush()
-    states = {b.edition.folder: (b.edition.site, b.rendering) for b in built}
+    states = {b.folder: (b.site, b.made) for b in built}
     state.save(key, states, recorded(out, files))
-    return Built(built[-1].edition.site, files, _rendered(built), written, tuple(built), project.unfilled)
+    return Built(built[-1].site, files, _rendered(built), written, tuple(built), project.unfilled)
 
 
 def make_site(ctx: BuildContext, base_url: str | None = None, pdf: bool = True, offline: bool = False) -> Built[bytes]:
@@ -378,12 +394,12 @@ def make_site(ctx: BuildContext, base_url: str | None = None, pdf: bool = True, 
     project = load_project(ctx, base_url, offline)
     chromium = _chromium(ctx, project, pdf)
     built = [  # rendered without a previous build: nothing is left on disk
-        EditionBuilt(b.edition, {path: _read_back(data, None, path) for path, data in b.files.items()}, b.rendering)
+        b.rendered({path: _read_back(data, None, path) for path, data in b.files.items()}, b.made)
         for b in _render_all(project, chromium, None, None)
     ]
     ctx.cache.flush()
     tree = _tree(built, None, project)
-    return Built(built[-1].edition.site, tree, _rendered(built), frozenset(), tuple(built), project.unfilled)
+    return Built(built[-1].site, tree, _rendered(built), frozenset(), tuple(built), project.unfilled)
 
 
 def inspect_site(built: Built[bytes], online: bool = False) -> Inspection:
@@ -393,15 +409,11 @@ def inspect_site(built: Built[bytes], online: bool = False) -> Inspection:
     edition must still have no broken link, its 往届 note to the newest edition included.
     """
     *archived, current = built.editions
-    result = inspect(current.edition.ctx, current.edition.site, current.files, online=online, tree=built.files)
-    root = current.edition.ctx.root
+    result = inspect(current.ctx, current.site, current.files, online=online, tree=built.files)
+    root = current.ctx.root
     for edition in archived:
         result.findings += archived_links(
-            edition.edition.ctx,
-            edition.edition.site,
-            edition.files,
-            built.files,
-            partial(edition.edition.source.shown, project=root),
+            edition.ctx, edition.site, edition.files, built.files, partial(edition.shown, project=root)
         )
     result.findings.sort()
     return result
@@ -411,7 +423,7 @@ def rerender(
     project: Project,
     previous: dict[str, tuple[Site, Rendering]],
     templates: Callable[[BuildContext], Templates] = templates_of,
-) -> list[EditionBuilt[bytes | Stored]]:
+) -> list[Edition[bytes | Stored]]:
     """The preview's step: every edition rendered given its last good site and rendering in memory.
 
     The same stages as `build` (posters aside), so a save shows exactly what a build would, the

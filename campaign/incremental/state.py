@@ -50,7 +50,7 @@ def state_key(fingerprint: str, out: Path, with_pdf: bool) -> str:
 
 
 @dataclass
-class _Edition:
+class _Rows:
     """One edition's rows, as read: each output's plan digest and record, by path."""
 
     plans: dict[str, bytes | None]
@@ -72,7 +72,7 @@ class BuildState:
         self.digester = Digester()  # one build's: the comparisons and the save share its work
         self.written: Written = {}
         self._key: str | None = None
-        self._editions: dict[str, _Edition] = {}
+        self._editions: dict[str, _Rows] = {}
         self._trusted: str | None = None  # the key `previous` was given and trusted the state for
         try:
             self._read()
@@ -165,10 +165,10 @@ class BuildState:
                     "SELECT path, sha256, size, mtime_ns, ctime_ns FROM written WHERE folder = ?", (folder,)
                 )
             }
-            editions: dict[str, _Edition] = {}
+            editions: dict[str, _Rows] = {}
 
-            def edition(name: str) -> _Edition:
-                return editions.setdefault(name, _Edition({}, {}, {}, {}))
+            def edition(name: str) -> _Rows:
+                return editions.setdefault(name, _Rows({}, {}, {}, {}))
 
             records = {
                 (name, number): Record(

@@ -415,7 +415,7 @@ def _assemble(
         news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
         placeholders=placeholders,
         as_of=ctx.clock,
-        edition=m.Edition(edition_folder(config.base_path), edition_folder(config.base_path), config.title),
+        edition=m.EditionPlace(edition_folder(config.base_path), edition_folder(config.base_path), config.title),
     )
     links, poster_list = posters.resolve(docs["posters"], site, problems, ctx.qr)
     problems.raise_if_any()

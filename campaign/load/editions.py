@@ -10,26 +10,14 @@ nginx block serve every edition at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 ARCHIVE = "editions"  # the project's folder of archived editions
 
 
-@dataclass(frozen=True)
-class EditionSource:
-    root: Path  # where its config.yaml, content/ and templates/ are
-    archived: bool
-
-    def shown(self, name: str, project: Path) -> str:
-        """A file of this edition as the clerk finds it from the project, e.g. editions/2024/content/x.md."""
-        if not self.archived:
-            return name
-        return f"{self.root.relative_to(project).as_posix()}/{name}"
-
-
-def edition_sources(project: Path) -> list[EditionSource]:
-    """The archived editions (oldest first), then the current one."""
+def edition_roots(project: Path) -> list[Path]:
+    """Where each edition's config.yaml, content/ and templates/ are: the archived editions
+    (oldest first), then the current one, the project itself."""
     folder = project / ARCHIVE
     archived = []
     if folder.is_dir():
@@ -37,4 +25,12 @@ def edition_sources(project: Path) -> list[EditionSource]:
             (path for path in folder.iterdir() if path.is_dir() and (path / "config.yaml").is_file()),
             key=lambda path: path.name,
         )
-    return [EditionSource(path, True) for path in archived] + [EditionSource(project, False)]
+    return [*archived, project]
+
+
+def shown(root: Path, name: str, project: Path) -> str:
+    """A file of the edition at `root` as the clerk finds it from the project: content/x.md for
+    the current edition's, editions/2024/content/x.md for an archived one's."""
+    if root == project:
+        return name
+    return f"{root.relative_to(project).as_posix()}/{name}"

@@ -68,8 +68,8 @@ class AnnouncedKind(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class Edition:
-    """Which year's campaign a site is, among the editions one project builds.
+class EditionPlace:
+    """Which year's campaign a site is, among the editions one project builds (`Site.edition`).
 
     `folder` is the edition's folder under the campaign's address (/jnxcz/2024/ -> "2024");
     an archived edition's pages point readers to the newest one (往届活动).
@@ -513,7 +513,7 @@ class Site:
     as_of: dt.datetime  # the moment statuses are shown for (Beijing time)
     # on its own a site is the newest edition of its campaign; the pipeline, which knows every
     # edition, places it among the others (`pipeline.in_campaign`)
-    edition: Edition
+    edition: EditionPlace
     links: tuple[StableLink, ...] = ()
     posters: tuple[Poster, ...] = ()
     held_back: tuple[NewsItem, ...] = ()  # reports dated after `as_of`: published on their day

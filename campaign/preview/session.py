@@ -77,13 +77,13 @@ class Preview:
         self.root, self.origin = root, origin.rstrip("/")
         self.ctx = make_context(root, keep=True)  # parsed files are kept between saves
         self.error: ContentError | None = None
-        self.built: list[pipeline.EditionBuilt[bytes | Stored]] = []  # the last good site, oldest edition first
+        self.built: list[pipeline.Edition[bytes | Stored]] = []  # the last good site, oldest edition first
         self.templates = KeptTemplates()
 
     @property
     def site(self) -> Site | None:
         """The current edition's last good site (None until a build succeeds)."""
-        return self.built[-1].edition.site if self.built else None
+        return self.built[-1].site if self.built else None
 
     @property
     def files(self) -> Files:
@@ -95,7 +95,7 @@ class Preview:
         """Every archived edition's files by its sub-path on this preview (None until a build succeeds)."""
         if not self.built:
             return None
-        return {b.edition.site.config.base_path: b.files for b in self.built[:-1]}
+        return {b.site.config.base_path: b.files for b in self.built[:-1]}
 
     @property
     def base_path(self) -> str:
@@ -110,7 +110,7 @@ class Preview:
         try:
             project = pipeline.load_project(self.ctx)
             project = project.at(self.origin + project.site.config.base_path)
-            previous = {b.edition.folder: (b.edition.site, b.rendering) for b in self.built}
+            previous = {b.folder: (b.site, b.made) for b in self.built}
             built = pipeline.rerender(project, previous, self.templates)
         except ContentError as exc:
             self.error = exc
@@ -119,4 +119,4 @@ class Preview:
         written = frozenset(path for path, data in after.items() if before.get(path) != data)
         written |= frozenset(before.keys() - after.keys())
         self.built, self.error = built, None
-        return Outcome(built[-1].rendering.rendered, written, time.perf_counter() - started)
+        return Outcome(built[-1].made.rendered, written, time.perf_counter() - started)
