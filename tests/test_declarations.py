@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from campaign.inspection import checks
 from campaign.load.content import DECLARED_FILES, declared_keys
 from campaign.model import site as m
 from campaign.model.fields import Declared, declarations, declared_paths, schema
@@ -20,7 +21,11 @@ from campaign.model.fields import Declared, declarations, declared_paths, schema
 ROOT = Path(__file__).resolve().parent.parent
 
 # Each shipped source whose fields the model declares, and every shipped report.
-SOURCES = [*DECLARED_FILES, *(f"content/news/{path.name}" for path in sorted((ROOT / "content/news").glob("*.md")))]
+SOURCES = [
+    *DECLARED_FILES,
+    checks.RULES_FILE,
+    *(f"content/news/{path.name}" for path in sorted((ROOT / "content/news").glob("*.md"))),
+]
 MODELS = (
     m.Config,
     m.Footer,
@@ -35,6 +40,9 @@ MODELS = (
     m.Notice,
     m.Contact,
     m.NewsItem,
+    checks.Rules,
+    checks.Rule,
+    checks.WrongForm,
 )
 KEY = re.compile(r"^(\s*)(- )?([A-Za-z_][A-Za-z0-9_]*):")
 
@@ -69,6 +77,8 @@ def first_comments(lines: list[str]) -> dict[str, list[str]]:
 
 
 def expected_paths(name: str) -> dict[str, Declared]:
+    if name == checks.RULES_FILE:
+        return declared_paths(checks.Rules)
     return declared_paths(m.NewsItem) if name.startswith("content/news/") else declared_keys(name)
 
 

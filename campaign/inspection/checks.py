@@ -15,6 +15,8 @@ a value no page uses blocks nothing.
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import functools
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -29,7 +31,7 @@ from campaign.inspection.links import TextLine
 from campaign.inspection.shipped import Quote, ShippedText
 from campaign.load.source import read_text
 from campaign.load.yamltext import parse_yaml
-from campaign.model.fields import Choice, Integer, ListOf, Parsed, Record, Text, read_document
+from campaign.model.fields import Choice, Integer, ListOf, Parsed, Text, build, declare, read_document, schema
 from campaign.model.sections import shown
 from campaign.model.site import PLACEHOLDER_PREFIX, Site, is_pending
 from campaign.render.dates import cn_date
@@ -37,27 +39,6 @@ from campaign.render.pages import plan_pages
 from campaign.render.urls import output_file
 
 RULES_FILE = "content/inspection.yaml"
-CATEGORIES = {"单项否决": "单项否决", "扣分": "扣分"}
-VETO = "单项否决"
-RULE = Record(
-    {
-        "id": Text(),
-        "title": Text(),
-        "category": Choice(CATEGORIES),
-        "citation": Text(),
-        "threshold": Integer(1, 1000, required=False),
-        "exempt": ListOf(Text(), required=False),
-    }
-)
-RULES = Record(
-    {
-        "division_code": Text(),
-        "province": Text(max_length=1),
-        "online_timeout_seconds": Integer(1, 60),
-        "rules": ListOf(RULE),
-        "wrong_forms": ListOf(Record({"wrong": Text(), "right": Text()})),
-    }
-)
 NEEDS_THRESHOLD = ("empty-sections", "freshness")
 # What publish and package refuse to ship (the issue's list); the rest is reported only.
 BLOCKS_PUBLISH = ("wording", "empty-sections", "links")
@@ -66,23 +47,85 @@ CJK = "\u3400-\u9fff〔〕《》“”‘’（）「」"
 BETWEEN_CJK = re.compile(rf"(?<=[{CJK}])[,;:!?()](?=[{CJK}])")
 
 
+class Category(enum.StrEnum):
+    """Whether a finding fails the site outright or costs points."""
+
+    VETO = "单项否决"
+    DEDUCT = "扣分"
+
+
+VETO = Category.VETO
+
+
 @dataclass(frozen=True)
 class Rule:
-    id: str
-    title: str
-    category: str  # 单项否决 or 扣分
-    citation: str
-    threshold: int | None
-    exempt: tuple[str, ...]
+    """One rule of content/inspection.yaml: what the report calls it, how much it weighs."""
+
+    id: str = declare(Text(), "代号", "程序按它找到对应的检查，不要改")
+    title: str = declare(Text(), "规则名称", "显示在检查报告里")
+    category: Category = declare(
+        Choice({c.value: c for c in Category}),
+        "类别",
+        "只能写“单项否决”或“扣分”；单项否决的问题会让网站检查直接不合格",
+    )
+    citation: str = declare(Text(), "依据", "显示在检查报告里")
+    threshold: int | None = declare(
+        Integer(1, 1000, required=False), "门槛", "一个整数，只有部分规则有，含义见上一行的说明"
+    )
+    exempt: tuple[str, ...] = declare(
+        ListOf(Text(), required=False),
+        "不参加这条检查的页面",
+        "可不写；每个一行，写页面地址开头，如“- posters/”",
+    )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class WrongForm:
+    """A form of words the wording check refuses, and what to write instead."""
+
+    wrong: str = declare(Text(), "错误写法", "只收确实写错的，不要收可能正确的写法")
+    right: str = declare(Text(), "正确写法", "检查报告里提示改成这样")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Rules:
-    rules: dict[str, Rule]  # id -> Rule, in the order of the file
-    wrong_forms: tuple[tuple[str, str], ...]  # (wrong, right), longest wrong form first
-    division_code: str
-    province: str
-    timeout: int
+    """content/inspection.yaml: the inspection's rules and the office's list of wrong forms."""
+
+    division_code: str = declare(Text(), "本区的行政区划代码（6 位数字）", "网站标识码和公安机关备案号都以它开头")
+    province: str = declare(
+        Text(max_length=1), "本省（市）的简称", "ICP备案号和公安机关备案号以它开头，如“渝ICP备12345678号”"
+    )
+    timeout: int = declare(
+        Integer(1, 60),
+        "外部网址最多等几秒",
+        "加 --online 检查外部网址时，每个网址最多等待几秒（1 到 60 之间的整数）",
+        key="online_timeout_seconds",
+    )
+    listed: tuple[Rule, ...] = declare(
+        ListOf(schema(Rule)),
+        "检查规则",
+        "每条以“- id:”开头；单项否决的问题会让网站检查直接不合格，扣分的会扣分",
+        key="rules",
+    )
+    forms: tuple[WrongForm, ...] = declare(
+        ListOf(schema(WrongForm)),
+        "错别字清单",
+        "每项以“- wrong:”开头；发现新的常见错别字，照样子添加一项即可",
+        key="wrong_forms",
+    )
+
+    @functools.cached_property
+    def rules(self) -> dict[str, Rule]:
+        """id -> Rule, in the order of the file."""
+        return {rule.id: rule for rule in self.listed}
+
+    @functools.cached_property
+    def wrong_forms(self) -> tuple[tuple[str, str], ...]:
+        """(wrong, right), longest wrong form first."""
+        return tuple(sorted(((f.wrong, f.right) for f in self.forms), key=lambda f: -len(f[0])))
+
+
+RULES = schema(Rules)
 
 
 @dataclass(frozen=True, order=True)
@@ -167,22 +210,14 @@ def load_rules(root: Path) -> Rules:
     rules: dict[str, Rule] = {}
     for rule in doc["rules"] or ():
         _check_rule(rule, rules, problems)
-        rules[rule["id"]] = Rule(
-            rule["id"],
-            rule["title"],
-            rule["category"],
-            rule["citation"],
-            rule["threshold"],
-            tuple(rule["exempt"] or ()),
-        )
+        rules[rule["id"]] = build(Rule, rule)
     missing = [rule_id for rule_id in CHECKS if rule_id not in rules]
     if missing and doc["rules"]:  # without any rules, 缺少「rules」 already says it
         problems.add(name, doc["_line"], "缺少检查规则：" + "、".join(missing) + "；请照其他规则的样子补上")
     if not re.fullmatch(r"\d{6}", doc["division_code"] or ""):
         problems.add(name, 0, 'division_code 应是 6 位数字的行政区划代码，如 "500105"')
     problems.raise_if_any()
-    forms = sorted(((f["wrong"], f["right"]) for f in doc["wrong_forms"]), key=lambda f: -len(f[0]))
-    return Rules(rules, tuple(forms), doc["division_code"], doc["province"], doc["online_timeout_seconds"])
+    return build(Rules, doc)
 
 
 def _check_rule(rule: Parsed, seen: dict[str, Rule], problems: Problems) -> None:
