@@ -40,6 +40,8 @@ MODELS = (
     m.Notice,
     m.Contact,
     m.NewsItem,
+    m.StableLink,
+    m.Poster,
     checks.Rules,
     checks.Rule,
     checks.WrongForm,

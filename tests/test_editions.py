@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
+import yaml
 from nginxserver import get, running_nginx
 from qrdecode import decode_png
 from sitecopy import (
@@ -426,9 +427,7 @@ def test_a_short_address_to_last_years_event_points_nowhere_yet_and_its_poster_i
     )
     headlines = re.findall(r"^    headline: (.*)$", renewed, re.M)
     old = re.findall(r"^    headline: (.*)$", posters, re.M)
-    links = dict(
-        re.findall(r"^  - id: ([a-z0-9-]+)\n    headline: .*\n    text: .*\n    link: ([a-z0-9-]+)$", posters, re.M)
-    )
+    links = {poster["id"]: poster["link"] for poster in yaml.safe_load(posters)["posters"]}
     assert len(headlines) == len(old) == len(links) == 4
     for (poster, link), before, after in zip(links.items(), old, headlines):
         if link in ("chuanyu-live", "xinhua-live"):  # codes to 2024's livestreams

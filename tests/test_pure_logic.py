@@ -544,7 +544,26 @@ class FakeQr:
 
 
 def record(line, **values) -> dict:
-    return {"_file": POSTERS_FILE, "_line": line, **values}
+    return {"_file": POSTERS_FILE, "_line": line, "_lines": {}, **values}
+
+
+def stable(id, target, label, url, page, pending=None) -> StableLink:
+    return StableLink(id=id, target=target, label=label, url=url, page=page, pending=pending)
+
+
+def make_poster(id, headline, text, link, paper, placement, distance_m, qr_mm) -> Poster:
+    link_id = link.id if link is not None else "live"
+    return Poster(
+        id=id,
+        headline=headline,
+        text=text,
+        link_id=link_id,
+        link=link,
+        paper=paper,
+        placement=placement,
+        distance_m=distance_m,
+        qr_mm=qr_mm,
+    )
 
 
 def resolve(links, poster_records=None, site=None, qr_codes=None):
@@ -570,12 +589,12 @@ def test_stable_addresses_lead_to_announced_addresses_pages_and_events():
     assert problems == []
     assert found == ()
     assert links == (
-        StableLink("live", "标题xinhua", "https://live.example.cn/1", None, None),
-        StableLink("soon", "标题later", None, None, later),
-        StableLink("guide", "标题guide", "https://dl.example.cn/g.pdf", None, None),
-        StableLink("week", "活动日程", None, "schedule/", None),
-        StableLink("home", "网站首页", None, "", None),
-        StableLink("launch", "活动", None, "events/e/", None),
+        stable("live", "livestream:xinhua", "标题xinhua", "https://live.example.cn/1", None),
+        stable("soon", " livestream : later ", "标题later", None, None, later),
+        stable("guide", "download:guide", "标题guide", "https://dl.example.cn/g.pdf", None),
+        stable("week", "page:schedule", "活动日程", None, "schedule/"),
+        stable("home", "page:home", "网站首页", None, ""),
+        stable("launch", "event:e", "活动", None, "events/e/"),
     )
     assert posters.pending_links(links) == [links[1]]
 
@@ -646,11 +665,13 @@ def test_an_empty_hidden_news_section_is_no_target():
         )
     ]
     (links, _), problems = resolve([record(2, id="n", target="page:news")])
-    assert (links, problems) == ((StableLink("n", "活动动态", None, "news/", None),), [])
+    assert (links, problems) == ((stable("n", "page:news", "活动动态", None, "news/"),), [])
 
 
 def poster_record(line, id="p1", link="live", paper="A4", placement="电梯门") -> dict:
-    return record(line, id=id, headline="节能周", text="扫码看直播", link=link, paper=paper, placement=placement)
+    # as `schema(Poster)` reads it: the paper named is its size
+    paper_size = posters.PAPERS[paper]
+    return record(line, id=id, headline="节能周", text="扫码看直播", link=link, paper=paper_size, placement=placement)
 
 
 def test_posters_encode_their_stable_address_at_the_poster_level():
@@ -663,8 +684,8 @@ def test_posters_encode_their_stable_address_at_the_poster_level():
     assert problems == []
     assert codes.asked == [(BASE + "go/live/", "H")] * 2
     assert found == (
-        Poster("p1", "节能周", "扫码看直播", links[0], posters.PAPERS["A4"], "电梯门", 1.0, 100.0),
-        Poster("p2", "节能周", "扫码看直播", links[0], posters.PAPERS["A5"], "桌牌", 0.5, 50.0),
+        make_poster("p1", "节能周", "扫码看直播", links[0], posters.PAPERS["A4"], "电梯门", 1.0, 100.0),
+        make_poster("p2", "节能周", "扫码看直播", links[0], posters.PAPERS["A5"], "桌牌", 0.5, 50.0),
     )
 
 
@@ -694,14 +715,14 @@ def test_wrong_posters_are_explained():
     [("桌牌", 0.5, 50), ("电梯门", 1.0, 100), ("宣传栏", 1.5, 150), ("走廊墙面", 2.0, 200)],
 )
 def test_the_code_is_a_tenth_of_the_scanning_distance(placement, distance, qr_mm):
-    link = StableLink("live", "", None, "", None)
+    link = stable("live", "page:home", "", None, "")
     made = posters._poster(poster_record(1, placement=placement, paper="A3"), link)
     assert (made.distance_m, made.qr_mm, made.paper) == (distance, qr_mm, PaperSize("A3", 297, 420))
 
 
 def test_the_code_is_never_under_two_centimetres(monkeypatch):
     monkeypatch.setitem(posters.PLACEMENTS, "柜台", 0.1)
-    made = posters._poster(poster_record(1, placement="柜台"), StableLink("live", "", None, "", None))
+    made = posters._poster(poster_record(1, placement="柜台"), stable("live", "page:home", "", None, ""))
     assert made.qr_mm == 20
 
 
@@ -711,14 +732,14 @@ def test_papers_and_printed_width():
         PaperSize("A4", 210, 297),
         PaperSize("A3", 297, 420),
     ]
-    poster = Poster("p", "h", "t", None, posters.PAPERS["A4"], "电梯门", 1.0, 100)
+    poster = make_poster("p", "h", "t", None, posters.PAPERS["A4"], "电梯门", 1.0, 100)
     assert posters.printed_width_mm(poster, 40) == 125.0  # 40 modules, 8 of them quiet zone
     assert posters.printed_width_mm(poster, 29) == pytest.approx(100 * 29 / 21)
 
 
 def fits(paper: PaperSize, qr_mm: float, modules: int) -> list[str]:
     problems = Problems()
-    poster = Poster("p", "节能周", "", None, paper, "电梯门", 1.0, qr_mm)
+    poster = make_poster("p", "节能周", "", None, paper, "电梯门", 1.0, qr_mm)
     posters._check_fits(poster, modules, (POSTERS_FILE, 7), problems)
     assert all((p.file, p.line) == (POSTERS_FILE, 7) for p in problems.items)
     return [p.message for p in problems.items]

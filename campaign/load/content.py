@@ -82,6 +82,7 @@ DECLARED_FILES: dict[str, type[DataclassInstance] | dict[str, type[DataclassInst
     "content/livestreams.yaml": {"livestreams": m.Announced, "downloads": m.Announced},
     "content/pledges.yaml": m.PledgeDay,
     "content/quiz.yaml": m.Quiz,
+    "content/posters.yaml": {"links": m.StableLink, "posters": m.Poster},
     "content/notice.md": m.Notice,
     "content/contact.md": m.Contact,
 }

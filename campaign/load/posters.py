@@ -9,27 +9,14 @@ tenth of the scanning distance (and 2 cm), and must fit on the paper chosen.
 from __future__ import annotations
 
 from campaign.errors import Problems
-from campaign.model.fields import Choice, Ident, ListOf, Parsed, Record, Text
+from campaign.model.fields import ListOf, Parsed, Record, build, schema
 from campaign.model.sections import BY_KEY
-from campaign.model.site import PLACEHOLDER_PREFIX, PaperSize, Poster, Site, StableLink
+from campaign.model.site import PAPERS, PLACEHOLDER_PREFIX, PLACEMENTS, Poster, Site, StableLink
 from campaign.render.qr import QUIET_ZONE, QrCodes
 
-PAPERS = {name: PaperSize(name, w, h) for name, w, h in (("A5", 148, 210), ("A4", 210, 297), ("A3", 297, 420))}
-PLACEMENTS = {"桌牌": 0.5, "电梯门": 1.0, "宣传栏": 1.5, "走廊墙面": 2.0}
 MARGIN_MM = 12
 MIN_QR_MM = 20
-LINK = Record({"id": Ident(), "target": Text()})
-POSTER = Record(
-    {
-        "id": Ident(),
-        "headline": Text(max_length=40),
-        "text": Text(max_length=200),
-        "link": Ident(),
-        "paper": Choice({name: name for name in PAPERS}),
-        "placement": Choice({name: name for name in PLACEMENTS}),
-    }
-)
-POSTERS = Record({"links": ListOf(LINK), "posters": ListOf(POSTER, required=False)})
+POSTERS = Record({"links": ListOf(schema(StableLink)), "posters": ListOf(schema(Poster), required=False)})
 
 
 def resolve(
@@ -76,7 +63,7 @@ def resolve(
 
 def _link(record: Parsed, site: Site, problems: Problems) -> StableLink | None:
     if record["target"].startswith(PLACEHOLDER_PREFIX):  # not decided yet (a new edition): listed by check
-        return StableLink(record["id"], record["target"], None, None, None, _target_line(record))
+        return build(StableLink, record, label=record["target"], url=None, page=None, pending=None)
     kind, _, ref = record["target"].partition(":")
     kind, ref = kind.strip(), ref.strip()
     announced = (
@@ -96,7 +83,8 @@ def _link(record: Parsed, site: Site, problems: Problems) -> StableLink | None:
                 f"「{ref}」在 content/livestreams.yaml 里不存在；已有的：{'、'.join(announced)}",
             )
             return None
-        return StableLink(record["id"], item.title, item.url, None, None if item.is_known else item)
+        pending = None if item.is_known else item
+        return build(StableLink, record, label=item.title, url=item.url, page=None, pending=pending)
     if kind == "page" and ref == "news" and site.news_hidden:
         problems.add(
             record["_file"],
@@ -106,10 +94,10 @@ def _link(record: Parsed, site: Site, problems: Problems) -> StableLink | None:
         )
         return None
     if kind == "page" and ref in BY_KEY:
-        return StableLink(record["id"], BY_KEY[ref].title, None, BY_KEY[ref].url, None)
+        return build(StableLink, record, label=BY_KEY[ref].title, url=None, page=BY_KEY[ref].url, pending=None)
     if kind == "event" and ref in {e.id for e in site.events}:
         event = next(e for e in site.events if e.id == ref)
-        return StableLink(record["id"], event.title, None, event.page, None)
+        return build(StableLink, record, label=event.title, url=None, page=event.page, pending=None)
     pages = "、".join(f"page:{name}" for name in BY_KEY)
     problems.add(
         record["_file"],
@@ -119,23 +107,9 @@ def _link(record: Parsed, site: Site, problems: Problems) -> StableLink | None:
     return None
 
 
-def _target_line(record: Parsed) -> tuple[str, int]:
-    line = (record.get("_lines") or {}).get("target")
-    return str(record["_file"]), line if isinstance(line, int) else int(record["_line"])
-
-
 def _poster(record: Parsed, link: StableLink) -> Poster:
     distance = PLACEMENTS[record["placement"]]
-    return Poster(
-        id=record["id"],
-        headline=record["headline"],
-        text=record["text"],
-        link=link,
-        paper=PAPERS[record["paper"]],
-        placement=record["placement"],
-        distance_m=distance,
-        qr_mm=max(MIN_QR_MM, distance * 1000 / 10),
-    )
+    return build(Poster, record, link=link, distance_m=distance, qr_mm=max(MIN_QR_MM, distance * 1000 / 10))
 
 
 def printed_width_mm(poster: Poster, modules: int) -> float:

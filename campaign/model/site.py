@@ -452,7 +452,7 @@ class NewsItem:
         return next((asset for asset in self.assets if isinstance(asset, Photo) and asset.cover is not None), None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StableLink:
     """A short address on our own site (go/<id>/) that printed QR codes encode.
 
@@ -460,16 +460,32 @@ class StableLink:
     yet) the page says when and where the address will be announced.
     """
 
-    id: str
+    id: str = declare(Ident(), "短名称", "会出现在网址里（go/id/），只用小写英文字母、数字和连字符“-”，不能重复")
+    target: str = declare(
+        Text(),
+        "扫码后去哪里",
+        "写法有四种：\n"
+        "  livestream:直播id    —— content/livestreams.yaml 里 livestreams 下的一项\n"
+        "  download:下载id      —— content/livestreams.yaml 里 downloads 下的一项\n"
+        "  event:日程id         —— content/schedule.yaml 里的一项活动\n"
+        "  page:栏目            —— 本站栏目：home（首页）、schedule（日程）、livestreams（直播）、\n"
+        "                         pledges（低碳日倡议）、quiz（知识竞赛）、notice（通知）、\n"
+        "                         contact（联系报送）、news（活动动态）",
+    )
     label: str  # what is there, in words
     url: str | None  # an outside http(s) address, None until announced or for our own pages
     page: str | None  # or a page of our own site, as a path under the base URL
     pending: Announced | None  # the announcement still awaited, if any
-    written: tuple[str, int] = ("", 0)  # the file and line of its target, for messages
+    where: Where = where()
 
     @property
     def path(self) -> str:
         return f"go/{self.id}/"
+
+    @property
+    def written(self) -> tuple[str, int]:
+        """The file and line of its target, for messages."""
+        return self.where.file, self.where.of("target")
 
     @property
     def decided(self) -> bool:
@@ -485,16 +501,27 @@ class PaperSize:
     height_mm: int
 
 
-@dataclass(frozen=True)
+PAPERS = {name: PaperSize(name, w, h) for name, w, h in (("A5", 148, 210), ("A4", 210, 297), ("A3", 297, 420))}
+PLACEMENTS = {"桌牌": 0.5, "电梯门": 1.0, "宣传栏": 1.5, "走廊墙面": 2.0}  # where it hangs -> metres scanned from
+
+
+@dataclass(frozen=True, kw_only=True)
 class Poster:
-    id: str
-    headline: str
-    text: str
-    link: StableLink
-    paper: PaperSize
-    placement: str  # where it hangs, e.g. 电梯门
+    id: str = declare(Ident(), "短名称", "只用小写英文字母、数字和连字符“-”，不能重复")
+    headline: str = declare(Text(max_length=40), "大标题", "不超过 40 字")
+    text: str = declare(Text(max_length=200), "说明文字", "不超过 200 字")
+    link_id: str = declare(Ident(), "二维码指向的短地址", "写上面 links 里的 id", key="link")
+    link: StableLink  # the short address `link_id` names
+    paper: PaperSize = declare(Choice(PAPERS), "纸张大小", "只能写 A5、A4、A3 之一（均为竖版）")
+    placement: str = declare(
+        Choice({name: name for name in PLACEMENTS}),
+        "张贴位置",
+        "决定二维码印多大（至少为扫码距离的十分之一，且不小于 2 厘米）：\n"
+        "  桌牌（约 0.5 米外扫码）、电梯门（约 1 米）、宣传栏（约 1.5 米）、走廊墙面（约 2 米，须用 A3）",
+    )
     distance_m: float  # how far away people scan it
     qr_mm: float  # printed size of the code itself, quiet zone excluded
+    where: Where = where()
 
 
 @dataclass(frozen=True)
