@@ -369,6 +369,51 @@ class RebuildMachine(RuleBasedStateMachine):
     def another_day(self, moment):
         self.as_of = moment
 
+    # ---- the standby beside output/ (ship/standby.py): changed by hand, or a build killed
+
+    @rule(data=st.data(), how=st.sampled_from(["changed", "added", "removed"]))
+    def standby_changed_by_hand(self, data, how):
+        tree = self.root / ".output.old-standby" / "site"
+        pages = sorted(tree.rglob("index.html")) if tree.is_dir() else []
+        if not pages:
+            return  # the first rebuild that changes a file makes it
+        page = data.draw(st.sampled_from(pages), label="a page of the standby")
+        if how == "changed":  # one byte, same size, same date
+            info, text = page.stat(), page.read_bytes()
+            page.write_bytes(text[:-2] + (b"X" if text[-2:-1] != b"X" else b"Y") + text[-1:])
+            os.utime(page, ns=(info.st_atime_ns, info.st_mtime_ns))
+        elif how == "added":
+            (page.parent / "说明.txt").write_text("手工放进来的", encoding="utf-8")
+        else:
+            page.unlink()
+
+    @rule(number=st.integers(0, 9999))
+    def killed_before_the_swap(self, number):
+        """The phone changed and a build killed once its new site is whole, before the swap."""
+        from campaign.ship import write
+
+        contact = read(self.root, CONTACT)
+        set_key(self.root, CONTACT, "phone:", f'"6787{number:04d}"')
+        if read(self.root, CONTACT) == contact:
+            return  # the number it had: nothing to build
+        before = snapshot(self.out)
+        exchange = write._exchange
+
+        def killed(new: Path, target: Path) -> None:
+            raise Killed
+
+        write._exchange = killed
+        try:
+            with pytest.raises(Killed):
+                build(self.root, self.out, self.as_of, pdf=self.pdf)
+        finally:
+            write._exchange = exchange
+        assert snapshot(self.out) == before, "a build killed before its swap changed output/"
+
+
+class Killed(BaseException):
+    """The process gone: no handler of the command sees it."""
+
 
 def test_random_edits_rebuild_like_a_clean_build(thorough):
     # No shrinking: a failing run is at most five edits long and already prints them, while

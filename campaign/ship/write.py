@@ -1,11 +1,14 @@
 """Putting a rendered site on disk: `output/` is at every instant the last complete site or the new one.
 
-A build writes the new site as a whole folder beside `output/`: unchanged files are hard links
-to the ones already there (no copy), changed files are written anew. The two folders are then
+A build makes the new site as a whole folder beside `output/` and the two folders are then
 exchanged in one step (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere two renames a moment
-apart), and the old one is removed. A build killed at any point leaves `output/` as it was, and
-the next build removes what the killed one left beside it. A build that changed nothing writes
-nothing, so files keep their dates, which is what makes republishing and caching cheap.
+apart). The folder swapped out is kept as the standby (`standby`): the next build brings it up
+to date with only the files that differ and swaps it in, so an edit writes a handful of files.
+Without a standby to trust, the new folder is made in full: unchanged files are hard links to
+the ones in `output/` (no copy), changed files are written anew. A build killed at any point
+leaves `output/` as it was, and the next build removes what the killed one left beside it. A
+build that changed nothing writes nothing, so files keep their dates, which is what makes
+republishing and caching cheap.
 
 Only folders this tool made are written over: each carries the mark `.jnxcz-site`. A folder
 holding anything else (the project's `templates/`, a user's documents) is refused, never emptied.
@@ -16,7 +19,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
-import hashlib
 import os
 import re
 import secrets
@@ -26,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from campaign.render.urls import is_safe
+from campaign.ship import standby
+from campaign.ship.standby import digest, link, make_folders
 
 MARK = ".jnxcz-site"
 MARK_TEXT = "本文件夹由 build.py 生成，下次生成时会整体更新；请不要在这里保存其他文件。\n".encode()
@@ -104,10 +108,6 @@ def source_folder(path: Path) -> tuple[Path, str] | None:
     return None
 
 
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def write_site(files: Files, target: Path, known: Written | None = None) -> frozenset[str]:
     """Make `target` hold exactly `files` (and the mark); returns the paths written or removed.
 
@@ -156,6 +156,8 @@ def remove_leftovers(target: Path) -> None:
         return
     for path in siblings:
         match = LEFTOVER.match(path.name)
+        if path.name == standby.home_of(target).name:
+            continue  # not a leftover: kept on purpose (`standby`)
         if match and match["name"] == target.name and path.is_dir() and not path.is_symlink():
             if match["pid"] and int(match["pid"]) != os.getpid() and _alive(int(match["pid"])):
                 continue  # another build is writing right now
@@ -178,9 +180,37 @@ def _update(files: Files, target: Path, known: Written) -> frozenset[str]:
     removed = frozenset(path for path in on_disk - files.keys() if path != MARK)
     if not changed and not removed and (target / MARK).is_file():
         return frozenset()
+    with standby.held(target) as spare:
+        record = spare.trusted() if spare is not None else None
+        if spare is None or record is None or not _from_standby(files, target, known, spare, record):
+            _in_full(files, target, set(changed), spare)
+    return frozenset(changed) | removed
+
+
+def _from_standby(files: Files, target: Path, known: Written, spare: standby.Standby, record: standby.Record) -> bool:
+    """The standby brought up to date with `files` and swapped in; False when it could not be."""
+    spare.forget()
+    wanted: dict[str, bytes | str] = {
+        path: data.sha256 if isinstance(data, Stored) else data for path, data in files.items()
+    }
+    wanted[MARK] = MARK_TEXT
+    try:
+        changed = spare.bring_up_to_date(wanted, target, record)
+    except OSError:  # a file of the standby in the way (the disk full: the full build says so)
+        spare.discard()
+        return False
+    mark = _mark(target)  # the old site's, soon the standby's
+    _exchange(spare.tree, target)  # from here on `output/` is the new site, whole
+    linked = {path: sha for path in changed if isinstance(sha := wanted.get(path), str)}
+    spare.keep(linked, changed, {**known, **({MARK: [mark[0], *mark[1]]} if mark else {})})
+    return True
+
+
+def _in_full(files: Files, target: Path, changed: set[str], spare: standby.Standby | None) -> None:
+    """A new folder with every file of `files`, swapped in; the old one kept as the standby."""
     staging = _staging(target)
     try:
-        unchanged = [path for path in files if path not in set(changed)]
+        unchanged = [path for path in files if path not in changed]
         marked = (target / MARK).is_file()
         _link_all(target, staging, unchanged + ([MARK] if marked else []))
         _write_all(staging, {path: files[path] for path in changed} | ({} if marked else {MARK: MARK_TEXT}))
@@ -188,8 +218,28 @@ def _update(files: Files, target: Path, known: Written) -> frozenset[str]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    shutil.rmtree(staging, ignore_errors=True)  # now the old site
-    return frozenset(changed) | removed
+    if spare is None:  # another build has the standby
+        shutil.rmtree(staging, ignore_errors=True)  # now the old site
+        return
+    spare.discard()
+    os.rename(staging, spare.tree)
+    # the files linked are the very files now in `output/`
+    linked = {path: _sha(files[path]) for path in unchanged}
+    mark = _mark(spare.tree) if marked else None
+    spare.keep(linked | ({MARK: mark[0]} if mark else {}), set(), {})
+
+
+def _sha(data: bytes | Stored) -> str:
+    return data.sha256 if isinstance(data, Stored) else digest(data)
+
+
+def _mark(folder: Path) -> tuple[str, list[int]] | None:
+    """The hash, size and dates of the mark in `folder`, if it has one."""
+    try:
+        with open(folder / MARK, "rb") as stream:
+            return digest(stream.read()), _stamp(os.fstat(stream.fileno()))
+    except OSError:
+        return None
 
 
 def _files_on_disk(target: Path, known: Written) -> set[str]:
@@ -202,12 +252,8 @@ def _link_all(source: Path, folder: Path, paths: list[str]) -> None:
     """Hard links to the unchanged files (a copy where the disk cannot link)."""
     made: set[str] = set()
     for path in paths:
-        _make_folders(folder, os.path.dirname(path), made)
-        try:
-            os.link(source / path, folder / path)
-        except OSError:
-            shutil.copyfile(source / path, folder / path)
-            os.chmod(folder / path, 0o644)
+        make_folders(folder, os.path.dirname(path), made)
+        link(source / path, folder / path)
 
 
 def _exchange(new: Path, target: Path) -> None:
@@ -261,25 +307,10 @@ def _write_all(folder: Path, files: Files) -> None:
     for path, data in files.items():
         if isinstance(data, Stored):  # only an unchanged file is left on disk, and it is linked
             raise ValueError(f"{path!r} was left on disk, it cannot be written anew")
-        _make_folders(folder, os.path.dirname(path), made)
+        make_folders(folder, os.path.dirname(path), made)
         with open(folder / path, "wb") as stream:
             stream.write(data)
         os.chmod(folder / path, 0o644)
-
-
-def _make_folders(folder: Path, parent: str, made: set[str]) -> None:
-    """`parent` (a relative path) and the folders above it under `folder`, each new one 0755."""
-    if not parent or parent in made:
-        return
-    _make_folders(folder, os.path.dirname(parent), made)
-    try:
-        os.mkdir(folder / parent)
-    except FileExistsError:
-        if not (folder / parent).is_dir():
-            raise
-    else:
-        os.chmod(folder / parent, 0o755)
-    made.add(parent)
 
 
 def _stamp(stat: os.stat_result) -> list[int]:
