@@ -245,7 +245,7 @@ def test_a_report_with_three_photos_prints_on_two_pages(report_server, browser):
     for hidden in (".site-nav", ".reader-tools", ".skip-link", ".page-qr"):
         assert not page.locator(hidden).is_visible(), hidden
     footer = page.locator(".site-footer .print-only").inner_text()
-    assert footer == f"本页网址：{BASE_URL}{REPORT} · 发布时间：2024年5月15日 星期三"
+    assert footer == f"本页网址：{BASE_URL}{REPORT} · 本页日期：2024年5月15日 星期三"
     link = page.locator('main a[href^="http"]').first
     after = link.evaluate("(a) => getComputedStyle(a, '::after').content")
     assert after == '"（" "https://www.cqjgjn.gov.test/" "）"' or "https://www.cqjgjn.gov.test/" in after
