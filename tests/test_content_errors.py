@@ -481,8 +481,8 @@ def test_news_front_matter_line_numbers_are_file_lines(site: Site) -> None:
 @pytest.mark.parametrize(
     "template, find, new",
     [
-        ("index.html", "hero-organiser", "{% endfor %}"),
-        ("index.html", "hero-organiser", "  <p>{{ site.campaign.organiser + }}</p>"),
+        ("index.html", '<h1 id="hero-title"', "{% endfor %}"),
+        ("index.html", '<h1 id="hero-title"', "  <h1>{{ site.campaign.title + }}</h1>"),
         ("news_item.html", "breadcrumb", "{% if %}"),
     ],
 )
@@ -497,8 +497,8 @@ def test_template_syntax_error(site: Site, template: str, find: str, new: str) -
 @pytest.mark.parametrize(
     "template, find, old, new",
     [
-        ("index.html", "hero-organiser", "site.campaign.organiser", "site.campaign.organizer"),
-        ("base.html", "site-name", "cfg.title", "no_such_name"),
+        ("index.html", '<h1 id="hero-title"', "site.campaign.title", "site.campaign.titel"),
+        ("base.html", "site-name", "cfg.short_title", "no_such_name"),
         ("macros.html", "{{ event.title }}", "event.title", "event.titel"),
     ],
 )

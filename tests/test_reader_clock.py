@@ -20,7 +20,6 @@ from sitecopy import EDITION, copy_site, decide_address, run_build
 from campaign.context import make_context
 from campaign.model.timeline import BEIJING, status
 from campaign.pipeline import load
-from campaign.render.dates import cn_date
 
 BUILT_AT = "2024-05-10T09:00"
 BASE = "/jnxcz/2024/"
@@ -56,10 +55,18 @@ def expected(root, moment: dt.datetime) -> dict:
     last = max(t.end for t in site.campaign.themes)
     day = moment.date()
     phase = "before" if day < first else "after" if day > last else "during"
-    heading = {"before": "即将开始", "after": "活动回顾", "during": f"今天：{cn_date(day)}"}[phase]
+    heading = {"before": "即将开始", "after": "活动回顾", "during": "今天的活动"}[phase]
     upcoming = [e.title for e in site.events if states[e.id] == "upcoming"][:3]
+    one_day = [t.name for t in site.campaign.themes if t.start == t.end == day]
+    named = " · ".join([f"{day.month}月{day.day}日 星期{'一二三四五六日'[day.weekday()]}", *one_day])
+    today = {
+        "before": "即将开始：全国节能宣传周5月13日开幕",
+        "after": "全国节能宣传周已于5月19日结束，欢迎回顾",
+        "during": f"今天：{named} · 全国节能宣传周第{(day - first).days + 1}天",
+    }[phase]
     return {
         "heading": heading,
+        "line": [today],
         "current": [e.title for e in site.events if states[e.id] in ("live", "today")] if phase == "during" else [],
         "next": upcoming if phase != "after" else [],
         "done": [e.title for e in site.events if states[e.id] == "ended"] if phase == "after" else [],
@@ -74,13 +81,15 @@ SHOWN = """() => {
   const titles = (list) => [...now.querySelectorAll(`[data-now-list="${list}"] [data-event]`)]
       .filter(visible).map((li) => li.querySelector('a').textContent.trim());
   const badges = {};
-  for (const li of document.querySelectorAll('#h-schedule ~ ol [data-event]')) {
+  for (const li of now.querySelectorAll('[data-now-list="current"] [data-event]')) {
     badges[li.dataset.event] = li.querySelector('.status').dataset.status;
   }
   const nextHeading = now.querySelector('[data-now="during-next"]');
   return {heading: now.querySelector('#h-now').textContent.trim(), current: titles('current'),
           next: titles('next'), done: titles('done'), badges,
-          nextHeading: visible(nextHeading), top: now.getBoundingClientRect().top + window.scrollY};
+          nextHeading: visible(nextHeading),
+          today: [...document.querySelectorAll('[data-today-line]')].filter(visible).map((p) => p.textContent),
+          todayBottom: document.querySelector('.today').getBoundingClientRect().bottom + window.scrollY};
 }"""
 
 
@@ -100,6 +109,7 @@ def test_the_home_page_follows_the_readers_clock(early_site, browser, moment):
     shown = page.evaluate(SHOWN)
     context.close()
     assert shown["heading"] == want["heading"]
+    assert shown["today"] == want["line"]
     assert shown["current"] == want["current"]
     assert shown["next"] == want["next"]
     assert shown["done"] == want["done"]
@@ -112,7 +122,8 @@ def test_a_morning_event_is_live_then_over_on_the_16th(early_site, browser):
     url, _ = early_site
     context, page = open_at(browser, url, dt.datetime(2024, 5, 16, 10, 0), zone="Europe/London")
     shown = page.evaluate(SHOWN)
-    assert shown["heading"] == "今天：2024年5月16日 星期四"
+    assert shown["heading"] == "今天的活动"
+    assert shown["today"] == ["今天：5月16日 星期四 · 全国节能宣传周第4天"]
     assert "2024年全国节能宣传周公共机构节能降碳专题宣传活动" in shown["current"]
     assert shown["badges"]["national-special-event"] == "live"
     assert shown["badges"]["chuanyu-launch-ceremony"] == "ended"
@@ -130,22 +141,25 @@ def test_without_script_the_build_time_state_shows(early_site, browser):
     want = expected(root, dt.datetime.fromisoformat(BUILT_AT))
     context, page = open_at(browser, url, dt.datetime(2024, 5, 16, 10, 0), java_script_enabled=False)
     heading = page.locator("#h-now").inner_text()
+    today = page.locator("[data-today-line]:visible").all_inner_texts()
     visible_next = [
         t.strip() for t in page.locator('[data-now-list="next"] [data-event]:visible h3 a').all_inner_texts()
     ]
     context.close()
     assert heading == want["heading"] == "即将开始"
+    assert today == want["line"] == ["即将开始：全国节能宣传周5月13日开幕"]
     assert visible_next == want["next"]
 
 
 @pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
-def test_the_now_part_starts_on_a_phones_first_screen(early_site, browser, large):
+def test_the_days_line_is_on_a_phones_first_screen(early_site, browser, large):
     url, _ = early_site
     context, page = open_at(browser, url + ("?mode=large" if large else ""), dt.datetime(2024, 5, 15, 9, 0))
-    top = page.evaluate(SHOWN)["top"]
+    shown = page.evaluate(SHOWN)
     context.close()
-    # its heading and the start of the first event show without scrolling
-    assert top < 844 - 200, f"the 今天 part starts {top:.0f} px down on a 390 × 844 screen"
+    # 「今天：5月15日 …」 shows without scrolling, whatever the build's day was
+    assert shown["today"] == ["今天：5月15日 星期三 · 全国低碳日 · 全国节能宣传周第3天"]
+    assert shown["todayBottom"] <= 844, f"the day's line ends {shown['todayBottom']:.0f} px down on a 390 × 844 screen"
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,10 @@ from typing import Any, TypedDict
 from campaign.model import timeline
 from campaign.model.sections import BY_KEY, SECTIONS
 from campaign.model.site import Site, is_pending
+from campaign.render import dates
 from campaign.render.posters import poster_facts, redirect_target
 from campaign.render.qr import QrCodes
+from campaign.render.share import describe, first_paragraph
 from campaign.render.urls import Linker
 
 
@@ -34,6 +36,7 @@ class PagePlan:
     # served at whatever address was asked for (the 404 page): its links are absolute and it has
     # no code of its own to scan
     anywhere: bool = False
+    description: str = ""  # what the page says of itself when shared (`render.share`)
 
 
 class EventTiming(TypedDict):
@@ -65,8 +68,17 @@ def plan_pages(site: Site, codes: QrCodes) -> list[PagePlan]:
             "timing": timing,
         },
     }
+    described = _section_descriptions(site)
     pages = [
-        PagePlan(s.url, s.template, titles.get(s.key, s.title), data.get(s.key, {}), s.url, published)
+        PagePlan(
+            s.url,
+            s.template,
+            titles.get(s.key, s.title),
+            data.get(s.key, {}),
+            s.url,
+            published,
+            description=described[s.key],
+        )
         for s in SECTIONS
         if s.key != "news"
     ]
@@ -80,12 +92,36 @@ def plan_pages(site: Site, codes: QrCodes) -> list[PagePlan]:
                 {"event": event, "timing": timing},
                 schedule,
                 published,
+                description=describe(event.summary),
             )
         )
     pages.extend(_news_pages(site))
     pages.extend(_poster_pages(site, codes))
-    pages.append(PagePlan("404.html", "404.html", "页面未找到", sitemap=False, anywhere=True))
+    missing = "您要找的页面不存在，可能是网址输入有误，或页面已经调整。"
+    pages.append(PagePlan("404.html", "404.html", "页面未找到", sitemap=False, anywhere=True, description=missing))
     return pages
+
+
+def _section_descriptions(site: Site) -> dict[str, str]:
+    """What each section's page says of itself when shared, from its own text."""
+    themes = site.campaign.themes
+    first, last = min(t.start for t in themes), max(t.end for t in themes)
+    when = "" if is_pending(first) or is_pending(last) else dates.cn_span(first, last)
+    announced = site.livestreams + site.downloads
+    return {
+        "home": site.config.description,
+        "schedule": describe(f"{when}的活动日程：", "、".join(e.title for e in site.events)),
+        "livestreams": describe("直播收看与资料下载：", "；".join(f"{a.title}（{a.platform}）" for a in announced)),
+        "pledges": describe(first_paragraph(site.pledge_day.intro_html) or site.pledge_day.title),
+        "quiz": describe(f"{site.quiz.title}：", site.quiz.how),
+        "news": "",  # each page of the list says which reports it lists (`_news_pages`)
+        "notice": site.notice.title,
+        "contact": describe(
+            f"{site.contact.title}：",
+            f"联系人{'、'.join(site.contact.people)}，电话{site.contact.phone}，",
+            f"报送邮箱{site.contact.email}，{dates.cn_date(site.contact.deadline, False)}前报送。",
+        ),
+    }
 
 
 def _poster_pages(site: Site, codes: QrCodes) -> list[PagePlan]:
@@ -103,16 +139,35 @@ def _poster_pages(site: Site, codes: QrCodes) -> list[PagePlan]:
                 None,
                 site.notice.published,
                 sitemap=False,
+                description=f"扫码后打开：{link.label}",
             )
         )
     if site.posters:
         posters = [poster_facts(site, poster, codes) for poster in site.posters]
+        headlines = "、".join(facts["poster"].headline for facts in posters)
         pages.append(
-            PagePlan("posters/", "posters.html", "宣传海报", {"posters": posters}, None, site.notice.published)
+            PagePlan(
+                "posters/",
+                "posters.html",
+                "宣传海报",
+                {"posters": posters},
+                None,
+                site.notice.published,
+                description=describe("供各单位打印张贴的宣传海报：", headlines),
+            )
         )
         for facts in posters:
+            poster = facts["poster"]
             pages.append(
-                PagePlan(facts["folder"], "poster.html", facts["poster"].headline, facts, None, site.notice.published)
+                PagePlan(
+                    facts["folder"],
+                    "poster.html",
+                    poster.headline,
+                    facts,
+                    None,
+                    site.notice.published,
+                    description=describe(poster.text),
+                )
             )
     return pages
 
@@ -149,7 +204,30 @@ def _now_summary(site: Site, timing: dict[str, EventTiming]) -> dict[str, Any]:
         "next": upcoming,
         "updated": site.as_of,
         "done": [e for e in site.events if timing[e.id]["status"] == "ended"],
+        "lines": _today_lines(site),
+        "today_key": today.isoformat() if phase == "during" else phase,
     }
+
+
+def _today_lines(site: Site) -> list[tuple[str, str]]:
+    """The home page's line for each day of the week, and for before and after it: (key, words).
+
+    The key is the day (ISO) or "before" / "after"; the page shows the line of the build's day,
+    and status.js the line of the reader's day (Beijing time). None while a date is pending.
+    """
+    themes = site.campaign.themes
+    if any(is_pending(t.start) or is_pending(t.end) for t in themes):
+        return []
+    first, last = min(t.start for t in themes), max(t.end for t in themes)
+    week = max(themes, key=lambda t: (t.end - t.start).days)
+    lines = [("before", f"即将开始：{week.name}{dates.cn_month_day(first)}开幕")]
+    for n in range((last - first).days + 1):
+        day = first + dt.timedelta(n)
+        named = [t.name for t in themes if t.start == t.end == day]
+        parts = [f"{dates.cn_month_day(day)} 星期{dates.WEEKDAYS[day.weekday()]}", *named, f"{week.name}第{n + 1}天"]
+        lines.append((day.isoformat(), "今天：" + " · ".join(parts)))
+    lines.append(("after", f"{week.name}已于{dates.cn_month_day(last)}结束，欢迎回顾"))
+    return lines
 
 
 def _schedule_days(site: Site) -> list[dict[str, Any]]:
@@ -183,6 +261,7 @@ def _news_pages(site: Site) -> list[PagePlan]:
             "next": None if number == count else f"{section.url}page/{number + 1}/",
         }
         title = section.title if number == 1 else f"{section.title}（第 {number} 页）"
+        listed = "；".join(item.title for item in chunk) or "暂无活动动态。"
         pages.append(
             PagePlan(
                 url,
@@ -191,10 +270,19 @@ def _news_pages(site: Site) -> list[PagePlan]:
                 {"items": chunk, "pager": pager},
                 section.url,
                 chunk[0].date if chunk else None,
+                description=describe(f"{title}：", listed),
             )
         )
     for item in items:
         pages.append(
-            PagePlan(f"{section.url}{item.slug}/", "news_item.html", item.title, {"item": item}, section.url, item.date)
+            PagePlan(
+                f"{section.url}{item.slug}/",
+                "news_item.html",
+                item.title,
+                {"item": item},
+                section.url,
+                item.date,
+                description=describe(item.summary or first_paragraph(item.body_html) or item.title),
+            )
         )
     return pages

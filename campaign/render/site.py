@@ -37,7 +37,7 @@ from campaign.incremental.record import (
 )
 from campaign.model.sections import shown
 from campaign.model.site import PLACEHOLDER_PREFIX, Asset, Attachment, Config, Event, Poster, Site
-from campaign.render import attachments, dates, ics, photos
+from campaign.render import attachments, dates, ics, photos, share
 from campaign.render.pages import PagePlan, plan_pages
 from campaign.render.posters import PRINT_FILES, print_file
 from campaign.render.qr import QrCodes
@@ -65,7 +65,7 @@ class Output:
     """One file of the site and everything specific to it that its renderer is given."""
 
     path: str
-    kind: str  # "page", "feed", "calendar", "print", "photo" or "attachment"
+    kind: str  # "page", "feed", "calendar", "print", "share", "photo" or "attachment"
     plan: Plan  # compared whole with the previous build's plan for the same path
 
 
@@ -86,8 +86,9 @@ class PrintPlan:
 
 
 # What an output's renderer is given, by kind: a page's plan, the pages a feed lists (None: it
-# lists none), an event (None: the week's calendar), a print file, one size of a photo, an attachment.
-Plan = PagePlan | tuple[PagePlan, ...] | Event | PrintPlan | photos.PhotoPlan | AttachmentPlan | None
+# lists none), an event (None: the week's calendar), a print file, the share image, one size of a
+# photo, an attachment.
+Plan = PagePlan | tuple[PagePlan, ...] | Event | PrintPlan | share.SharePlan | photos.PhotoPlan | AttachmentPlan | None
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ def outputs(site: Site, codes: QrCodes) -> list[Output]:
         # the sitemap lists every page with its date, not what the pages show
         listed = tuple(_listed(plan) for plan in plans) if name == "sitemap.xml" else None
         found.append(Output(name, "feed", listed))
+    found.append(Output(share.SHARE_IMAGE, "share", share.SharePlan()))
     found += _asset_outputs(site)
     return found
 
@@ -292,6 +294,9 @@ class _Job:
                     data = ics.week_file(site)
                 case "print", PrintPlan() as printed:
                     data = print_file(site, printed.poster, printed.name, self.codes)
+                case "share", share.SharePlan() as drawn:
+                    uses.add(("asset", "style.css"))  # its colours are style.css's
+                    data = share.share_image(drawn, self.templates.static[self.templates.assets["style.css"]])
                 case _:
                     raise ValueError(f"no renderer for {output.kind} {output.path}")
         except jinja2.TemplateError as exc:
@@ -348,6 +353,9 @@ class _Job:
             # a page served at any address has none of its own to offer as a code
             "qr": None if plan.anywhere else Markup(self.codes.svg(full_url, label, cfg.qr.error_correction)),
             "with_pdf": self.with_pdf,
+            "description": plan.description,
+            "image": cfg.base_url + share.SHARE_IMAGE,
+            "image_size": (share.SharePlan().width, share.SharePlan().height),
         }
         nav = [
             {"label": section.menu, "href": link(section.url), "current": section.url == plan.section}
@@ -364,7 +372,15 @@ class _Job:
             )
         }
         html = self.env.get_template(plan.template).render(
-            site=site, cfg=cfg, page=page, nav=nav, url=link, qr_for=self.qr_for(cfg), **assets, **plan.data
+            site=site,
+            cfg=cfg,
+            page=page,
+            nav=nav,
+            url=link,
+            qr_for=self.qr_for(cfg),
+            emblem=share.emblem_svg,
+            **assets,
+            **plan.data,
         )
         return offline_links(html) if cfg.offline else html
 

@@ -66,7 +66,7 @@
     var phase = today < section.getAttribute("data-first") ? "before" :
       today > section.getAttribute("data-last") ? "after" : "during";
     var heading = section.querySelector("[data-now-heading]");
-    heading.textContent = phase === "after" ? "活动回顾" : phase === "during" ? "今天：" + cnDate(now) : "即将开始";
+    heading.textContent = phase === "after" ? "活动回顾" : phase === "during" ? "今天的活动" : "即将开始";
     var current = 0, next = 0;
     var lists = { current: null, next: null, done: null };
     for (var name in lists) {
@@ -100,6 +100,19 @@
       "按本机时间显示：" + cnDate(now) + " " + cnClock(now) + "（北京时间）";
   }
 
+  /* 首页开头「今天：5月15日 星期三 · 全国低碳日 …」：每天一行已写在页面里，只显示读者当天的一行。 */
+  function updateToday(now) {
+    var box = document.querySelector(".today[data-first]");
+    if (!box) { return; }
+    var today = beijingDay(now);
+    var key = today < box.getAttribute("data-first") ? "before" :
+      today > box.getAttribute("data-last") ? "after" : today;
+    var lines = box.querySelectorAll("[data-today-line]");
+    for (var i = 0; i < lines.length; i++) {
+      show(lines[i], lines[i].getAttribute("data-today-line") === key);
+    }
+  }
+
   /* 日程页：标出读者所在的「今天」。 */
   function updateDays(now) {
     var today = beijingDay(now);
@@ -129,6 +142,7 @@
     var now = Date.now();
     var states = updateBadges(now);
     updateNow(now, states);
+    updateToday(now);
     updateDays(now);
     updateDated(now);
   }
