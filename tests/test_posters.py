@@ -247,7 +247,7 @@ def test_a_font_installed_or_updated_prints_the_posters_again(tmp_path, monkeypa
         asked.append(1)
         return list(fonts)
 
-    def fake_print(chromium: str, page: str, needed: dict[str, bytes], stamp: bytes) -> bytes:
+    def fake_print(chromium: str, page: str, needed: dict[str, bytes], stamp: bytes, bleed: bool = False) -> bytes:
         printed.append(page)
         return f"%PDF-1.4\n% {page} {fonts}\n%%EOF\n".encode()
 
