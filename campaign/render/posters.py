@@ -37,8 +37,7 @@ class PosterFacts(TypedDict):
 
     poster: Poster
     address: str  # the production address its code leads to
-    short: str
-    short_lines: Markup  # `short`, to be broken only after a slash
+    short: Markup  # the short address in words, to be broken only after a slash
     width_mm: float  # the code's printed width, quiet zone included
     modules: int
     level: str
@@ -94,8 +93,7 @@ def poster_facts(site: Site, poster: Poster, codes: qr.QrCodes) -> PosterFacts:
     return {
         "poster": poster,
         "address": address,
-        "short": short_address(site, poster.link),
-        "short_lines": Markup("/<wbr>").join(short_address(site, poster.link).split("/")),  # broken after a slash
+        "short": Markup("/<wbr>").join(short_address(site, poster.link).split("/")),  # broken only after a slash
         "width_mm": width,
         "modules": modules - 2 * qr.QUIET_ZONE,
         "level": level,
