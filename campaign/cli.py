@@ -126,7 +126,7 @@ def _check(root: Path, args: argparse.Namespace) -> int:
     must not turn every check red; they are listed to be filled in before going live. The site
     inspected is rendered exactly as `build` would write it, poster PDFs included.
     """
-    ctx = make_context(root, args.as_of, say=_advice)
+    ctx = make_context(root, args.as_of, say=_advice, bleed=args.bleed)
     built = pipeline.make_site(ctx, args.base_url, pdf=not args.no_pdf)
     result = pipeline.inspect_site(built, online=args.online)
     content = content_sections(built.site, built.site.as_of)
@@ -171,7 +171,7 @@ def _build(root: Path, args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else root / default
     before = _identity(out)
     try:
-        ctx = make_context(root, args.as_of, progress=_Progress(started), say=_advice)
+        ctx = make_context(root, args.as_of, progress=_Progress(started), say=_advice, bleed=args.bleed)
         built = pipeline.build(ctx, out, args.base_url, pdf=not args.no_pdf, offline=args.offline)
         seconds = time.perf_counter() - started
         if sys.stdout.isatty():
@@ -272,7 +272,7 @@ def _publish(root: Path, args: argparse.Namespace) -> int:
         release = rollback(target)
         print(f"已退回到上一个版本 {release}（{target}）")
         return 0
-    ctx = make_context(root, args.as_of, say=_advice)
+    ctx = make_context(root, args.as_of, say=_advice, bleed=args.bleed)
     built = pipeline.make_site(ctx, args.base_url, pdf=not args.no_pdf)
     verb = "打包" if args.command == "package" else "发布"
     if built.draft is not None and not args.with_draft:
@@ -381,6 +381,9 @@ def _shared_options() -> tuple[_Parser, ...]:
     rendered = _Parser(add_help=False, parents=[clocked])
     rendered.add_argument("--base-url", type=_base_url, help="临时改用另一个网址（如测试服务器）")
     rendered.add_argument("--no-pdf", action="store_true", help="不打印海报 PDF（更快）")
+    rendered.add_argument(
+        "--bleed", action="store_true", help="海报 PDF 按印刷厂的要求四边各加 3 毫米出血，并印上裁切线"
+    )
     shipped = _Parser(add_help=False, parents=[rendered])
     shipped.add_argument(
         "--ignore-inspection", action="store_true", help="忽略政府网站检查发现的问题照样发布（会记入发布清单）"

@@ -88,6 +88,7 @@ class BuildContext:
     progress: Callable[[str], None] = _quiet  # stage names, for a terminal
     say: Callable[[str], None] = print  # advice for the user (e.g. how to get Chromium)
     fonts: Fonts = field(default_factory=Fonts)  # the installed fonts, asked once a build prints posters
+    bleed: bool = False  # poster PDFs for a print shop: 3 mm bleed and crop marks (--bleed)
 
 
 def default_moment() -> dt.datetime:
@@ -106,6 +107,7 @@ def make_context(
     keep: bool = False,
     progress: Callable[[str], None] = _quiet,
     say: Callable[[str], None] = print,
+    bleed: bool = False,
 ) -> BuildContext:
     """A context for one command; `keep` for a live preview that rebuilds many times."""
     fingerprint = code_fingerprint()
@@ -124,4 +126,5 @@ def make_context(
         store=store,
         progress=progress,
         say=say,
+        bleed=bleed,
     )

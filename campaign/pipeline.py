@@ -322,7 +322,9 @@ def _with_pdfs(ctx: BuildContext, site: Site, files: Files, chromium: str | None
     printable = {
         path: _read_back(data, out, path) for path, data in files.items() if path.startswith(("posters/", "assets/"))
     }
-    printed = printing.print_posters(site, printable, chromium, ctx.store, ctx.fingerprint, ctx.fonts)
+    printed = printing.print_posters(site, printable, chromium, ctx.store, ctx.fingerprint, ctx.fonts, ctx.bleed)
+    if any(printing.type3_fonts(data) for data in printed.values()):
+        ctx.say(printing.font_hint())
     return dict(sorted({**files, **printed}.items()))
 
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(chromium poppler-utils fonts-noto-cjk nginx default-jre-headless)
+packages=(chromium poppler-utils fonts-noto-cjk fonts-wqy-microhei nginx default-jre-headless)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

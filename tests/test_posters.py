@@ -190,7 +190,7 @@ def test_poster_files_are_identical_between_builds(tmp_path, built_site):
     assert run_build("--root", str(root), "--out", str(again)).returncode == 0
     again = again / EDITION
     for poster in POSTERS:
-        for name in ("poster.pdf", "qr.svg", "qr-300dpi.png", "index.html"):
+        for name in ("poster.pdf", "qr.svg", "qr-300dpi.png", "thumb.svg", "index.html"):
             path = f"posters/{poster['id']}/{name}"
             assert (again / path).read_bytes() == (built_site / path).read_bytes(), path
 
@@ -247,7 +247,7 @@ def test_a_font_installed_or_updated_prints_the_posters_again(tmp_path, monkeypa
         asked.append(1)
         return list(fonts)
 
-    def fake_print(chromium: str, page: str, needed: dict[str, bytes], stamp: bytes) -> bytes:
+    def fake_print(chromium: str, page: str, needed: dict[str, bytes], stamp: bytes, bleed: bool = False) -> bytes:
         printed.append(page)
         return f"%PDF-1.4\n% {page} {fonts}\n%%EOF\n".encode()
 

@@ -3,14 +3,23 @@
 Chromium prints exactly what the browser shows, @page size included. It also stamps the time
 of printing into the PDF, which would make every build differ: those dates are replaced, byte
 for byte at the same length so the PDF's cross-reference offsets stay right, by a date that
-comes from the content. Printed PDFs are kept in a cache keyed by everything that shapes them:
-the poster page and its assets, the date, our code, Chromium's version and the fonts installed
-(a font added or updated changes the glyphs the same page prints with).
+comes from the content; so are the numbers a tagged PDF gives the page's nodes (a table's
+header cells), which count every node Chromium made before. Printed PDFs are kept in a cache
+keyed by everything that shapes them: the poster page and its assets, the date, our code,
+Chromium's version and the fonts installed (a font added or updated changes the glyphs the
+same page prints with).
+
+For a print shop (`--bleed`) the same page is printed at #bleed, where its stylesheet adds 3 mm
+of bleed and crop marks around the sheet; the PDF's TrimBox and BleedBox then say where the
+paper is cut and how far its background reaches (set with pypdf, which writes the same bytes for
+the same input). A PDF whose text came out as Type 3 glyph drawings (a font with PostScript
+outlines, or a bold drawn by the browser) is noticed, so the clerk can install a TrueType font.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import ntpath
 import os
 import re
@@ -22,8 +31,11 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from campaign.model.site import Site, is_pending
-from campaign.render.posters import PDF_NAME
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, FloatObject, NameObject
+
+from campaign.model.site import PaperSize, Site, is_pending
+from campaign.render.posters import BLEED_MM, PDF_NAME, SLUG_MM
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 CHROMIUM_FLAGS = [
@@ -38,7 +50,9 @@ CHROMIUM_FLAGS = [
     "--run-all-compositor-stages-before-draw",
 ]
 PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \((D:[^)]*)\)")
+NODE_ID = re.compile(rb"\(node(\d+)\)")
 FORMAT = b"poster-pdf\n"  # a namespace; what shapes a PDF is in its key
+POINTS_PER_MM = 72 / 25.4
 
 
 class PrintingFailed(Exception):
@@ -166,13 +180,22 @@ def _stamp(path: str) -> str:
 
 
 def print_posters(
-    site: Site, files: dict[str, bytes], chromium: str, cache: Path, fingerprint: str, fonts: Fonts
+    site: Site,
+    files: dict[str, bytes],
+    chromium: str,
+    cache: Path,
+    fingerprint: str,
+    fonts: Fonts,
+    bleed: bool = False,
 ) -> dict[str, bytes]:
-    """Return {posters/<id>/poster.pdf: bytes} for every poster, printing only what changed."""
+    """Return {posters/<id>/poster.pdf: bytes} for every poster, printing only what changed;
+    with `bleed`, the print shop's copies (3 mm bleed, crop marks, TrimBox and BleedBox)."""
     version = chromium_version(chromium).encode() + fingerprint.encode() + fonts.fingerprint().encode()
+    version += b"bleed\n" if bleed else b"trim\n"
     published = site.notice.published  # while it is still 待填写, the day the site is built for
     day = site.as_of.date() if is_pending(published) else published
     stamp = day.strftime("D:%Y%m%d000000+08'00'").encode()
+    papers = {f"posters/{poster.id}/{PDF_NAME}": poster.paper for poster in site.posters}
     jobs: dict[str, tuple[str, dict[str, bytes], str]] = {}  # PDF -> (page, files it needs, cache key)
     for poster in site.posters:
         page = f"posters/{poster.id}/index.html"
@@ -193,8 +216,12 @@ def print_posters(
         else:
             missing[target] = (page, needed, key)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        printed = pool.map(lambda item: (item[0], _print(chromium, item[1][0], item[1][1], stamp)), missing.items())
+        printed = pool.map(
+            lambda item: (item[0], _print(chromium, item[1][0], item[1][1], stamp, bleed)), missing.items()
+        )
         for target, data in printed:
+            if bleed:
+                data = with_bleed_boxes(data, papers[target])
             results[target] = data
             _write_cache(cache, missing[target][2], data)
     return dict(sorted(results.items()))
@@ -205,7 +232,7 @@ def _files_for(files: dict[str, bytes], page: str) -> dict[str, bytes]:
     return {name: data for name, data in files.items() if name == page or name.startswith("assets/")}
 
 
-def _print(chromium: str, page: str, needed: dict[str, bytes], stamp: bytes) -> bytes:
+def _print(chromium: str, page: str, needed: dict[str, bytes], stamp: bytes, bleed: bool = False) -> bytes:
     with tempfile.TemporaryDirectory(prefix="poster-") as folder:
         root = Path(folder)
         for name, data in needed.items():
@@ -217,7 +244,7 @@ def _print(chromium: str, page: str, needed: dict[str, bytes], stamp: bytes) -> 
             *CHROMIUM_FLAGS,
             f"--user-data-dir={root / 'profile'}",
             f"--print-to-pdf={pdf}",
-            (root / page).as_uri(),
+            (root / page).as_uri() + ("#bleed" if bleed else ""),
         ]
         try:
             subprocess.run(command, capture_output=True, timeout=120, check=False)
@@ -225,7 +252,7 @@ def _print(chromium: str, page: str, needed: dict[str, bytes], stamp: bytes) -> 
             raise PrintingFailed(f"打印海报 {page} 超时（Chromium 两分钟没有完成）") from None
         if not pdf.exists() or pdf.stat().st_size == 0:
             raise PrintingFailed(f"Chromium 没能把 {page} 打印成 PDF")
-        return fix_dates(pdf.read_bytes(), stamp)
+        return fix_node_ids(fix_dates(pdf.read_bytes(), stamp))
 
 
 def fix_dates(pdf: bytes, stamp: bytes) -> bytes:
@@ -237,6 +264,64 @@ def fix_dates(pdf: bytes, stamp: bytes) -> bytes:
         return b"/" + match.group(1) + b" (" + new + b")"
 
     return PDF_DATE.sub(same_length, pdf)
+
+
+def with_bleed_boxes(pdf: bytes, paper: PaperSize) -> bytes:
+    """The print shop's PDF with its TrimBox (the paper, SLUG_MM in from the sheet's top left
+    corner, where the page lays it) and BleedBox (BLEED_MM more on every side)."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for page in writer.pages:
+        top = float(page.mediabox.top)
+        left = SLUG_MM * POINTS_PER_MM
+        trim = (left, top - left - paper.height_mm * POINTS_PER_MM, left + paper.width_mm * POINTS_PER_MM, top - left)
+        bleed = BLEED_MM * POINTS_PER_MM
+        boxes = {"/TrimBox": trim, "/BleedBox": (trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed)}
+        for name, box in boxes.items():
+            page[NameObject(name)] = ArrayObject(FloatObject(round(value, 3)) for value in box)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def type3_fonts(pdf: bytes) -> int:
+    """How many of a PDF's fonts are Type 3 (glyphs drawn as shapes, which print shops refuse)."""
+    found = 0
+    try:
+        for page in PdfReader(io.BytesIO(pdf)).pages:
+            resources = page.get("/Resources")
+            fonts = resources.get_object().get("/Font") if resources is not None else None
+            if fonts is not None:
+                found += sum(1 for font in fonts.get_object().values() if font.get_object().get("/Subtype") == "/Type3")
+    except Exception:  # pypdf's many ways of saying a file is broken: nothing to tell about its fonts
+        return 0
+    return found
+
+
+def font_hint(platform: str | None = None) -> str:
+    """What to say when a printed poster's text came out as Type 3."""
+    platform = platform or sys.platform
+    how = {
+        "win32": "请确认电脑上有“微软雅黑”字体",
+        "darwin": "请确认电脑上有“苹方”字体",
+    }.get(platform, "安装方法（Debian/统信/麒麟等）：sudo apt-get install fonts-wqy-microhei")
+    return (
+        "注意：海报 PDF 里的文字被存成了图形（Type 3 字体），印刷厂可能不收。"
+        f"这台电脑缺少 TrueType 格式的中文字体：{how}，装好后重新生成"
+    )
+
+
+def fix_node_ids(pdf: bytes) -> bytes:
+    """Number the document nodes a tagged PDF names (a table's header cells) in the order they
+    appear, at the same length: Chromium uses its own running count of nodes, which differs
+    from one printing to the next."""
+    numbers: dict[bytes, bytes] = {}
+
+    def renumbered(match: re.Match[bytes]) -> bytes:
+        old = match.group(1)
+        new = numbers.setdefault(old, str(len(numbers) + 1).zfill(len(old)).encode())
+        return b"(node" + (new if len(new) == len(old) else old) + b")"
+
+    return NODE_ID.sub(renumbered, pdf)
 
 
 def _read_cache(cache: Path, key: str) -> bytes | None:
