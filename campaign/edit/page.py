@@ -1,0 +1,26 @@
+"""The editor's own page (a form, its messages, a conflict, 撤销), from its template in this package.
+
+These pages are the tool's, not the site's: they never go into `output/` and do not use the
+site's `templates/`, so editing those cannot break the editor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+HERE = Path(__file__).parent / "templates"
+
+
+class EditorPages:
+    """The compiled template, made once per preview."""
+
+    def __init__(self) -> None:
+        self.environment = Environment(
+            loader=FileSystemLoader(HERE), autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True
+        )
+
+    def form(self, **values: Any) -> str:
+        return self.environment.get_template("form.html").render(**values)

@@ -1,0 +1,329 @@
+"""The editor in the preview: /_edit/<form> shows a form for a source file, saves it, undoes it.
+
+Only `build.py serve` has it, never `output/`. A request comes through the preview's own guard
+(this machine's names only, `server.allowed_hosts`); a save or an undo must besides carry the
+token made when this preview started (`Editor.token`, held in the server's context) and come from
+a page of the preview itself (its Origin, or its Referer when a browser sends no Origin), else it
+is refused with 403 and nothing is written. A page of another site open in the same browser can
+therefore not change the sources. File names are the tool's own (`edit.forms.FORMS`); nothing in
+a request names a file.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
+from tornado import web
+
+from campaign.edit import check, forms
+from campaign.edit.page import EditorPages
+from campaign.edit.store import Conflict, Store, digest
+from campaign.errors import ContentError, ContentProblem
+from campaign.load.source import BOM, decode_text
+from campaign.new_edition import _round_trip
+from campaign.preview.session import Preview
+
+Allowed = Callable[[web.RequestHandler, frozenset[str] | None], bool]  # the preview's Host check
+PREFIX = "/_edit/"  # outside every site's sub-path: no page of the site has this address
+PATTERN = r"/_edit/(?:([a-z]+)(/undo)?)?"
+
+
+class Editor:
+    """What the editor keeps while a preview runs: the token, the project's files, the pages."""
+
+    def __init__(self, preview: Preview):
+        self.preview = preview
+        self.token = secrets.token_urlsafe(32)
+        self.store = Store(preview.root)
+        self.pages = EditorPages()
+        self.after_save: Callable[[], None] = lambda: None  # the preview's rebuild, once it runs
+
+
+def edit_link(page: str) -> bytes:
+    """The 「编辑本页」 link put into every page the preview serves (never into `output/`)."""
+    href = PREFIX + "?page=" + quote(page, safe="/")
+    return (
+        '<p style="position:fixed;right:1rem;bottom:1rem;margin:0;z-index:1000;">'
+        f'<a href="{href}" style="display:inline-block;padding:0.5em 1em;background:#0b4f8a;color:#fff;'
+        'border-radius:4px;font-weight:bold;">编辑本页</a></p>'
+    ).encode()
+
+
+def with_edit_link(data: bytes, page: str) -> bytes:
+    return data.replace(b"</body>", edit_link(page) + b"</body>", 1) if b"</body>" in data else data
+
+
+class _Text:
+    """A source file's bytes as text and back, its BOM and line ends (Notepad's CRLF) kept."""
+
+    def __init__(self, data: bytes, file: str):
+        decode_text(data, file)  # raises ContentError (GBK, a control character) in the build's words
+        text = data.decode("utf-8")
+        self.bom = text.startswith(BOM)
+        self.newline = "\r\n" if "\r\n" in text else "\n"
+        self.text = text.removeprefix(BOM).replace("\r\n", "\n")
+
+    def encode(self, text: str) -> bytes:
+        return ((BOM if self.bom else "") + text.replace("\n", self.newline)).encode("utf-8")
+
+
+class EditHandler(web.RequestHandler):
+    def initialize(self, editor: Editor, allowed: Allowed, names: frozenset[str] | None = None) -> None:
+        self.editor, self.allowed, self.names = editor, allowed, names
+
+    def prepare(self) -> None:
+        if not self.allowed(self, self.names):
+            raise web.HTTPError(403)
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Frame-Options", "DENY")
+        # the page's own style only: no script (livereload's included: a reload would lose what
+        # the clerk typed), forms sent only here, never shown in a frame
+        self.set_header(
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        )
+
+    def check_xsrf_cookie(self) -> None:
+        pass  # the token is checked in `_refuse_foreign`, against the preview's own
+
+    # ------------------------------------------------------------------ requests
+
+    def get(self, form_id: str | None, undo: str | None) -> None:
+        page = self._page(self.get_query_argument("page", ""))
+        form = self._form(form_id, page)
+        if undo:
+            raise web.HTTPError(405)
+        done = self.get_query_argument("done", "")
+        self._show(form, page, undone=done == "undo", nothing=done == "nothing")
+
+    def post(self, form_id: str | None, undo: str | None) -> None:
+        self._refuse_foreign()
+        page = self._page(self.get_body_argument("_page", ""))
+        form = self._form(form_id, page)
+        expected = self.get_body_argument("_sha256", "")
+        if undo:
+            return self._undo(form, page, expected)
+        values = {name: self.get_body_argument(name) for name in self.request.body_arguments if name[:1] != "_"}
+        data = self.editor.store.read(form.file)
+        if digest(data) != expected:
+            return self._conflict(form, page, data, values)
+        source, document = self._parsed(form, data)
+        if source is None:
+            return
+        inputs = [item for group in forms.groups(form, document) for item in group.inputs()]
+        if not forms.apply(document, inputs, values):
+            return self._redirect_form(form, page, "nothing")
+        yaml, out = _round_trip(), io.StringIO()
+        yaml.dump(document, out)
+        new = source.encode(out.getvalue())
+        problems = check.problems_with(self.editor.preview.ctx, form.file, new)
+        if problems:
+            return self._invalid(form, page, out.getvalue(), values, problems, expected)
+        try:
+            self.editor.store.save(form.file, expected, new)
+        except Conflict as conflict:
+            return self._conflict(form, page, conflict.current, values)
+        self.editor.after_save()
+        self.redirect(self._site_page(page), status=303)
+
+    # ------------------------------------------------------------------ outcomes
+
+    def _undo(self, form: forms.Form, page: str, expected: str) -> None:
+        try:
+            undone = self.editor.store.undo(form.file, expected)
+        except Conflict as conflict:
+            return self._conflict(form, page, conflict.current, {})
+        if undone:
+            self.editor.after_save()
+        self._redirect_form(form, page, "undo" if undone else "nothing")
+
+    def _conflict(self, form: forms.Form, page: str, data: bytes, values: dict[str, str]) -> None:
+        source, document = self._parsed(form, data)
+        if source is None:
+            return
+        shown = [forms.with_values(g, values, {}) for g in forms.groups(form, document)]
+        disk = {item.name: item.value for g in forms.groups(form, document) for item in g.inputs()}
+        rows = [
+            {"label": item.declared.label + "（" + item.name + "）", "disk": disk[item.name], "yours": item.value}
+            for g in shown
+            for item in g.inputs()
+            if forms.submitted(item.value) != forms.submitted(disk[item.name])
+        ]
+        self.set_status(409)
+        self._render(
+            form, page, shown, digest(data), conflict=rows or [{"label": "（全部内容）", "disk": "", "yours": ""}]
+        )
+
+    def _invalid(
+        self,
+        form: forms.Form,
+        page: str,
+        text: str,
+        values: dict[str, str],
+        problems: list[ContentProblem],
+        expected: str,
+    ) -> None:
+        lines = forms.key_lines(_round_trip().load(text))
+        by_line: dict[int, list[str]] = {}
+        for name, line in lines.items():
+            by_line.setdefault(line, []).append(name)
+        messages: dict[str, str] = {}
+        loose = []
+        data = self.editor.store.read(form.file)
+        source, document = self._parsed(form, data)
+        if source is None:
+            return
+        known = {item.name for g in forms.groups(form, document) for item in g.inputs()}
+        for problem in problems:
+            field = _field_of(problem, form.file, by_line, known)
+            if field is None:
+                loose.append(problem)
+            else:
+                messages[field] = (messages[field] + "；" if field in messages else "") + problem.message
+        shown = [forms.with_values(g, values, messages) for g in forms.groups(form, document)]
+        self.set_status(422)
+        self._render(form, page, shown, expected, problems=problems, loose=[_where(p) for p in loose])
+
+    def _show(self, form: forms.Form, page: str, **flags: Any) -> None:
+        data = self.editor.store.read(form.file)
+        source, document = self._parsed(form, data)
+        if source is not None:
+            self._render(form, page, forms.groups(form, document), digest(data), **flags)
+
+    def _parsed(self, form: forms.Form, data: bytes) -> tuple[_Text | None, CommentedMap]:
+        """The file's text and round-trip document; (None, {}) after saying why it cannot be edited."""
+        try:
+            source = _Text(data, form.file)
+            document = _round_trip().load(source.text)
+        except (ContentError, YAMLError) as exc:
+            self.set_status(409)
+            said = str(exc) if isinstance(exc, ContentError) else f"{form.file}：文件里有写法错误"
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(
+                '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>无法编辑</title></head>'
+                f"<body><main><h1>现在无法用表单编辑 {form.file}</h1><p>{web.escape.xhtml_escape(said)}</p>"
+                "<p>请先用记事本按提示改好这个文件（预览里会显示哪一行有问题），再打开表单。</p></main></body></html>"
+            )
+            return None, CommentedMap()
+        return source, document if isinstance(document, CommentedMap) else CommentedMap()
+
+    def _render(self, form: forms.Form, page: str, groups: list[forms.Group], sha: str, **flags: Any) -> None:
+        large = self._large()
+        query = "?page=" + quote(page, safe="/") + ("&large=1" if large else "")
+        others = [
+            {"href": PREFIX + other.id + query, "title": other.title}
+            for other in forms.forms_for(self._under_base(page))
+            if other != form
+        ]
+        toggle = PREFIX + form.id + "?page=" + quote(page, safe="/") + ("" if large else "&large=1")
+        values = {
+            "conflict": None,
+            "problems": [],
+            "loose": [],
+            "undone": False,
+            "nothing": False,
+            **flags,
+        }
+        html = self.editor.pages.form(
+            form=form,
+            groups=groups,
+            sha256=sha,
+            token=self.editor.token,
+            page=page,
+            large=large,
+            back=self._site_page(page),
+            toggle_large=toggle,
+            others=others,
+            action=PREFIX + form.id,
+            undo_action=PREFIX + form.id + "/undo",
+            can_undo=bool(self.editor.store.versions(form.file)),
+            **values,
+        )
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(html)
+
+    def _redirect_form(self, form: forms.Form, page: str, done: str) -> None:
+        large = "&large=1" if self._large() else ""
+        self.redirect(f"{PREFIX}{form.id}?page={quote(page, safe='/')}&done={done}{large}", status=303)
+
+    # ------------------------------------------------------------------ guards and addresses
+
+    def _refuse_foreign(self) -> None:
+        """403 unless the request carries this preview's token and comes from its own pages."""
+        token = self.get_body_argument("_token", "")
+        if not secrets.compare_digest(token.encode(), self.editor.token.encode()):
+            raise web.HTTPError(403)
+        host = self.request.headers.get("Host", "")
+        origin = self.request.headers.get("Origin")
+        if origin is None:
+            referer = urlsplit(self.request.headers.get("Referer", ""))
+            origin = f"{referer.scheme}://{referer.netloc}" if referer.netloc else ""
+        if origin != f"http://{host}":
+            raise web.HTTPError(403)
+
+    def _form(self, form_id: str | None, page: str) -> forms.Form:
+        if form_id is None:
+            return forms.forms_for(self._under_base(page))[0]
+        found = forms.FORMS.get(form_id)
+        if found is None:
+            raise web.HTTPError(404)
+        return found
+
+    def _page(self, page: str) -> str:
+        """The page the editor was opened from: a path on this preview, or the site's home."""
+        if not page.startswith("/") or page.startswith("//") or "\\" in page:
+            return self.editor.preview.base_path
+        return page
+
+    def _under_base(self, page: str) -> str:
+        base = self.editor.preview.base_path
+        return page[len(base) :] if page.startswith(base) else ""
+
+    def _site_page(self, page: str) -> str:
+        return quote(page, safe="/%")
+
+    def _large(self) -> bool:
+        return self.get_argument("large", "") == "1" or self.get_argument("_large", "") == "1"
+
+
+def _field_of(problem: ContentProblem, file: str, by_line: dict[int, list[str]], known: set[str]) -> str | None:
+    """The input a problem of the build is about: the one whose key is on its line; for a problem
+    at a record's line (a key missing, an id used twice) the key it quotes, or the record's first."""
+    if problem.file != file:
+        return None
+    names = by_line.get(problem.line, [])
+    records = [name for name in names if _record(name, known)]
+    for record in records:
+        for key in _quoted(problem.message):
+            if f"{record}.{key}" in known:
+                return f"{record}.{key}"
+    for name in names:
+        if name in known:
+            return name
+    for record in records:
+        return next((item for item in sorted(known) if item.startswith(record + ".")), None)
+    return None
+
+
+def _record(name: str, known: set[str]) -> bool:
+    return any(item.startswith(name + ".") for item in known)
+
+
+def _quoted(message: str) -> list[str]:
+    return [part.split("」", 1)[0] for part in message.split("「")[1:]]
+
+
+def _where(problem: ContentProblem) -> dict[str, str]:
+    where = f"{problem.file}:{problem.line}" if problem.line else problem.file
+    return {"where": where, "message": problem.message}
+
+
+def handlers(editor: Editor, allowed: Allowed) -> list[tuple[str, type, dict[str, Any]]]:
+    """The editor's routes, for the preview's web application (before the site's catch-all)."""
+    return [(PATTERN, EditHandler, {"editor": editor, "allowed": allowed})]

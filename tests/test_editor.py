@@ -1,0 +1,391 @@
+"""The editor in the preview: forms made from the field declarations, saved through the build's
+own checks and written back as found, nothing lost (conflicts, history, 撤销), and nothing taken
+from another site (token, origin).
+
+In Chromium against the real `build.py serve` on a throw-away copy, plus in-process tests of
+the forms, the round-trip write and the store.
+"""
+
+from __future__ import annotations
+
+import difflib
+import http.client
+import io
+import os
+import re
+import urllib.parse
+
+import pytest
+from sitecopy import copy_site, run_cli
+from test_accessibility import AXE, _axe
+from test_serve import WAIT_MS, Serving, eventually, free_port
+
+from campaign.edit import check, forms
+from campaign.edit.page import EditorPages
+from campaign.edit.store import HISTORY, Conflict, Store, digest, write_whole
+from campaign.errors import Problems
+from campaign.load.content import SCHEDULE
+from campaign.load.yamltext import parse_yaml
+from campaign.model.fields import read_document
+from campaign.new_edition import _round_trip
+
+LIVESTREAMS = "content/livestreams.yaml"
+XINHUA_URL = "https://www.news.cn/live/2024-05-16/"
+
+
+def _document(root, file):
+    return _round_trip().load((root / file).read_text(encoding="utf-8"))
+
+
+def _inputs(form_id, document):
+    return {item.name: item for group in forms.groups(forms.FORMS[form_id], document) for item in group.inputs()}
+
+
+def _dumped(document) -> str:
+    out = io.StringIO()
+    _round_trip().dump(document, out)
+    return out.getvalue()
+
+
+def _changed_lines(before: str, after: str) -> list[str]:
+    return [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+
+
+# --------------------------------------------------------------------------- in process
+
+
+@pytest.fixture
+def project(tmp_path):
+    return copy_site(tmp_path / "project", printed=False)
+
+
+def test_a_form_is_made_from_the_declarations(project):
+    document = _document(project, LIVESTREAMS)
+    inputs = _inputs("livestreams", document)
+    xinhua = next(name for name, item in inputs.items() if name.endswith(".id") and item.value == "xinhua-live")
+    url = inputs[xinhua.replace(".id", ".url")]
+    assert (url.declared.label, url.type, url.required, url.value) == ("网址", "url", False, "")
+    assert url.declared.help == "公布后填写，以 https:// 开头；未知时留空"
+    announced = inputs[xinhua.replace(".id", ".announce_on")]
+    assert (announced.type, announced.value, announced.required) == ("date", "2024-05-13", True)
+    events = _inputs("schedule", _document(project, "content/schedule.yaml"))
+    assert events["events.0.kind"].kind == "select"
+    assert events["events.0.kind"].options == ("发布", "直播", "活动", "截止", "竞赛", "宣传")
+    assert events["events.0.start"].type == "time"
+    assert events["events.0.hosts"].kind == "lines"
+    settings = _inputs("config", _document(project, "config.yaml"))
+    assert settings["footer.icp"].pending and settings["footer.icp"].value == "待填写：渝ICP备XXXXXXXX号"
+    assert not settings["footer.organiser"].pending
+
+    html = EditorPages().form(
+        form=forms.FORMS["config"],
+        groups=forms.groups(forms.FORMS["config"], _document(project, "config.yaml")),
+        sha256="0" * 64,
+        token="t",
+        page="/jnxcz/2024/",
+        large=False,
+        back="/jnxcz/2024/",
+        toggle_large="",
+        others=[],
+        action="/_edit/config",
+        undo_action="/_edit/config/undo",
+        can_undo=False,
+        conflict=None,
+        problems=[],
+        loose=[],
+        undone=False,
+        nothing=False,
+    )
+    assert (
+        '<label for="f-footer-icp">ICP 备案号 <span class="required">（必填）</span> <span class="pending">待填写</span></label>'
+        in html
+    )
+    assert (
+        '<span class="help" id="f-footer-icp-help">格式如“渝ICP备XXXXXXXX号”；尚未取得，暂用“待填写”占位</span>' in html
+    )
+    assert '<input id="f-base_url" name="base_url" type="url" value="https://www.example.gov.cn/jnxcz/2024/"' in html
+    assert re.search(r'<option value="H" selected>H</option>', html)
+    assert html.count("<fieldset") == 3  # the settings, the footer, the QR settings
+
+
+def test_a_pending_date_is_a_text_input_showing_its_placeholder():
+    item = forms.Input("start", None, "待填写：开始日期", "date")  # type: ignore[arg-type]
+    assert item.pending and item.type == "text"
+
+
+def test_a_changed_address_changes_its_own_line_only(project):
+    before = (project / LIVESTREAMS).read_text(encoding="utf-8")
+    document = _round_trip().load(before)
+    inputs = list(_inputs("livestreams", document).values())
+    values = {item.name: item.value for item in inputs} | {"livestreams.1.url": XINHUA_URL}
+    assert forms.apply(document, inputs, values) == ["livestreams.1.url"]
+    after = _dumped(document)
+    assert _changed_lines(before, after) == ["-    url:", f"+    url: {XINHUA_URL}"]
+
+
+def test_a_key_the_file_leaves_out_is_added_with_its_comment_and_reads_back(project):
+    before = (project / "content/schedule.yaml").read_text(encoding="utf-8")
+    document = _round_trip().load(before)
+    inputs = list(_inputs("schedule", document).values())
+    values = {"events.0.start": "09:30", "events.0.date": "2024-05-12", "events.1.hosts": "重庆市机关事务管理局\r\n"}
+    assert forms.apply(document, inputs, values) == ["events.0.date", "events.0.start", "events.1.hosts"]
+    after = _dumped(document)
+    assert _changed_lines(before, after) == [
+        "-    date: 2024-05-13",
+        "+    date: 2024-05-12",
+        "+    # 开始时间：24 小时制北京时间，格式 09:30（可不填）",
+        "+    start: 09:30",
+        "-      - 四川省机关事务管理局",
+    ]
+    problems = Problems()
+    read = read_document(parse_yaml(after, "content/schedule.yaml"), SCHEDULE, problems)
+    assert not problems.items
+    first = read["events"][0]
+    assert (first["date"].isoformat(), first["start"].strftime("%H:%M")) == ("2024-05-12", "09:30")
+    assert read["events"][1]["hosts"] == ("重庆市机关事务管理局",)
+
+
+def test_the_check_says_what_the_build_says(project):
+    text = (project / LIVESTREAMS).read_text(encoding="utf-8")
+    broken = text.replace(
+        "platform: 新华网\n    # 在线收看网址：公布后填写，以 https:// 开头；未知时留空\n    url:",
+        "platform: 新华网\n    # 在线收看网址：公布后填写，以 https:// 开头；未知时留空\n    url: www.news.cn/live",
+        1,
+    )
+    assert broken != text
+    from campaign.context import make_context
+
+    found = check.problems_with(make_context(project), LIVESTREAMS, broken.encode())
+    line = broken.split("\n").index("    url: www.news.cn/live") + 1
+    message = "「url」应是以 http:// 或 https:// 开头的网址，这里写的是「www.news.cn/live」"
+    assert [(p.file, p.line, p.message) for p in found] == [(LIVESTREAMS, line, message)]
+    assert (project / LIVESTREAMS).read_text(encoding="utf-8") == text, "the check writes nothing"
+    assert not [p for p in project.iterdir() if p.name.startswith(".edit-check-")]
+    (project / LIVESTREAMS).write_text(broken, encoding="utf-8")
+    result = run_cli(project)
+    assert f"{LIVESTREAMS}:{line}: {message}" in result.stdout + result.stderr
+
+
+def test_the_store_keeps_each_version_refuses_a_conflict_and_undoes(project):
+    store = Store(project)
+    original = store.read(LIVESTREAMS)
+    store.save(LIVESTREAMS, digest(original), original + b"# one\n")
+    store.save(LIVESTREAMS, digest(original + b"# one\n"), original + b"# two\n")
+    assert [p.read_bytes() for p in store.versions(LIVESTREAMS)] == [original, original + b"# one\n"]
+    assert store.versions(LIVESTREAMS)[0].parent == project / HISTORY / LIVESTREAMS
+    with pytest.raises(Conflict) as refused:
+        store.save(LIVESTREAMS, digest(original), b"stale")
+    assert refused.value.current == original + b"# two\n"
+    assert store.undo(LIVESTREAMS, digest(original + b"# two\n"))
+    assert store.read(LIVESTREAMS) == original + b"# one\n"
+    assert store.undo(LIVESTREAMS, digest(original + b"# one\n"))
+    assert store.read(LIVESTREAMS) == original
+    assert not store.undo(LIVESTREAMS, digest(original))
+
+
+def test_an_interrupted_save_leaves_the_old_file_whole(project, monkeypatch):
+    path = project / LIVESTREAMS
+    original = path.read_bytes()
+
+    def cut(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", cut)
+    with pytest.raises(OSError):
+        write_whole(path, b"half")
+    assert path.read_bytes() == original
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []
+
+
+def test_history_is_not_a_source_and_is_ignored_by_git():
+    from conftest import REPO
+
+    from campaign.load.source import ignored_name
+
+    assert ignored_name(HISTORY)
+    assert ".history/" in (REPO / ".gitignore").read_text(encoding="utf-8").split("\n")
+
+
+# --------------------------------------------------------------------------- the real preview
+
+
+@pytest.fixture
+def serving(tmp_path):
+    root = copy_site(tmp_path / "project", printed=False)
+    server = Serving(root, free_port())
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+
+
+def _xinhua_url_field(tab):
+    return tab.locator("input[name$='.url']").nth(_xinhua_index(tab))
+
+
+def _xinhua_index(tab) -> int:
+    ids = tab.locator("input[name$='.id']").evaluate_all("els => els.map(e => e.value)")
+    return ids.index("xinhua-live")
+
+
+def _open_editor(browser, serving, page="livestreams/"):
+    tab = browser.new_page()
+    tab.goto(serving.url + page)
+    tab.get_by_role("link", name="编辑本页").click()
+    tab.wait_for_selector("form button[type=submit]", timeout=WAIT_MS)
+    return tab
+
+
+def test_the_xinhua_address_filled_in_and_saved_changes_one_line_and_shows(serving, browser):
+    file = serving.root / LIVESTREAMS
+    before = file.read_text(encoding="utf-8")
+    tab = _open_editor(browser, serving)
+    assert tab.locator("h1").inner_text() == "编辑：直播收看与资料下载"
+    field = _xinhua_url_field(tab)
+    assert field.get_attribute("type") == "url"
+    field.fill(XINHUA_URL)
+    tab.get_by_role("button", name="保存").click()
+    tab.wait_for_url(serving.url + "livestreams/", timeout=WAIT_MS)
+    after = file.read_text(encoding="utf-8")
+    assert _changed_lines(before, after) == ["-    url:", f"+    url: {XINHUA_URL}"]
+    comments = [line for line in before.split("\n") if line.lstrip().startswith("#")]
+    assert comments == [line for line in after.split("\n") if line.lstrip().startswith("#")]
+    assert tab.locator(f"a[href='{XINHUA_URL}']").count() >= 1
+    tab.close()
+
+
+def test_a_bad_address_shows_the_builds_message_beside_the_field_and_writes_nothing(serving, browser):
+    file = serving.root / LIVESTREAMS
+    before = file.read_bytes()
+    tab = _open_editor(browser, serving)
+    field = _xinhua_url_field(tab)
+    field.fill("www.news.cn/live")
+    tab.get_by_role("button", name="保存").click()
+    message = tab.locator(f"#{field.get_attribute('id')}-message")
+    message.wait_for(timeout=WAIT_MS)
+    assert message.inner_text() == "「url」应是以 http:// 或 https:// 开头的网址，这里写的是「www.news.cn/live」"
+    assert _xinhua_url_field(tab).input_value() == "www.news.cn/live"  # what was typed stays
+    assert _xinhua_url_field(tab).get_attribute("aria-invalid") == "true"
+    assert tab.locator("#problems h2").inner_text() == "发现 1 处问题，没有保存"
+    assert file.read_bytes() == before
+    assert not (serving.root / HISTORY).exists()
+    tab.close()
+
+
+def test_a_change_made_on_disk_meanwhile_is_a_conflict_never_overwritten(serving, browser):
+    file = serving.root / LIVESTREAMS
+    tab = _open_editor(browser, serving)
+    text = file.read_text(encoding="utf-8")
+    theirs = text.replace("platform: 新华网", "platform: 新华网客户端", 1)
+    file.write_text(theirs, encoding="utf-8")  # Notepad, while the form is open
+    _xinhua_url_field(tab).fill(XINHUA_URL)
+    tab.get_by_role("button", name="保存").click()
+    tab.wait_for_selector("#conflict", timeout=WAIT_MS)
+    assert file.read_text(encoding="utf-8") == theirs
+    rows = tab.locator("#conflict tbody tr").evaluate_all(
+        "rows => rows.map(r => Array.from(r.children).map(c => c.innerText))"
+    )
+    index = _xinhua_index(tab)
+    assert [f"平台（livestreams.{index}.platform）", "新华网客户端", "新华网"] in rows
+    assert [f"网址（livestreams.{index}.url）", "", XINHUA_URL] in rows
+    # the form now holds the disk's version with the clerk's values: saved again on purpose,
+    # it writes the clerk's values over the file as it is now
+    assert _xinhua_url_field(tab).input_value() == XINHUA_URL
+    tab.get_by_role("button", name="保存").click()
+    tab.wait_for_url(serving.url + "livestreams/", timeout=WAIT_MS)
+    assert f"url: {XINHUA_URL}" in file.read_text(encoding="utf-8")
+    tab.close()
+
+
+def test_undo_puts_back_the_previous_bytes(serving, browser):
+    file = serving.root / LIVESTREAMS
+    before = file.read_bytes()
+    tab = _open_editor(browser, serving)
+    _xinhua_url_field(tab).fill(XINHUA_URL)
+    tab.get_by_role("button", name="保存").click()
+    tab.wait_for_url(serving.url + "livestreams/", timeout=WAIT_MS)
+    assert file.read_bytes() != before
+    tab.get_by_role("link", name="编辑本页").click()
+    tab.get_by_role("button", name="撤销").click()
+    tab.wait_for_selector("[role=status]", timeout=WAIT_MS)
+    assert tab.locator("[role=status]").inner_text() == f"已撤销：{LIVESTREAMS} 恢复为上一次保存前的样子。"
+    assert file.read_bytes() == before
+    assert _xinhua_url_field(tab).input_value() == ""
+    eventually(lambda: tab.goto(serving.url + "livestreams/") and tab.locator(f"a[href='{XINHUA_URL}']").count() == 0)
+    tab.close()
+
+
+def _post(serving, fields: dict[str, str], headers: dict[str, str]):
+    connection = http.client.HTTPConnection("127.0.0.1", serving.port, timeout=30)
+    try:
+        body = urllib.parse.urlencode(fields)
+        connection.request(
+            "POST",
+            "/_edit/livestreams",
+            body=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", **headers},
+        )
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_a_post_without_the_token_or_from_another_origin_is_refused_and_writes_nothing(serving, browser):
+    file = serving.root / LIVESTREAMS
+    before = file.read_bytes()
+    tab = _open_editor(browser, serving)
+    token = tab.locator("input[name=_token]").input_value()
+    fields = {
+        "_sha256": digest(before),
+        "_page": "/jnxcz/2024/livestreams/",
+        f"livestreams.{_xinhua_index(tab)}.url": XINHUA_URL,
+    }
+    tab.close()
+    own = {"Origin": serving.origin}
+    assert _post(serving, fields, own)[0] == 403  # no token
+    assert _post(serving, {**fields, "_token": token + "x"}, own)[0] == 403
+    assert _post(serving, {**fields, "_token": token}, {"Origin": "http://evil.example"})[0] == 403
+    assert _post(serving, {**fields, "_token": token}, {"Referer": "http://evil.example/page"})[0] == 403
+    assert _post(serving, {**fields, "_token": token}, {})[0] == 403  # neither Origin nor Referer
+    assert _post(serving, {**fields, "_token": token}, {**own, "Host": "evil.example"})[0] == 403
+    assert file.read_bytes() == before
+    assert not (serving.root / HISTORY).exists()
+    # the same request from the preview's own page is accepted
+    assert _post(serving, {**fields, "_token": token}, own)[0] == 303
+    assert f"url: {XINHUA_URL}" in file.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large-text"])
+def test_the_forms_pass_axe_and_work_with_the_keyboard(serving, browser, large):
+    assert AXE.exists(), "npm ci installs axe-core (tests/run.sh does it)"
+    tab = browser.new_page(bypass_csp=True)  # axe is injected as a script, which the editor forbids
+    problems = {}
+    for form in forms.FORMS:
+        tab.goto(f"{serving.origin}/_edit/{form}?page=/jnxcz/2024/" + ("&large=1" if large else ""))
+        assert tab.evaluate("document.documentElement.classList.contains('large-text')") == large
+        found = _axe(tab)
+        if found:
+            problems[form] = found
+    assert problems == {}
+    tab.close()
+    # from the page, by keyboard only: the link, then field after field, then Enter
+    tab = browser.new_page()
+    tab.goto(serving.url + "livestreams/" + ("?mode=large" if large else ""))
+    tab.get_by_role("link", name="编辑本页").focus()
+    tab.keyboard.press("Enter")
+    tab.wait_for_selector("form button[type=submit]", timeout=WAIT_MS)
+    target = _xinhua_url_field(tab).get_attribute("id")
+    for _ in range(200):
+        tab.keyboard.press("Tab")
+        if tab.evaluate("document.activeElement.id") == target:
+            break
+    assert tab.evaluate("document.activeElement.id") == target
+    tab.keyboard.type(XINHUA_URL)
+    tab.keyboard.press("Enter")
+    tab.wait_for_url(serving.url + "livestreams/", timeout=WAIT_MS)
+    assert f"url: {XINHUA_URL}" in (serving.root / LIVESTREAMS).read_text(encoding="utf-8")
+    tab.close()
