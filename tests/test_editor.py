@@ -87,18 +87,10 @@ def test_a_form_is_made_from_the_declarations(project):
         sha256="0" * 64,
         token="t",
         page="/jnxcz/2024/",
-        large=False,
         back="/jnxcz/2024/",
         toggle_large="",
-        others=[],
         action="/_edit/config",
         undo_action="/_edit/config/undo",
-        can_undo=False,
-        conflict=None,
-        problems=[],
-        loose=[],
-        undone=False,
-        nothing=False,
     )
     assert (
         '<label for="f-footer-icp">ICP 备案号 <span class="required">（必填）</span> <span class="pending">待填写</span></label>'
@@ -388,4 +380,84 @@ def test_the_forms_pass_axe_and_work_with_the_keyboard(serving, browser, large):
     tab.keyboard.press("Enter")
     tab.wait_for_url(serving.url + "livestreams/", timeout=WAIT_MS)
     assert f"url: {XINHUA_URL}" in (serving.root / LIVESTREAMS).read_text(encoding="utf-8")
+    tab.close()
+
+
+# --------------------------------------------------------------------------- the schedule's entries
+
+
+def test_an_entry_moved_keeps_its_heading_and_moved_back_is_the_file_again(project):
+    from campaign.edit.lists import rearrange
+
+    before = (project / "content/schedule.yaml").read_text(encoding="utf-8")
+    document = _round_trip().load(before)
+    count = len(document["events"])
+    rearrange(document, "events", [1, 0, *range(2, count)], [])
+    moved = _dumped(document)
+    lines = moved.split("\n")
+    at = lines.index("  - id: chuanyu-launch-ceremony")
+    assert lines[at - 3 : at] == ["events:", "  # —— 5月14日：川渝启动仪式 ——", "  # id：短名称，不能重复"]
+    at = lines.index("  - id: address-announcement")
+    assert lines[at - 3 : at] == [
+        "",
+        "  # —— 5月13日：公布网址 ——",
+        "  # 短名称：只用小写英文字母、数字和连字符“-”，不能重复",
+    ]
+    document = _round_trip().load(moved)
+    rearrange(document, "events", [1, 0, *range(2, count)], [])
+    assert _dumped(document) == before
+    rearrange(document, "events", list(range(count - 1)), [])
+    removed = _dumped(document)
+    assert "report-deadline" not in removed and removed.endswith("- 重庆市公共机构节能网\n") is False
+    problems = Problems()
+    read_document(parse_yaml(removed, "content/schedule.yaml"), SCHEDULE, problems)
+    assert (
+        not problems.items and len(read_document(parse_yaml(removed, "x"), SCHEDULE, problems)["events"]) == count - 1
+    )
+
+
+def _schedule_ids(root):
+    return [item["id"] for item in _document(root, "content/schedule.yaml")["events"]]
+
+
+def test_a_schedule_entry_is_added_checked_moved_and_removed(serving, browser):
+    file = serving.root / "content/schedule.yaml"
+    ids = _schedule_ids(serving.root)
+    tab = _open_editor(browser, serving, "schedule/")
+    tab.get_by_role("link", name="添加一项日程").click()
+    new = len(ids)
+    tab.locator(f"#f-events-{new}-id").fill("energy-talk")
+    tab.locator(f"#f-events-{new}-title").fill("节能知识讲座")
+    tab.locator(f"#f-events-{new}-kind").select_option("活动")
+    tab.locator(f"#f-events-{new}-date").fill("2024-05-17")
+    tab.locator(f"#f-events-{new}-start").fill("09:30")
+    tab.get_by_role("button", name="保存", exact=True).last.click()
+    message = tab.locator(f"#f-events-{new}-summary-message")
+    message.wait_for(timeout=WAIT_MS)
+    assert message.inner_text() == "缺少「summary」，这一项必须填写"
+    assert _schedule_ids(serving.root) == ids, "nothing written"
+    tab.locator(f"#f-events-{new}-summary").fill("区机关事务局举办节能知识讲座。")
+    tab.get_by_role("button", name="保存", exact=True).last.click()
+    tab.wait_for_url(serving.url + "schedule/", timeout=WAIT_MS)
+    assert _schedule_ids(serving.root) == [*ids, "energy-talk"]
+    text = file.read_text(encoding="utf-8")
+    assert text.endswith(
+        "\n\n  # —— 节能知识讲座 ——\n  # 短名称：只用小写英文字母、数字和连字符“-”，不能重复\n  - id: energy-talk\n"
+        "    # 标题：活动的名称\n    title: 节能知识讲座\n"
+        "    # 类别：发布、直播、活动、截止、竞赛、宣传 之一\n    kind: 活动\n"
+        "    # 日期：格式 2024-05-13；跨多天的写第一天\n    date: 2024-05-17\n"
+        "    # 开始时间：24 小时制北京时间，格式 09:30（可不填）\n    start: 09:30\n"
+        "    # 摘要：一句话说明这项活动\n    summary: 区机关事务局举办节能知识讲座。\n"
+    )
+    assert tab.get_by_role("link", name="节能知识讲座").count() >= 1
+    tab.goto(serving.url + "events/energy-talk/")
+    assert tab.locator("h1").inner_text() == "节能知识讲座"
+
+    tab = _open_editor(browser, serving, "schedule/")
+    tab.get_by_role("button", name="上移「节能知识讲座」").click()
+    tab.wait_for_selector("[role=status]", timeout=WAIT_MS)
+    assert _schedule_ids(serving.root) == [*ids[:-1], "energy-talk", ids[-1]]
+    tab.get_by_role("button", name="删除「节能知识讲座」").click()
+    tab.wait_for_selector("[role=status]", timeout=WAIT_MS)
+    assert _schedule_ids(serving.root) == ids
     tab.close()

@@ -129,6 +129,7 @@ class Group:
     title: str
     help: str
     items: tuple[Input | Group, ...]
+    place: tuple[str, int, int] | None = None  # an item of a file's list: (its key, index, how many)
 
     @property
     def html_id(self) -> str:
@@ -166,8 +167,20 @@ def text_of(value: Any) -> str:
     return str(value)
 
 
-def groups(form: Form, document: Any) -> list[Group]:
-    """The form's records as they are in `document` (the file's round-trip YAML)."""
+# What one item of each list of a file is called, for 「添加一项…」.
+ITEM_NAMES = {"events": "日程", "livestreams": "直播", "downloads": "资料下载"}
+NEW_TITLE = "新增的一项"
+
+
+def lists_of(form: Form) -> dict[str, type[DataclassInstance]]:
+    """The lists of records a form's file is made of (none for a file that is one record)."""
+    shape = DECLARED_FILES[form.file]
+    return dict(shape) if isinstance(shape, dict) else {}
+
+
+def groups(form: Form, document: Any, adding: str = "") -> list[Group]:
+    """The form's records as they are in `document` (the file's round-trip YAML); with `adding`
+    (one of its lists), an empty record at that list's end."""
     shape = DECLARED_FILES[form.file]
     doc = document if isinstance(document, CommentedMap) else CommentedMap()
     if not isinstance(shape, dict):
@@ -175,10 +188,13 @@ def groups(form: Form, document: Any) -> list[Group]:
     found = []
     for key, model in shape.items():
         items = doc.get(key)
-        for number, item in enumerate(items if isinstance(items, CommentedSeq) else []):
-            if isinstance(item, CommentedMap):
-                title = str(item.get("title") or item.get("id") or f"第 {number + 1} 项")
-                found.append(_group(model, item, f"{key}.{number}", title, ""))
+        listed = [item for item in (items if isinstance(items, CommentedSeq) else []) if isinstance(item, CommentedMap)]
+        for number, item in enumerate(listed):
+            title = str(item.get("title") or item.get("id") or f"第 {number + 1} 项")
+            group = _group(model, item, f"{key}.{number}", title, "")
+            found.append(dataclasses.replace(group, place=(key, number, len(listed))))
+        if key == adding:
+            found.append(_group(model, CommentedMap(), f"{key}.{len(listed)}", NEW_TITLE, ""))
     return found
 
 
@@ -287,6 +303,29 @@ def _set(mapping: CommentedMap, key: str, value: Any, declared: Declared) -> Non
     _put_tail(mapping, key, tail)
     column = mapping.lc.col if mapping.lc.col is not None else 0
     mapping.yaml_set_comment_before_after_key(key, before=declared.comment, indent=column)
+
+
+def new_item(group: Group, values: Mapping[str, str], column: int) -> tuple[CommentedMap, str] | None:
+    """The record an empty group was filled in as (None if left empty), and the comment lines above
+    it, written as the clerks' files are: a heading, then each key's label and help above it."""
+    mapping = CommentedMap()
+    first = ""
+    for item in group.inputs():
+        new = submitted(values.get(item.name, ""))
+        if not new:
+            continue
+        key = item.name.rsplit(".", 1)[-1]
+        mapping[key] = _yaml_value(item, new, None)
+        if len(mapping) == 1:
+            first = item.declared.comment
+        else:
+            mapping.yaml_set_comment_before_after_key(key, before=item.declared.comment, indent=column)
+    if not mapping:
+        return None
+    title = submitted(values.get(f"{group.name}.title", "")) or submitted(values.get(f"{group.name}.id", ""))
+    indent = " " * max(column - 2, 0)
+    heading = f"\n{indent}# —— {title} ——\n" + "".join(f"{indent}# {line}\n" for line in first.split("\n"))
+    return mapping, heading
 
 
 def key_lines(document: Any, first_line: int = 1) -> dict[str, int]:

@@ -12,6 +12,20 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 HERE = Path(__file__).parent / "templates"
+# what a page shows only sometimes: nothing unless told
+OUTCOMES: dict[str, Any] = {
+    "conflict": None,
+    "problems": [],
+    "loose": [],
+    "undone": False,
+    "nothing": False,
+    "moved": False,
+    "adding": "",
+    "adders": [],
+    "others": [],
+    "can_undo": False,
+    "large": False,
+}
 
 
 class EditorPages:
@@ -23,4 +37,4 @@ class EditorPages:
         )
 
     def form(self, **values: Any) -> str:
-        return self.environment.get_template("form.html").render(**values)
+        return self.environment.get_template("form.html").render(**(OUTCOMES | values))

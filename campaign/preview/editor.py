@@ -17,11 +17,11 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from tornado import web
 
-from campaign.edit import check, forms
+from campaign.edit import check, forms, lists
 from campaign.edit.page import EditorPages
 from campaign.edit.store import Conflict, Store, digest
 from campaign.errors import ContentError, ContentProblem
@@ -100,7 +100,9 @@ class EditHandler(web.RequestHandler):
         if undo:
             raise web.HTTPError(405)
         done = self.get_query_argument("done", "")
-        self._show(form, page, undone=done == "undo", nothing=done == "nothing")
+        adding = self.get_query_argument("add", "")
+        adding = adding if adding in forms.lists_of(form) else ""
+        self._show(form, page, adding, undone=done == "undo", nothing=done == "nothing", moved=done == "moved")
 
     def post(self, form_id: str | None, undo: str | None) -> None:
         self._refuse_foreign()
@@ -116,20 +118,28 @@ class EditHandler(web.RequestHandler):
         source, document = self._parsed(form, data)
         if source is None:
             return
-        inputs = [item for group in forms.groups(form, document) for item in group.inputs()]
-        if not forms.apply(document, inputs, values):
+        adding = self.get_body_argument("_add", "")
+        adding = adding if adding in forms.lists_of(form) else ""
+        shown = forms.groups(form, document, adding)
+        inputs = [item for group in shown for item in group.inputs()]
+        changed = forms.apply(document, inputs, values)
+        move = self.get_body_argument("_move", "")
+        rearranged = _rearrange(form, document, shown, values, adding, move)
+        if not changed and not rearranged:
             return self._redirect_form(form, page, "nothing")
         yaml, out = _round_trip(), io.StringIO()
         yaml.dump(document, out)
         new = source.encode(out.getvalue())
         problems = check.problems_with(self.editor.preview.ctx, form.file, new)
         if problems:
-            return self._invalid(form, page, out.getvalue(), values, problems, expected)
+            return self._invalid(form, page, out.getvalue(), values, problems, expected, adding)
         try:
             self.editor.store.save(form.file, expected, new)
         except Conflict as conflict:
             return self._conflict(form, page, conflict.current, values)
         self.editor.after_save()
+        if move:
+            return self._redirect_form(form, page, "moved")
         self.redirect(self._site_page(page), status=303)
 
     # ------------------------------------------------------------------ outcomes
@@ -168,8 +178,10 @@ class EditHandler(web.RequestHandler):
         values: dict[str, str],
         problems: list[ContentProblem],
         expected: str,
+        adding: str,
     ) -> None:
-        lines = forms.key_lines(_round_trip().load(text))
+        written = _round_trip().load(text)
+        lines = forms.key_lines(written)
         by_line: dict[int, list[str]] = {}
         for name, line in lines.items():
             by_line.setdefault(line, []).append(name)
@@ -179,22 +191,23 @@ class EditHandler(web.RequestHandler):
         source, document = self._parsed(form, data)
         if source is None:
             return
-        known = {item.name for g in forms.groups(form, document) for item in g.inputs()}
+        # the inputs as in the changed text (an item moved or added is where the check found it)
+        known = {item.name for g in forms.groups(form, written) for item in g.inputs()}
         for problem in problems:
             field = _field_of(problem, form.file, by_line, known)
             if field is None:
                 loose.append(problem)
             else:
                 messages[field] = (messages[field] + "；" if field in messages else "") + problem.message
-        shown = [forms.with_values(g, values, messages) for g in forms.groups(form, document)]
+        shown = [forms.with_values(g, values, messages) for g in forms.groups(form, document, adding)]
         self.set_status(422)
-        self._render(form, page, shown, expected, problems=problems, loose=[_where(p) for p in loose])
+        self._render(form, page, shown, expected, problems=problems, loose=[_where(p) for p in loose], adding=adding)
 
-    def _show(self, form: forms.Form, page: str, **flags: Any) -> None:
+    def _show(self, form: forms.Form, page: str, adding: str, **flags: Any) -> None:
         data = self.editor.store.read(form.file)
         source, document = self._parsed(form, data)
         if source is not None:
-            self._render(form, page, forms.groups(form, document), digest(data), **flags)
+            self._render(form, page, forms.groups(form, document, adding), digest(data), adding=adding, **flags)
 
     def _parsed(self, form: forms.Form, data: bytes) -> tuple[_Text | None, CommentedMap]:
         """The file's text and round-trip document; (None, {}) after saying why it cannot be edited."""
@@ -222,14 +235,14 @@ class EditHandler(web.RequestHandler):
             if other != form
         ]
         toggle = PREFIX + form.id + "?page=" + quote(page, safe="/") + ("" if large else "&large=1")
-        values = {
-            "conflict": None,
-            "problems": [],
-            "loose": [],
-            "undone": False,
-            "nothing": False,
-            **flags,
-        }
+        adders = [
+            {
+                "href": f"{PREFIX}{form.id}{query}&add={key}#g-{key}-{sum(g.place is not None and g.place[0] == key for g in groups)}",
+                "text": "添加一项" + name,
+            }
+            for key, name in forms.ITEM_NAMES.items()
+            if key in forms.lists_of(form)
+        ]
         html = self.editor.pages.form(
             form=form,
             groups=groups,
@@ -243,7 +256,8 @@ class EditHandler(web.RequestHandler):
             action=PREFIX + form.id,
             undo_action=PREFIX + form.id + "/undo",
             can_undo=bool(self.editor.store.versions(form.file)),
-            **values,
+            adders=adders,
+            **flags,
         )
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(html)
@@ -290,6 +304,40 @@ class EditHandler(web.RequestHandler):
 
     def _large(self) -> bool:
         return self.get_argument("large", "") == "1" or self.get_argument("_large", "") == "1"
+
+
+def _rearrange(
+    form: forms.Form, document: CommentedMap, shown: list[forms.Group], values: dict[str, str], adding: str, move: str
+) -> bool:
+    """The item a 上移/下移/删除 button names moved or removed, the record being added appended;
+    whether anything changed."""
+    key, _, rest = move.partition(":")
+    number_text, _, what = rest.partition(":")
+    done = False
+    for name in forms.lists_of(form):
+        seq = document.get(name)
+        if not isinstance(seq, CommentedSeq):
+            continue
+        order = list(range(len(seq)))
+        if key == name and number_text.isdigit() and int(number_text) < len(seq):
+            number = int(number_text)
+            if what == "up" and number > 0:
+                order[number - 1], order[number] = number, number - 1
+            elif what == "down" and number < len(seq) - 1:
+                order[number], order[number + 1] = number + 1, number
+            elif what == "remove":
+                order.remove(number)
+        added = []
+        if adding == name:
+            empty = next(g for g in shown if g.name == f"{name}.{len(seq)}")
+            first = seq[0] if seq and isinstance(seq[0], CommentedMap) else None
+            item = forms.new_item(empty, values, first.lc.col if first is not None else 4)
+            if item is not None:
+                added.append(item)
+        if order != list(range(len(seq))) or added:
+            lists.rearrange(document, name, order, added)
+            done = True
+    return done
 
 
 def _field_of(problem: ContentProblem, file: str, by_line: dict[int, list[str]], known: set[str]) -> str | None:
