@@ -461,3 +461,35 @@ def test_a_schedule_entry_is_added_checked_moved_and_removed(serving, browser):
     tab.wait_for_selector("[role=status]", timeout=WAIT_MS)
     assert _schedule_ids(serving.root) == ids
     tab.close()
+
+
+def test_a_page_with_front_matter_is_edited_its_body_too(serving, browser):
+    file = serving.root / "content/contact.md"
+    before = file.read_text(encoding="utf-8")
+    tab = _open_editor(browser, serving, "contact/")
+    assert tab.locator("h1").inner_text() == "编辑：联系与报送"
+    assert tab.locator("#f-phone").input_value() == "67875049"
+    assert tab.locator("label[for='f-body']").inner_text() == "正文 （必填）"
+    tab.locator("#f-email").fill("jgswj@")
+    tab.locator("#f-phone").fill("67875050")
+    tab.get_by_role("button", name="保存", exact=True).last.click()
+    message = tab.locator("#f-email-message")
+    message.wait_for(timeout=WAIT_MS)
+    assert message.inner_text() == "「email」应是电子邮箱地址，如 name@example.com，这里写的是「jgswj@」"
+    assert file.read_text(encoding="utf-8") == before
+    tab.locator("#f-email").fill("jgswj@example.com")
+    body = tab.locator("#f-body")
+    body.fill(body.input_value() + "\n\n报送后请电话确认。")
+    tab.get_by_role("button", name="保存", exact=True).last.click()
+    tab.wait_for_url(serving.url + "contact/", timeout=WAIT_MS)
+    after = file.read_text(encoding="utf-8")
+    assert _changed_lines(before, after) == [
+        '-phone: "67875049"',
+        '+phone: "67875050"',  # its quotes kept
+        "-email: 375917720@qq.com",
+        "+email: jgswj@example.com",
+        "+",
+        "+报送后请电话确认。",
+    ]
+    assert tab.get_by_text("报送后请电话确认。").count() == 1
+    tab.close()

@@ -65,11 +65,17 @@ def _title(file: str) -> str:
     return next((s.title for s in SECTIONS if s.source == file), file)
 
 
-# Every YAML source file declared field by field. The Markdown pages (notice.md, contact.md) and
-# the reports are not edited here yet.
-FORMS: Mapping[str, Form] = {
-    _form_id(file): Form(_form_id(file), file, _title(file)) for file in DECLARED_FILES if file.endswith(".yaml")
-}
+# Every source file declared field by field (the reports are not edited here yet).
+FORMS: Mapping[str, Form] = {_form_id(file): Form(_form_id(file), file, _title(file)) for file in DECLARED_FILES}
+BODY_NAME = "@body"  # a Markdown page's body: no key of its front matter (apply leaves it alone)
+BODY = Declared(
+    Markdown(),
+    "正文",
+    "Markdown 格式：空一行表示另起一段；「## 」开头的行是小标题；「- 」开头的行是列表的一项；"
+    "照片写成 ![照片内容](files/照片.jpg)，附件写成 [附件名称](files/附件.pdf)",
+    None,
+    BODY_NAME,
+)
 
 
 def forms_for(page: str) -> list[Form]:
@@ -118,7 +124,7 @@ class Input:
 
     @property
     def html_id(self) -> str:
-        return "f-" + self.name.replace(".", "-")
+        return "f-" + self.name.replace(".", "-").replace("@", "")
 
 
 @dataclass(frozen=True)
@@ -178,13 +184,16 @@ def lists_of(form: Form) -> dict[str, type[DataclassInstance]]:
     return dict(shape) if isinstance(shape, dict) else {}
 
 
-def groups(form: Form, document: Any, adding: str = "") -> list[Group]:
+def groups(form: Form, document: Any, adding: str = "", body: str | None = None) -> list[Group]:
     """The form's records as they are in `document` (the file's round-trip YAML); with `adding`
-    (one of its lists), an empty record at that list's end."""
+    (one of its lists), an empty record at that list's end; a Markdown page's `body` last."""
     shape = DECLARED_FILES[form.file]
     doc = document if isinstance(document, CommentedMap) else CommentedMap()
     if not isinstance(shape, dict):
-        return [_group(shape, doc, "", form.title, "")]
+        found = [_group(shape, doc, "", form.title, "")]
+        if body is not None:
+            found.append(Group("@", BODY.label, "", (Input(BODY_NAME, BODY, body, "textarea"),)))
+        return found
     found = []
     for key, model in shape.items():
         items = doc.get(key)
@@ -242,7 +251,7 @@ def apply(document: CommentedMap, inputs: list[Input], values: Mapping[str, str]
     """Put each submitted value that differs from the file's into `document`; the names changed."""
     changed = []
     for item in inputs:
-        if item.name not in values:
+        if item.name not in values or item.name == BODY_NAME:
             continue
         new = submitted(values[item.name])
         if new == submitted(item.value):

@@ -23,9 +23,9 @@ from tornado import web
 
 from campaign.edit import check, forms, lists
 from campaign.edit.page import EditorPages
+from campaign.edit.source import SourceText
 from campaign.edit.store import Conflict, Store, digest
 from campaign.errors import ContentError, ContentProblem
-from campaign.load.source import BOM, decode_text
 from campaign.new_edition import _round_trip
 from campaign.preview.session import Preview
 
@@ -59,26 +59,12 @@ def with_edit_link(data: bytes, page: str) -> bytes:
     return data.replace(b"</body>", edit_link(page) + b"</body>", 1) if b"</body>" in data else data
 
 
-class _Text:
-    """A source file's bytes as text and back, its BOM and line ends (Notepad's CRLF) kept."""
-
-    def __init__(self, data: bytes, file: str):
-        decode_text(data, file)  # raises ContentError (GBK, a control character) in the build's words
-        text = data.decode("utf-8")
-        self.bom = text.startswith(BOM)
-        self.newline = "\r\n" if "\r\n" in text else "\n"
-        self.text = text.removeprefix(BOM).replace("\r\n", "\n")
-
-    def encode(self, text: str) -> bytes:
-        return ((BOM if self.bom else "") + text.replace("\n", self.newline)).encode("utf-8")
-
-
 class EditHandler(web.RequestHandler):
     def initialize(self, editor: Editor, allowed: Allowed, names: frozenset[str] | None = None) -> None:
         self.editor, self.allowed, self.names = editor, allowed, names
 
     def prepare(self) -> None:
-        if not self.allowed(self, self.names):
+        if self.names is None or not self.allowed(self, self.names):  # shared with others: no editing
             raise web.HTTPError(403)
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Frame-Options", "DENY")
@@ -120,16 +106,17 @@ class EditHandler(web.RequestHandler):
             return
         adding = self.get_body_argument("_add", "")
         adding = adding if adding in forms.lists_of(form) else ""
-        shown = forms.groups(form, document, adding)
+        shown = _groups(form, source, document, adding)
         inputs = [item for group in shown for item in group.inputs()]
         changed = forms.apply(document, inputs, values)
+        body = _changed_body(source, values)
         move = self.get_body_argument("_move", "")
         rearranged = _rearrange(form, document, shown, values, adding, move)
-        if not changed and not rearranged:
+        if not changed and not rearranged and body is None:
             return self._redirect_form(form, page, "nothing")
         yaml, out = _round_trip(), io.StringIO()
         yaml.dump(document, out)
-        new = source.encode(out.getvalue())
+        new = source.encode(out.getvalue(), body)
         problems = check.problems_with(self.editor.preview.ctx, form.file, new)
         if problems:
             return self._invalid(form, page, out.getvalue(), values, problems, expected, adding)
@@ -157,8 +144,8 @@ class EditHandler(web.RequestHandler):
         source, document = self._parsed(form, data)
         if source is None:
             return
-        shown = [forms.with_values(g, values, {}) for g in forms.groups(form, document)]
-        disk = {item.name: item.value for g in forms.groups(form, document) for item in g.inputs()}
+        shown = [forms.with_values(g, values, {}) for g in _groups(form, source, document)]
+        disk = {item.name: item.value for g in _groups(form, source, document) for item in g.inputs()}
         rows = [
             {"label": item.declared.label + "（" + item.name + "）", "disk": disk[item.name], "yours": item.value}
             for g in shown
@@ -181,25 +168,28 @@ class EditHandler(web.RequestHandler):
         adding: str,
     ) -> None:
         written = _round_trip().load(text)
-        lines = forms.key_lines(written)
+        data = self.editor.store.read(form.file)
+        source, document = self._parsed(form, data)
+        if source is None:
+            return
+        lines = forms.key_lines(written, source.first_line)
         by_line: dict[int, list[str]] = {}
         for name, line in lines.items():
             by_line.setdefault(line, []).append(name)
         messages: dict[str, str] = {}
         loose = []
-        data = self.editor.store.read(form.file)
-        source, document = self._parsed(form, data)
-        if source is None:
-            return
+        body_line = source.first_line + text.count("\n") + 1 if source.page else 0
         # the inputs as in the changed text (an item moved or added is where the check found it)
-        known = {item.name for g in forms.groups(form, written) for item in g.inputs()}
+        known = {item.name for g in _groups(form, source, written) for item in g.inputs()}
         for problem in problems:
             field = _field_of(problem, form.file, by_line, known)
+            if field is None and body_line and problem.file == form.file and problem.line >= body_line:
+                field = forms.BODY_NAME
             if field is None:
                 loose.append(problem)
             else:
                 messages[field] = (messages[field] + "；" if field in messages else "") + problem.message
-        shown = [forms.with_values(g, values, messages) for g in forms.groups(form, document, adding)]
+        shown = [forms.with_values(g, values, messages) for g in _groups(form, source, document, adding)]
         self.set_status(422)
         self._render(form, page, shown, expected, problems=problems, loose=[_where(p) for p in loose], adding=adding)
 
@@ -207,13 +197,13 @@ class EditHandler(web.RequestHandler):
         data = self.editor.store.read(form.file)
         source, document = self._parsed(form, data)
         if source is not None:
-            self._render(form, page, forms.groups(form, document, adding), digest(data), adding=adding, **flags)
+            self._render(form, page, _groups(form, source, document, adding), digest(data), adding=adding, **flags)
 
-    def _parsed(self, form: forms.Form, data: bytes) -> tuple[_Text | None, CommentedMap]:
+    def _parsed(self, form: forms.Form, data: bytes) -> tuple[SourceText | None, CommentedMap]:
         """The file's text and round-trip document; (None, {}) after saying why it cannot be edited."""
         try:
-            source = _Text(data, form.file)
-            document = _round_trip().load(source.text)
+            source = SourceText(data, form.file)
+            document = _round_trip().load(source.yaml)
         except (ContentError, YAMLError) as exc:
             self.set_status(409)
             said = str(exc) if isinstance(exc, ContentError) else f"{form.file}：文件里有写法错误"
@@ -304,6 +294,18 @@ class EditHandler(web.RequestHandler):
 
     def _large(self) -> bool:
         return self.get_argument("large", "") == "1" or self.get_argument("_large", "") == "1"
+
+
+def _groups(form: forms.Form, source: SourceText, document: CommentedMap, adding: str = "") -> list[forms.Group]:
+    return forms.groups(form, document, adding, source.body if source.page else None)
+
+
+def _changed_body(source: SourceText, values: dict[str, str]) -> str | None:
+    """A page's body as submitted, when it differs from the file's (None: left as it is)."""
+    if not source.page or forms.BODY_NAME not in values:
+        return None
+    new = forms.submitted(values[forms.BODY_NAME])
+    return None if new == forms.submitted(source.body) else new + "\n"
 
 
 def _rearrange(

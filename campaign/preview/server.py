@@ -79,7 +79,8 @@ def _serve(root: Path, host: str, port: int, say: Callable[[str], None]) -> int:
     try:
         origin = f"http://{_url_host(host)}:{port}"
         preview = Preview(root, origin)
-        editor = editing.Editor(preview)
+        # the editor only where the preview answers this machine alone (see `allowed_hosts`)
+        editor = editing.Editor(preview) if allowed_hosts(host, port) is not None else None
         server = PreviewServer(preview, editor)
         try:
             server.application(port, host, live_css=False)
@@ -90,7 +91,8 @@ def _serve(root: Path, host: str, port: int, say: Callable[[str], None]) -> int:
             raise
         loop = ioloop.IOLoop.current()
         rebuilds = Rebuilds(preview, say, loop, on_base_path=server.seen_base)
-        editor.after_save = rebuilds.rebuild  # a saved form shows at once, before the watcher hears it
+        if editor is not None:
+            editor.after_save = rebuilds.rebuild  # a saved form shows at once, before the watcher hears it
         watch = SourceWatch(root, rebuilds.heard, loop.add_callback)
         watch.start()  # before the first build, so a save made during it is not missed
         first = preview.rebuild()
