@@ -356,7 +356,7 @@ def test_the_forms_pass_axe_and_work_with_the_keyboard(serving, browser, large):
     assert AXE.exists(), "npm ci installs axe-core (tests/run.sh does it)"
     tab = browser.new_page(bypass_csp=True)  # axe is injected as a script, which the editor forbids
     problems = {}
-    for form in forms.FORMS:
+    for form in [*forms.FORMS, "news"]:  # and the new report's
         tab.goto(f"{serving.origin}/_edit/{form}?page=/jnxcz/2024/" + ("&large=1" if large else ""))
         assert tab.evaluate("document.documentElement.classList.contains('large-text')") == large
         found = _axe(tab)
@@ -492,4 +492,77 @@ def test_a_page_with_front_matter_is_edited_its_body_too(serving, browser):
         "+报送后请电话确认。",
     ]
     assert tab.get_by_text("报送后请电话确认。").count() == 1
+    tab.close()
+
+
+# --------------------------------------------------------------------------- a new report
+
+
+def _photo(path, colour):
+    from PIL import Image
+
+    Image.new("RGB", (640, 480), colour).save(path, "JPEG")
+    return path
+
+
+def test_a_new_report_with_two_photos_and_captions_becomes_a_folder_that_builds(serving, browser, tmp_path):
+    first, second = _photo(tmp_path / "IMG_0001.JPG", "green"), _photo(tmp_path / "微信图片 2.jpg", "blue")
+    tab = _open_editor(browser, serving, "news/")
+    assert tab.locator("h1").inner_text() == "新建一篇活动动态"
+    tab.locator("#f-title").fill("区教委开展节能宣传周活动")
+    tab.locator("#f-date").fill("2024-05-14")
+    tab.locator("#f-source").fill("江北区教育委员会")
+    tab.locator("#f-text").fill("5月14日，区教委开展节能宣传活动。\n\n- 这一行不是列表\n# 也不是标题")
+    tab.locator("#f-photo-1").set_input_files(str(first))
+    tab.locator("#f-photo-2").set_input_files(str(second))
+    tab.locator("#f-caption-1").fill("干部职工观看节能宣传展板")
+    tab.get_by_role("button", name="保存", exact=True).last.click()
+    message = tab.locator("#f-caption-2-message")
+    message.wait_for(timeout=WAIT_MS)
+    assert message.inner_text().startswith("图片缺少文字说明：请写成 ![骑行上班的干部职工](photo-2.jpg)")
+    news = serving.root / "content/news"
+    before = sorted(p.name for p in news.iterdir())
+    tab.locator("#f-photo-1").set_input_files(str(first))  # chosen again: a browser keeps no file
+    tab.locator("#f-photo-2").set_input_files(str(second))
+    tab.locator("#f-caption-2").fill("志愿者讲解节能知识")
+    tab.get_by_role("button", name="保存", exact=True).last.click()
+    tab.wait_for_url(re.compile(r".*/news/2024-05-14-[a-z0-9-]+/$"), timeout=WAIT_MS)
+    slug = tab.url.rstrip("/").rsplit("/", 1)[-1]
+    assert sorted(p.name for p in news.iterdir()) == sorted([*before, slug])
+    folder = news / slug
+    assert sorted(p.name for p in folder.iterdir()) == ["index.md", "photo-1.jpg", "photo-2.jpg"]
+    assert (folder / "photo-2.jpg").read_bytes() == second.read_bytes()
+    index = (folder / "index.md").read_text(encoding="utf-8")
+    assert index.endswith(
+        "5月14日，区教委开展节能宣传活动。\n\n\\- 这一行不是列表\n\\# 也不是标题\n\n"
+        "![干部职工观看节能宣传展板](photo-1.jpg)\n\n![志愿者讲解节能知识](photo-2.jpg)\n"
+    )
+    assert tab.locator("h1").inner_text() == "区教委开展节能宣传周活动"
+    assert tab.locator("figure:has(img[src*='photo-']) figcaption").all_inner_texts() == [
+        "干部职工观看节能宣传展板",
+        "志愿者讲解节能知识",
+    ]
+    assert "- 这一行不是列表" in tab.locator("main").inner_text()
+    result = run_cli(serving.root, "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    tab.close()
+
+
+def test_a_file_that_is_no_photo_is_refused_and_nothing_is_written(serving, browser, tmp_path):
+    page = tmp_path / "页面.html"
+    page.write_text("<script>alert(1)</script>", encoding="utf-8")
+    news = serving.root / "content/news"
+    before = sorted(p.name for p in news.iterdir())
+    tab = _open_editor(browser, serving, "news/")
+    tab.locator("#f-title").fill("一篇报道")
+    tab.locator("#f-date").fill("2024-05-14")
+    tab.locator("#f-source").fill("江北区机关事务管理局")
+    tab.locator("#f-text").fill("正文。")
+    tab.locator("#f-photo-1").set_input_files(str(page))
+    tab.locator("#f-caption-1").fill("说明")
+    tab.get_by_role("button", name="保存", exact=True).last.click()
+    message = tab.locator("#f-photo-1-message")
+    message.wait_for(timeout=WAIT_MS)
+    assert message.inner_text() == "「页面.html」不是照片：只能选 .jpg、.jpeg、.png、.webp、.heic、.heif、.hif 文件"
+    assert sorted(p.name for p in news.iterdir()) == before
     tab.close()

@@ -32,6 +32,11 @@ def _link_or_copy(source: str, target: str) -> None:
 
 def problems_with(ctx: BuildContext, file: str, data: bytes) -> list[ContentProblem]:
     """Every problem the build would find with `file` holding `data` (none: it builds)."""
+    return problems_with_files(ctx, {file: data})
+
+
+def problems_with_files(ctx: BuildContext, files: dict[str, bytes]) -> list[ContentProblem]:
+    """Every problem the build would find with each of `files` (project-relative) holding its bytes."""
     root = ctx.root
     copy = Path(tempfile.mkdtemp(prefix=".edit-check-", dir=root))
     try:
@@ -41,9 +46,11 @@ def problems_with(ctx: BuildContext, file: str, data: bytes) -> list[ContentProb
                 shutil.copytree(source, copy / part, symlinks=True, copy_function=_link_or_copy)
             elif source.is_file():
                 _link_or_copy(str(source), str(copy / part))
-        changed = copy / file
-        changed.unlink(missing_ok=True)  # a hard link: writing into it would write the original
-        changed.write_bytes(data)
+        for file, data in files.items():
+            changed = copy / file
+            changed.unlink(missing_ok=True)  # a hard link: writing into it would write the original
+            changed.parent.mkdir(parents=True, exist_ok=True)
+            changed.write_bytes(data)
         memo = ctx.memo
         # parsed files are shared (keyed by name and text); file stamps are the copy's own
         kept = Memo(memo.keep, yaml=memo.yaml, front=memo.front, environments=memo.environments)

@@ -25,6 +25,7 @@ OUTCOMES: dict[str, Any] = {
     "others": [],
     "can_undo": False,
     "large": False,
+    "had_photos": False,
 }
 
 
@@ -38,3 +39,7 @@ class EditorPages:
 
     def form(self, **values: Any) -> str:
         return self.environment.get_template("form.html").render(**(OUTCOMES | values))
+
+    def report(self, **values: Any) -> str:
+        """The form for a new report (`edit.report`)."""
+        return self.environment.get_template("report.html").render(**(OUTCOMES | values))

@@ -32,6 +32,8 @@ from campaign.preview.session import Preview
 Allowed = Callable[[web.RequestHandler, frozenset[str] | None], bool]  # the preview's Host check
 PREFIX = "/_edit/"  # outside every site's sub-path: no page of the site has this address
 PATTERN = r"/_edit/(?:([a-z]+)(/undo)?)?"
+NEW_REPORT = PREFIX + "news"  # the new report's form (`new_report`)
+NEWS_PAGES = "news/"  # the pages of the reports: their form is a new report's
 
 
 class Editor:
@@ -224,6 +226,8 @@ class EditHandler(web.RequestHandler):
             for other in forms.forms_for(self._under_base(page))
             if other != form
         ]
+        if self._under_base(page).startswith(NEWS_PAGES):
+            others.insert(0, {"href": NEW_REPORT + query, "title": "新建一篇活动动态"})
         toggle = PREFIX + form.id + "?page=" + quote(page, safe="/") + ("" if large else "&large=1")
         adders = [
             {
@@ -272,6 +276,9 @@ class EditHandler(web.RequestHandler):
             raise web.HTTPError(403)
 
     def _form(self, form_id: str | None, page: str) -> forms.Form:
+        if form_id is None and self._under_base(page).startswith(NEWS_PAGES):
+            self.redirect(NEW_REPORT + "?page=" + quote(page, safe="/"))
+            raise web.Finish
         if form_id is None:
             return forms.forms_for(self._under_base(page))[0]
         found = forms.FORMS.get(form_id)
@@ -376,4 +383,7 @@ def _where(problem: ContentProblem) -> dict[str, str]:
 
 def handlers(editor: Editor, allowed: Allowed) -> list[tuple[str, type, dict[str, Any]]]:
     """The editor's routes, for the preview's web application (before the site's catch-all)."""
-    return [(PATTERN, EditHandler, {"editor": editor, "allowed": allowed})]
+    from campaign.preview import new_report  # it builds on this module's handler
+
+    options = {"editor": editor, "allowed": allowed}
+    return [*new_report.handlers(**options), (PATTERN, EditHandler, options)]
