@@ -199,7 +199,8 @@ def test_history_is_not_a_source_and_is_ignored_by_git():
     from campaign.load.source import ignored_name
 
     assert ignored_name(HISTORY)
-    assert ".history/" in (REPO / ".gitignore").read_text(encoding="utf-8").split("\n")
+    ignored = (REPO / ".gitignore").read_text(encoding="utf-8").split("\n")
+    assert ".history/" in ignored and ".edit-check-*/" in ignored  # what a killed check leaves
 
 
 # --------------------------------------------------------------------------- the real preview
@@ -566,3 +567,11 @@ def test_a_file_that_is_no_photo_is_refused_and_nothing_is_written(serving, brow
     assert message.inner_text() == "「页面.html」不是照片：只能选 .jpg、.jpeg、.png、.webp、.heic、.heif、.hif 文件"
     assert sorted(p.name for p in news.iterdir()) == before
     tab.close()
+
+
+def test_the_built_site_has_no_editor(built_site):
+    pages = sorted(built_site.rglob("*.html"))
+    assert pages
+    assert [
+        p for p in pages if "编辑本页" in p.read_text(encoding="utf-8") or "/_edit/" in p.read_text(encoding="utf-8")
+    ] == []
