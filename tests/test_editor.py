@@ -371,6 +371,7 @@ def test_the_forms_pass_axe_and_work_with_the_keyboard(serving, browser, large):
     tab.get_by_role("link", name="编辑本页").focus()
     tab.keyboard.press("Enter")
     tab.wait_for_selector("form button[type=submit]", timeout=WAIT_MS)
+    assert tab.evaluate("document.documentElement.classList.contains('large-text')") == large  # as the page was
     target = _xinhua_url_field(tab).get_attribute("id")
     for _ in range(200):
         tab.keyboard.press("Tab")

@@ -54,6 +54,9 @@ def edit_link(page: str) -> bytes:
         '<p style="position:fixed;right:1rem;bottom:1rem;margin:0;z-index:1000;">'
         f'<a href="{href}" style="display:inline-block;padding:0.5em 1em;background:#0b4f8a;color:#fff;'
         'border-radius:4px;font-weight:bold;">编辑本页</a></p>'
+        # a page read in 大字模式 (reader.js's class) opens the form in large text too
+        "<script>document.currentScript.previousElementSibling.firstChild.addEventListener('click',"
+        "function(){if(document.documentElement.classList.contains('large-text'))this.search+='&large=1';});</script>"
     ).encode()
 
 
