@@ -180,15 +180,16 @@ HEADER = """\
 """
 
 
-def index_text(report: WordReport, slug: str, document: str) -> str:
-    """The report's index.md: front matter with each key's comment from its declaration, then the body."""
+def index_text(report: WordReport, slug: str, document: str, header: str = HEADER) -> str:
+    """The report's index.md: front matter with each key's comment from its declaration, then the body
+    (`header`, the file's opening comment, says where it came from)."""
     values = {
         "title": _scalar(report.title.value),
         "date": f"{report.date:%Y-%m-%d}",
         "source": _scalar(report.source.value),
         "summary": _scalar(report.summary),
     }
-    lines = ["---", HEADER.format(file=f"{NEWS}/{slug}/index.md", document=document).rstrip("\n")]
+    lines = ["---", header.format(file=f"{NEWS}/{slug}/index.md", document=document).rstrip("\n")]
     for name, declared in declarations(NewsItem).items():
         lines += [f"# {line}" for line in declared.comment.split("\n")]
         lines.append(f"{declared.key}: {values[name]}")

@@ -37,6 +37,7 @@ from livereload.watcher import Watcher
 from tornado import escape, ioloop, web
 
 from campaign.errors import ContentError
+from campaign.preview import editor as editing
 from campaign.preview.session import Outcome, Preview
 from campaign.preview.watch import SourceWatch
 from campaign.render.urls import campaign_path
@@ -78,7 +79,9 @@ def _serve(root: Path, host: str, port: int, say: Callable[[str], None]) -> int:
     try:
         origin = f"http://{_url_host(host)}:{port}"
         preview = Preview(root, origin)
-        server = PreviewServer(preview)
+        # the editor only where the preview answers this machine alone (see `allowed_hosts`)
+        editor = editing.Editor(preview) if allowed_hosts(host, port) is not None else None
+        server = PreviewServer(preview, editor)
         try:
             server.application(port, host, live_css=False)
         except OSError as exc:
@@ -88,6 +91,8 @@ def _serve(root: Path, host: str, port: int, say: Callable[[str], None]) -> int:
             raise
         loop = ioloop.IOLoop.current()
         rebuilds = Rebuilds(preview, say, loop, on_base_path=server.seen_base)
+        if editor is not None:
+            editor.after_save = rebuilds.rebuild  # a saved form shows at once, before the watcher hears it
         watch = SourceWatch(root, rebuilds.heard, loop.add_callback)
         watch.start()  # before the first build, so a save made during it is not missed
         first = preview.rebuild()
@@ -156,10 +161,10 @@ class Rebuilds:
 class PreviewServer(Server):
     """livereload's server with the site, from memory, as its only web handler."""
 
-    def __init__(self, preview: Preview):
+    def __init__(self, preview: Preview, editor: editing.Editor | None = None):
         # livereload's own watcher is never started (see the module's docstring)
         super().__init__(watcher=Watcher())
-        self.preview = preview
+        self.preview, self.editor = preview, editor
         self.old_bases: set[str] = set()
         self.current_base = preview.base_path
 
@@ -171,7 +176,8 @@ class PreviewServer(Server):
         self.current_base = base
 
     def get_web_handlers(self, script):
-        return [(r".*", SiteHandler, {"server": self})]
+        edit = editing.handlers(self.editor, _host_allowed) if self.editor is not None else []
+        return [*edit, (r".*", SiteHandler, {"server": self})]
 
     def application(self, port, host, liveport=None, debug=None, live_css=True):
         """livereload's application, with every request's Host and the WebSocket's Origin checked.
@@ -301,6 +307,8 @@ class SiteHandler(web.RequestHandler):
             raise web.HTTPError(404)
         if isinstance(data, Stored):  # not reached: a preview renders in memory, it leaves no file on disk
             raise web.HTTPError(500)
+        if self.server.editor is not None and base == self.preview.base_path and name.endswith(".html"):
+            data = editing.with_edit_link(data, raw)  # the preview's pages only: output/ never has it
         self._send(name, data)
 
     def _send(self, name: str, data: bytes) -> None:
