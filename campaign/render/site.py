@@ -295,7 +295,7 @@ class _Job:
                 case "print", PrintPlan() as printed:
                     data = print_file(site, printed.poster, printed.name, self.codes)
                 case "share", share.SharePlan() as drawn:
-                    uses.add(("asset", "style.css"))  # its colours are style.css's
+                    record_use(("asset", "style.css"))  # its colours are style.css's
                     data = share.share_image(drawn, self.templates.static[self.templates.assets["style.css"]])
                 case _:
                     raise ValueError(f"no renderer for {output.kind} {output.path}")
