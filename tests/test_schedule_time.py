@@ -121,9 +121,17 @@ def test_home_page_leads_with_what_is_next_before_the_week(builds):
     assert list(statuses(lead)) == ["address-announcement", "chongqing-publications", "energy-quiz"]
 
 
+def _today_line(out) -> str:
+    """The first screen's line for the build's day (the one not hidden)."""
+    html = (out / "index.html").read_text(encoding="utf-8")
+    return re.findall(r'<p data-today-line="[^"]*">([^<]*)</p>', html)
+
+
 def test_home_page_leads_with_today_and_next_during_the_week(builds):
-    lead = _lead(builds[("2024-05-14T09:00", "UTC")])
-    assert "今天：2024年5月14日 星期二" in lead and "接下来" in lead
+    out = builds[("2024-05-14T09:00", "UTC")]
+    assert _today_line(out) == ["今天：5月14日 星期二 · 全国节能宣传周第2天"]
+    lead = _lead(out)
+    assert "今天的活动" in lead and "接下来" in lead
     today, upcoming = lead.split("接下来")
     assert set(statuses(today)) == {"chongqing-publications", "energy-quiz", "chuanyu-launch-ceremony"}
     assert list(statuses(upcoming)) == ["low-carbon-day", "national-special-event", "report-deadline"]
