@@ -72,7 +72,7 @@ date: 2024-05-15
 source: 区机关事务局
 summary: 干部职工参观光伏车棚。
 ---
-全国低碳日当天，区机关事务局组织干部职工参观光伏车棚，了解屋顶发电。
+全国低碳日当天，区机关事务局组织干部职工参观光伏车棚，了解屋顶发电。资料在 D:\\资料\\光伏 (it's here)。
 
 附件：[光伏车棚介绍](介绍.pdf)
 """
@@ -107,10 +107,15 @@ def add_report(root: Path) -> None:
     (root / NEW_FOLDER / "介绍.pdf").write_bytes(a_pdf())
 
 
-def index_of(out: Path) -> dict:
-    text = (out / EDITION / search.INDEX).read_text(encoding="utf-8")
+def parsed(script: str) -> dict:
+    """The index a browser reads from the script: the object (JSON) it assigns."""
     head = f"window.{search.GLOBAL}="
-    return json.loads(text[text.index(head) + len(head) : text.rindex(";")])
+    assert script.index(head) > 0 and script.endswith(";\n")
+    return json.loads(script[script.index(head) + len(head) : -len(";\n")])
+
+
+def index_of(out: Path) -> dict:
+    return parsed((out / EDITION / search.INDEX).read_text(encoding="utf-8"))
 
 
 def search_in(index: dict, query: str) -> list[str]:
@@ -152,11 +157,12 @@ def test_the_index_lists_every_page_and_finds_each_title_exactly(tmp_path):
     data = search.index_file(site, pages)
     assert data == search.index_file(site, pages)
     assert data.startswith(b"/* \xe7\xab\x99\xe5\x86\x85\xe6\x90\x9c\xe7\xb4\xa2")  # 站内搜索…
-    index = json.loads(data.decode()[data.decode().index("=") + 1 : -2])
+    index = parsed(data.decode())
     rows = {page[1]: page for page in index["pages"]}
     report = rows["区机关事务局组织参观光伏车棚"]
     assert report[:4] == ["../news/2024-05-15-guangfu/", "区机关事务局组织参观光伏车棚", "活动动态", "2024年5月15日"]
     assert "光伏车棚介绍" in report[4]  # the attachment's title
+    assert "资料在 D:\\资料\\光伏 (it's here)。" in report[4]  # quotes and backslashes survive the script
     assert rows["活动日程"][:3] == ["../schedule/", "活动日程", "活动日程"]
     assert "站内搜索" not in rows and "页面未找到" not in rows
     assert not any(page[0].startswith(("../go/", "../news/page/")) for page in index["pages"])

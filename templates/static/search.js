@@ -27,12 +27,18 @@
   var grams = data.grams;
   var lowered = []; // 每页规范化后的全部文字，用到时才算
 
+  var FULL = /[\uFF01-\uFF5E\u3000]/;
+  var UPPER = /[A-Z]/;
+
   function fold(text) {
-    return text.replace(/[\uFF01-\uFF5E\u3000A-Z]/g, function (c) {
-      var code = c.charCodeAt(0);
-      code = code === 0x3000 ? 0x20 : code >= 0xFF01 ? code - 0xFEE0 : code;
-      return String.fromCharCode(code >= 0x41 && code <= 0x5A ? code + 32 : code);
-    });
+    if (FULL.test(text)) {
+      text = text.replace(/[\uFF01-\uFF5E\u3000]/g, function (c) {
+        var code = c.charCodeAt(0);
+        return String.fromCharCode(code === 0x3000 ? 0x20 : code - 0xFEE0);
+      });
+    }
+    // A-Z 一段一段换成小写：只动英文字母，字数不变（toLowerCase 对个别外文字母会多出字来）
+    return UPPER.test(text) ? text.replace(/[A-Z]+/g, function (run) { return run.toLowerCase(); }) : text;
   }
 
   function normalise(text) {
