@@ -179,12 +179,22 @@ def test_the_index_lists_every_page_and_finds_each_title_exactly(tmp_path):
         assert search_in(index, name), f"「{name}」 is not found"
     assert search_in(index, "光伏车棚介绍") == ["区机关事务局组织参观光伏车棚"]
     # the postings of 洛阳 are exactly the pages that say 洛阳, in the order of the pages
+    assert [index["pages"][n][1] for n in postings(index, "洛阳")] == ["活动日程", "活动通知", FOUND["洛阳"][0]]
+    assert list(index["grams"]) == sorted(index["grams"])
+    # and every bigram's are those of the folded text of each page, as search.js folds a query
+    wanted: dict[str, list[int]] = {}
+    for number, page in enumerate(index["pages"]):
+        for gram in search.bigrams(search.normalise(f"{page[1]} {page[3]} {page[4]}")):
+            wanted.setdefault(gram, []).append(number)
+    assert {gram: postings(index, gram) for gram in index["grams"]} == wanted
+
+
+def postings(index: dict, gram: str) -> list[int]:
     numbers, total = [], 0
-    for delta in index["grams"]["洛阳"].split(","):
+    for delta in index["grams"][gram].split(","):
         total += int(delta, 36)
         numbers.append(total)
-    assert [index["pages"][n][1] for n in numbers] == ["活动日程", "活动通知", FOUND["洛阳"][0]]
-    assert list(index["grams"]) == sorted(index["grams"])
+    return numbers
 
 
 def test_the_index_is_the_same_every_clean_build_and_a_rebuild_equals_a_clean_build(tmp_path):
