@@ -134,7 +134,11 @@ def test_editing_one_news_page_writes_only_what_shows_it(tmp_path):
     after = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     assert after.keys() == before.keys()
     changed = {path for path in after if after[path] != before[path]}
-    assert changed == {f"{EDITION}/news/2024-04-03-report-0002/index.html", f"{EDITION}/feed.xml"}
+    assert changed == {
+        f"{EDITION}/news/2024-04-03-report-0002/index.html",
+        f"{EDITION}/feed.xml",
+        f"{EDITION}/search/index.js",  # the search index holds the report's text
+    }
     assert "已更正" in (out / EDITION / "news/2024-04-03-report-0002/index.html").read_text(encoding="utf-8")
 
 

@@ -128,8 +128,9 @@ def crawl(browser, base: str) -> Crawl:
         seen.ids[path] = set(
             tab.evaluate("Array.from(document.querySelectorAll('[id],a[name]')).map(e => e.id || e.name)")
         )
-        hrefs = tab.evaluate(
-            "Array.from(document.querySelectorAll('a[href],link[href],script[src],img[src]')).map(e => e.href || e.src)"
+        hrefs = tab.evaluate(  # a form's action too: the header's search box is how 站内搜索 is reached
+            "Array.from(document.querySelectorAll('a[href],link[href],script[src],img[src],form[action]'))"
+            ".map(e => e.href || e.src || e.action)"
         )
         for href in hrefs:
             if href.startswith(("mailto:", "tel:", "data:")):

@@ -91,7 +91,7 @@ MENU_OF = [
     (r"index\.html", "首页"),
     (r"schedule/index\.html|events/.+", "活动日程"),
     (r"news/.+", "活动动态"),
-    (r"posters/.*|go/.*|404\.html", None),
+    (r"posters/.*|go/.*|404\.html|search/index\.html", None),
 ]
 
 

@@ -37,7 +37,7 @@ from campaign.incremental.record import (
 )
 from campaign.model.sections import shown
 from campaign.model.site import PLACEHOLDER_PREFIX, Asset, Attachment, Config, Event, Poster, Site
-from campaign.render import attachments, dates, ics, photos, share
+from campaign.render import attachments, dates, ics, photos, search, share
 from campaign.render.pages import PagePlan, plan_pages
 from campaign.render.posters import PRINT_FILES, print_file
 from campaign.render.qr import QrCodes
@@ -65,7 +65,7 @@ class Output:
     """One file of the site and everything specific to it that its renderer is given."""
 
     path: str
-    kind: str  # "page", "feed", "calendar", "print", "share", "photo" or "attachment"
+    kind: str  # "page", "feed", "calendar", "print", "share", "photo", "attachment" or "search" (the index)
     plan: Plan  # compared whole with the previous build's plan for the same path
 
 
@@ -113,10 +113,14 @@ class Rendering:
     rendered: frozenset[str]  # output paths rendered this time
 
 
-def outputs(site: Site, codes: QrCodes) -> list[Output]:
-    """Every file the site has besides static assets, in a stable order."""
+def outputs(site: Site, codes: QrCodes, searchable: bool = False) -> list[Output]:
+    """Every file the site has besides static assets, in a stable order; with `searchable` (its
+    templates have a search page), the search page and its index (`render.search`)."""
     plans = plan_pages(site, codes)
     found = [Output(output_file(plan.url), "page", plan) for plan in plans]
+    if searchable:
+        found.append(Output(output_file(search.PAGE), "page", search.page_plan(site.notice.published)))
+        found.append(Output(search.INDEX, "search", search.indexed(plans)))
     for event in site.events:
         found.append(Output(event.calendar, "calendar", event))
     found.append(Output("calendar/week.ics", "calendar", None))
@@ -184,7 +188,7 @@ def render(
     files: Files = dict(templates.static)
     records: dict[str, Record] = {}
     listed: dict[str, Output] = {}
-    for output in outputs(site, ctx.qr):
+    for output in outputs(site, ctx.qr, search.TEMPLATE in templates.sources):
         if not is_safe(output.path):
             raise ContentError.at("content", 0, f"生成的文件路径「{output.path}」不安全，已拒绝写出")
         if output.path in listed or output.path in files:
@@ -288,6 +292,8 @@ class _Job:
                     data = self.page(site, plan).encode()
                 case "feed", (tuple() | None) as pages:
                     data = self.feed(site, output.path, pages).encode()
+                case "search", tuple() as pages:
+                    data = search.index_file(site, pages)
                 case "calendar", Event() as event:
                     data = ics.event_file(site, event)
                 case "calendar", None:
@@ -369,6 +375,7 @@ class _Job:
                 ("status_js", "status.js"),
                 ("reader_js", "reader.js"),
                 ("large_css", "large.css"),
+                ("search_js", "search.js"),
             )
         }
         html = self.env.get_template(plan.template).render(
