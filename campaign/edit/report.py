@@ -5,7 +5,7 @@ starting with 「-」 or 「#」 stays text). Photos are named photo-1.jpg, phot
 chosen, whatever they were called on the clerk's computer, each placed under the text with its
 caption, which the build requires. The folder's name is the date and the title's pinyin
 initials (`importing.folder_name`), its index.md commented from the declarations
-(`importing.index_text`), and it is written whole or not at all (`importing._write_folder`).
+(`importing.index_text`), and it is written whole or not at all (`importing.write_folder`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from campaign.importing import NEWS, _write_folder, folder_name, index_text
+from campaign.importing import NEWS, folder_name, index_text, write_folder
 from campaign.load.byline import Found
 from campaign.load.media import MAX_PHOTO_BYTES, PHOTO_EXTENSIONS
 from campaign.load.word import Picture, WordReport
@@ -31,7 +31,7 @@ HEADER = """\
 # ================================================================
 """
 ORIGIN = "（在预览里用表单填写）"
-_MARKUP = re.compile(r"([\\`*_\[\]<>#|!~])")  # what Markdown would read as markup: shown as written
+MARKUP = re.compile(r"([\\`*_\[\]<>#|!~])")  # what Markdown would read as markup: shown as written
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def plain(text: str) -> str:
     shown = []
     for paragraph in paragraphs:
         lines = [line.strip() for line in paragraph.split("\n") if line.strip()]
-        escaped = [_MARKUP.sub(r"\\\1", line) for line in lines]
+        escaped = [MARKUP.sub(r"\\\1", line) for line in lines]
         # a line that Markdown would take for a list item or a heading: its mark escaped
         escaped = [re.sub(r"^(\d+)([.)])", r"\1\\\2", line) for line in escaped]
         escaped = [("\\" + line if line[:1] in "-+=" else line) for line in escaped]
@@ -89,7 +89,7 @@ def report_files(
     )
     body = plain(text)
     for picture in pictures:
-        caption = _MARKUP.sub(r"\\\1", picture.caption)
+        caption = MARKUP.sub(r"\\\1", picture.caption)
         body += f"\n\n![{caption}]({picture.name})"
     report = WordReport(
         title=Found(title, ORIGIN),
@@ -108,9 +108,10 @@ def report_files(
     return slug, files, report
 
 
-def write(root: Path, slug: str, files: dict[str, bytes], report: WordReport) -> None:
+def write(root: Path, slug: str, files: dict[str, bytes]) -> None:
     """The folder (`report_files`) written whole beside its place, then renamed in;
     FileExistsError if it exists."""
     news = root / NEWS
     news.mkdir(parents=True, exist_ok=True)
-    _write_folder(news, slug, files[f"{NEWS}/{slug}/index.md"].decode("utf-8"), report)
+    inside = f"{NEWS}/{slug}/"
+    write_folder(news, slug, {path.removeprefix(inside): data for path, data in files.items()})

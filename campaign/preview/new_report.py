@@ -7,17 +7,23 @@ in a new folder of their own; one that exists is never touched.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
 import re
 from typing import Any
 from urllib.parse import quote
 
+from ruamel.yaml.comments import CommentedMap
 from tornado import web
 
-from campaign.edit import check, report
+from campaign.edit import article, check, forms, report
 from campaign.edit.forms import Input
+from campaign.edit.source import SourceText
+from campaign.edit.store import Conflict, digest
 from campaign.errors import ContentProblem
 from campaign.importing import NEWS
+from campaign.load.roundtrip import round_trip
 from campaign.model.fields import Declared, Markdown, Text, declarations
 from campaign.model.site import NewsItem
 from campaign.model.timeline import now
@@ -81,7 +87,7 @@ class NewReportHandler(EditHandler):
             loose = _placed(problems, f"{NEWS}/{slug}/index.md", index, [n for n, _ in photos], messages)
             return self._show_report(page, values, messages, problems=problems, loose=loose, had_photos=bool(photos))
         try:
-            report.write(self.editor.store.root, slug, files, written)
+            report.write(self.editor.store.root, slug, files)
         except FileExistsError:
             messages["title"] = f"已经有一篇这一天、这个标题的活动动态（{NEWS}/{slug}/）；请改一下标题"
             return self._show_report(page, values, messages, had_photos=bool(photos))
@@ -169,5 +175,189 @@ def _placed(
     return loose
 
 
+# --------------------------------------------------------------------------- an existing report
+
+ARTICLE = PATH + r"/([a-z0-9]+(?:-[a-z0-9]+)*)(/undo)?"  # the build's own rule for a report's name
+BODY = Declared(Markdown(), "正文", "空一行表示另起一段。照片的说明在下面填写，照片排在原来的位置", None, "@body")
+MARKDOWN_NOTE = (
+    "这篇报道的正文用了 Markdown 格式（小标题、列表、链接或附件等），这里按原样显示：「## 」「- 」「[ ](…)」"
+    "等符号请保留，写法见 README「添加一篇活动动态」"
+)
+
+
+class ArticleHandler(EditHandler):
+    """/_edit/news/<slug>: an existing report (`<slug>.md` or `<slug>/index.md`) opened with its text."""
+
+    def get(self, slug: str, undo: str | None) -> None:  # type: ignore[override]
+        if undo:
+            raise web.HTTPError(405)
+        page = self._page(self.get_query_argument("page", ""))
+        file = self._file(slug)
+        done = self.get_query_argument("done", "")
+        data = self.editor.store.read(file)
+        self._show_article(slug, file, page, data, {}, {}, undone=done == "undo", nothing=done == "nothing")
+
+    def post(self, slug: str, undo: str | None) -> None:  # type: ignore[override]
+        self._refuse_foreign()
+        page = self._page(self.get_body_argument("_page", ""))
+        file = self._file(slug)
+        expected = self.get_body_argument("_sha256", "")
+        if undo:
+            return self._undo_article(slug, file, page, expected)
+        data = self.editor.store.read(file)
+        parsed = self._article(file, data)
+        if parsed is None:
+            return
+        source, document, body = parsed
+        values = {name: self.get_body_argument(name, "") for name in self.request.body_arguments if name[:1] != "_"}
+        if digest(data) != expected:
+            return self._show_article(slug, file, page, data, values, {}, conflict=True, sha=digest(data))
+        inputs = list(forms.record(NewsItem, document, "").inputs())
+        changed = forms.apply(document, inputs, values)
+        captions = [values.get(f"@caption-{n}", photo.caption) for n, photo in enumerate(body.photos, 1)]
+        new_body = article.written_body(source.body, values.get(BODY.key, body.text), captions)
+        if not changed and new_body is None:
+            return self._redirect_article(slug, page, "nothing")
+        yaml, out = round_trip(), io.StringIO()
+        yaml.dump(document, out)
+        new = source.encode(out.getvalue(), new_body)
+        problems = check.problems_with(self.editor.preview.ctx, file, new)
+        if problems:
+            messages, loose = _article_messages(problems, file, new, source.first_line, len(body.photos))
+            return self._show_article(
+                slug, file, page, data, values, messages, problems=problems, loose=loose, sha=expected
+            )
+        try:
+            self.editor.store.save(file, expected, new)
+        except Conflict as conflict:
+            return self._show_article(slug, file, page, conflict.current, values, {}, conflict=True)
+        self.editor.after_save()
+        written = forms.submitted(values.get("date", ""))
+        later = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", written)) and written > now().date().isoformat()
+        base = self.editor.preview.base_path
+        self.redirect(base + ("news/" if later else f"news/{slug}/"), status=303)
+
+    def _file(self, slug: str) -> str:
+        """The report's file, as the last good build found it (a name from the request is never one)."""
+        site = self.editor.preview.site
+        found = next((item.file for item in site.news if item.slug == slug), None) if site is not None else None
+        if found is None or not (self.editor.store.root / found).is_file():
+            raise web.HTTPError(404)
+        return found
+
+    def _article(self, file: str, data: bytes) -> tuple[SourceText, CommentedMap, article.Body] | None:
+        form = forms.Form("news", file, file)
+        source, document = self._parsed(form, data)
+        if source is None:
+            return None
+        return source, document, article.read_body(source.body)
+
+    def _undo_article(self, slug: str, file: str, page: str, expected: str) -> None:
+        try:
+            undone = self.editor.store.undo(file, expected)
+        except Conflict as conflict:
+            return self._show_article(slug, file, page, conflict.current, {}, {}, conflict=True)
+        if undone:
+            self.editor.after_save()
+        self._redirect_article(slug, page, "undo" if undone else "nothing")
+
+    def _redirect_article(self, slug: str, page: str, done: str) -> None:
+        large = "&large=1" if self._large() else ""
+        self.redirect(f"{PATH}/{slug}?page={quote(page, safe='/')}&done={done}{large}", status=303)
+
+    def _show_article(
+        self,
+        slug: str,
+        file: str,
+        page: str,
+        data: bytes,
+        values: dict[str, str],
+        messages: dict[str, str],
+        conflict: bool = False,
+        sha: str = "",
+        **flags: Any,
+    ) -> None:
+        parsed = self._article(file, data)
+        if parsed is None:
+            return
+        source, document, body = parsed
+        front = forms.record(NewsItem, document, "文章")
+        text = forms.Input(BODY.key, BODY, body.text, "textarea")
+        photos = [
+            forms.Input(
+                f"@caption-{n}", dataclasses.replace(CAPTION, label=f"照片 {photo.name} 的说明"), photo.caption, "text"
+            )
+            for n, photo in enumerate(body.photos, 1)
+        ]
+        disk = {item.name: item.value for item in [*front.inputs(), text, *photos]}
+        front = forms.with_values(front, values, messages)
+        text, *photos = [
+            dataclasses.replace(item, value=values.get(item.name, item.value), message=messages.get(item.name, ""))
+            for item in [text, *photos]
+        ]
+        rows = [
+            {"label": item.declared.label, "disk": disk[item.name], "yours": item.value}
+            for item in [*front.inputs(), text, *photos]
+            if forms.submitted(item.value) != forms.submitted(disk[item.name])
+        ]
+        large = self._large()
+        query = "?page=" + quote(page, safe="/")
+        own = f"{PATH}/{slug}"
+        html = self.editor.pages.article(
+            file=file,
+            front=front,
+            text=text,
+            photos=photos,
+            markdown_note="" if body.plain else MARKDOWN_NOTE,
+            sha256=sha or digest(data),
+            token=self.editor.token,
+            page=page,
+            large=large,
+            back=self._site_page(page),
+            toggle_large=own + query + ("" if large else "&large=1"),
+            action=own,
+            undo_action=own + "/undo",
+            can_undo=bool(self.editor.store.versions(file)),
+            conflict=(rows or [{"label": "（全部内容）", "disk": "", "yours": ""}]) if conflict else None,
+            **flags,
+        )
+        if conflict:
+            self.set_status(409)
+        elif messages:
+            self.set_status(422)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(html)
+
+
+def _article_messages(
+    problems: list[ContentProblem], file: str, new: bytes, first_line: int, photos: int
+) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Each problem of the changed report beside its input (a key's line, a photo's line, the text)."""
+    text = new.decode("utf-8-sig").replace("\r\n", "\n")
+    source = SourceText(new, file)
+    lines = {line: name for name, line in forms.key_lines(round_trip().load(source.yaml), first_line).items()}
+    body_line = first_line + source.yaml.count("\n") + 1
+    photo_lines: dict[int, str] = {}
+    for number, line in enumerate(text.split("\n")[body_line - 1 :], body_line):
+        if article.PHOTO_LINE.fullmatch(line) and len(photo_lines) < photos:
+            photo_lines[number] = f"@caption-{len(photo_lines) + 1}"
+    messages: dict[str, str] = {}
+    loose = []
+    for problem in problems:
+        name = None
+        if problem.file == file:
+            name = lines.get(problem.line) or photo_lines.get(problem.line)
+            if name is None and problem.line >= body_line:
+                name = BODY.key
+            elif name is None:  # a key left out: said at the front matter's line
+                name = next((key for key in FRONT if f"「{key}」" in problem.message), None)
+        if name is None:
+            where = f"{problem.file}:{problem.line}" if problem.line else problem.file
+            loose.append({"where": where, "message": problem.message})
+        else:
+            messages[name] = (messages[name] + "；" if name in messages else "") + problem.message
+    return messages, loose
+
+
 def handlers(**options: Any) -> list[tuple[str, type[web.RequestHandler], dict[str, Any]]]:
-    return [(PATH, NewReportHandler, options)]
+    return [(PATH, NewReportHandler, options), (ARTICLE, ArticleHandler, options)]
