@@ -72,14 +72,14 @@ def run(root: Path, paths: list[str], today: dt.date, say: Callable[[str], None]
         )
         return 2
     documents, missing = _documents(paths)
-    year = _campaign_year(root, today)
+    year = campaign_year(root, today)
     outcomes = [Outcome(name, refused=message) for name, message in missing]
     outcomes += [import_document(root, path, shown, year, today) for path, shown in documents]
     for outcome in outcomes:
         if outcome.refused and not outcome.already:
             print(f"{outcome.document}: {outcome.refused}", file=sys.stderr)
         else:
-            say(_said(outcome))
+            say(said(outcome))
     made = [o for o in outcomes if o.report is not None]
     if made:
         say(
@@ -110,7 +110,7 @@ def _documents(paths: list[str]) -> tuple[list[tuple[Path, str]], list[tuple[str
     return found, missing
 
 
-def _campaign_year(root: Path, today: dt.date) -> int:
+def campaign_year(root: Path, today: dt.date) -> int:
     """The campaign's year (the last segment of config.yaml's base_url), else this year."""
     try:
         node = parse_yaml(read_text(root / "config.yaml", root)[1], "config.yaml")
@@ -224,7 +224,7 @@ def write_folder(news: Path, slug: str, files: dict[str, bytes]) -> None:
         raise
 
 
-def _said(outcome: Outcome) -> str:
+def said(outcome: Outcome) -> str:
     """What the clerk reads about one document: where it went and what was chosen."""
     report = outcome.report
     if report is None:

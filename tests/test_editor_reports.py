@@ -8,6 +8,8 @@ in-process tests of how a report's body is shown and written back.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from PIL import Image
 from sitecopy import copy_site, run_cli
@@ -199,6 +201,102 @@ def test_a_bad_short_address_target_shows_the_builds_message(serving, browser):
         "已有的：chuanyu-launch、xinhua-live"
     )
     assert file.read_bytes() == before
+    tab.close()
+
+
+# --------------------------------------------------------------------------- a new report from Word, with attachments
+
+
+def test_a_word_document_chosen_on_the_new_report_form_is_imported_and_opened_for_checking(serving, browser, tmp_path):
+    from test_import import FOLDER as IMPORTED
+    from test_import import INDEX, NAME, SAID, word_report
+
+    document = tmp_path / NAME
+    document.write_bytes(word_report())
+    tab = _open_editor(browser, serving, "news/")
+    tab.locator("#f-word").set_input_files(str(document))
+    tab.get_by_role("button", name="导入").click()
+    tab.wait_for_selector("#imported", timeout=WAIT_MS)
+    # what `build.py import` prints, the document's name in place of its path
+    assert tab.locator("#imported pre").inner_text() == SAID.format(path=NAME).split("\n\n已导入")[0]
+    folder = serving.root / IMPORTED
+    assert sorted(p.name for p in folder.iterdir()) == ["index.md", "photo-1.jpg", "photo-2.jpg"]
+    assert (folder / "index.md").read_text(encoding="utf-8") == INDEX
+    assert tab.locator("#f-title").input_value() == "区教委开展节能宣传周主题活动"
+    assert tab.locator("#f-caption-2").input_value() == "图为学生绿色出行"
+    assert tab.locator("#markdown-note").count() == 1  # its list and table are Markdown
+    tab.locator("#f-caption-2").fill("学生绿色出行")
+    tab.get_by_role("button", name="保存", exact=True).last.click()
+    tab.wait_for_url(serving.url + "news/2024-05-15-qjwkzjnxczzthd/", timeout=WAIT_MS)
+    assert _changed_lines(INDEX, (folder / "index.md").read_text(encoding="utf-8")) == [
+        "-![图为学生绿色出行](photo-2.jpg)",
+        "+![学生绿色出行](photo-2.jpg)",
+    ]
+    # the same document again: kept as it is
+    tab = _open_editor(browser, serving, "news/")
+    tab.locator("#f-word").set_input_files(str(document))
+    tab.get_by_role("button", name="导入").click()
+    message = tab.locator("#f-word-message")
+    message.wait_for(timeout=WAIT_MS)
+    assert (
+        message.inner_text()
+        == f"「{NAME}」已经导入过：content/news/2024-05-15-qjwkzjnxczzthd 已经存在，保留原来的，没有改动"
+    )
+    tab.close()
+
+
+def test_a_new_reports_attachments_are_size_limited_named_by_the_tool_and_listed(serving, browser, tmp_path):
+    from pypdf import PdfWriter
+
+    pdf = tmp_path / "江北区 活动总结（终稿）.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Author": "李晓红"})
+    with open(pdf, "wb") as out:
+        writer.write(out)
+    program = tmp_path / "setup.exe"
+    program.write_bytes(b"MZ" + bytes(100))
+    big = tmp_path / "报名表.xlsx"
+    with open(big, "wb") as out:
+        out.truncate(20 * 1024 * 1024 + 1)
+    news = serving.root / "content/news"
+    before = sorted(p.name for p in news.iterdir())
+    tab = _open_editor(browser, serving, "news/")
+    tab.locator("#f-title").fill("区机关事务局总结节能宣传周活动")
+    tab.locator("#f-date").fill("2024-05-19")
+    tab.locator("#f-source").fill("江北区机关事务管理局")
+    tab.locator("#f-text").fill("5月19日，节能宣传周活动结束。")
+    tab.locator("#f-attachment-1").set_input_files(str(pdf))
+    tab.locator("#f-attachment-2").set_input_files(str(program))
+    tab.locator("#f-attachment-3").set_input_files(str(big))
+    tab.get_by_role("button", name="保存", exact=True).last.click()
+    message = tab.locator("#f-attachment-2-message")
+    message.wait_for(timeout=WAIT_MS)
+    assert message.inner_text() == (
+        "「setup.exe」不能作为附件：只能选 .pdf、.doc、.docx、.xls、.xlsx、.wps、.et、.zip 文件（PPT 请另存为 PDF）"
+    )
+    assert tab.locator("#f-attachment-3-message").inner_text().startswith("附件「报名表.xlsx」超过 20 MB")
+    assert sorted(p.name for p in news.iterdir()) == before, "nothing written"
+    tab.locator("#f-attachment-1").set_input_files(str(pdf))
+    tab.locator("#f-attachment-title-1").fill("活动总结")
+    tab.get_by_role("button", name="保存", exact=True).last.click()
+    tab.wait_for_url(re.compile(r".*/news/2024-05-19-[a-z0-9-]+/$"), timeout=WAIT_MS)
+    slug = tab.url.rstrip("/").rsplit("/", 1)[-1]
+    folder = news / slug
+    assert sorted(p.name for p in folder.iterdir()) == ["attachment-1.pdf", "index.md"]
+    assert (folder / "attachment-1.pdf").read_bytes() == pdf.read_bytes()
+    assert (
+        (folder / "index.md")
+        .read_text(encoding="utf-8")
+        .endswith("5月19日，节能宣传周活动结束。\n\n附件：[活动总结](attachment-1.pdf)\n")
+    )
+    link = tab.locator("main a[href$='.pdf']")
+    assert link.get_attribute("download") == "活动总结.pdf"
+    assert re.fullmatch(
+        r"附件：\s*活动总结\.pdf（PDF，\d+ KB）",
+        link.locator("xpath=ancestor::*[self::p or self::ul or self::div][1]").inner_text().strip(),
+    )
+    assert run_cli(serving.root, "check").returncode == 0
     tab.close()
 
 

@@ -1,8 +1,11 @@
-"""/_edit/news: the form for a new report, with its photos, in the preview (`edit.report`).
+"""The reports' forms in the preview: /_edit/news a new one (`edit.report`), with its photos and
+attachments or from a Word document (/_edit/news/_word, through the import); /_edit/news/<slug>
+an existing one, opened with its text (`edit.article`).
 
 Guarded as every save of the editor is (`editor.EditHandler`: this machine, the token, the
-preview's own origin). The files are named by the tool and written only inside content/news/,
-in a new folder of their own; one that exists is never touched.
+preview's own origin). Each chosen file is size-limited; a new report's files are named by the
+tool and written only inside content/news/, in a new folder of their own, one that exists never
+touched; an existing report's file is the one the build found under the name in the address.
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ from urllib.parse import quote
 from ruamel.yaml.comments import CommentedMap
 from tornado import web
 
+from campaign import importing
 from campaign.edit import article, check, forms, report
 from campaign.edit.forms import Input
 from campaign.edit.source import SourceText
 from campaign.edit.store import Conflict, digest
 from campaign.errors import ContentProblem
 from campaign.importing import NEWS
+from campaign.load.media import ATTACHMENT_TYPES
 from campaign.load.roundtrip import round_trip
+from campaign.load.word import Unreadable
 from campaign.model.fields import Declared, Markdown, Text, declarations
 from campaign.model.site import NewsItem
 from campaign.model.timeline import now
@@ -41,6 +47,15 @@ CAPTION = Declared(
     "caption",
 )
 FRONT = ("title", "date", "source", "summary")  # the keys of index.md the form fills in
+ATTACHMENT_TITLE = Declared(
+    Text(required=False),
+    "附件名称",
+    "读者下载时看到的文件名，如“活动总结”；不写就用原来的文件名",
+    None,
+    "attachment-title",
+)
+ATTACHMENTS = "@attachments"  # the attachments' line of a new index.md
+WORD = PATH + "/_word"  # a Word document imported (never a report's name: those have no "_")
 
 
 class NewReportHandler(EditHandler):
@@ -53,6 +68,9 @@ class NewReportHandler(EditHandler):
         page = self._page(self.get_body_argument("_page", ""))
         values = {name: self.get_body_argument(name, "").strip() for name in (*FRONT, "text")}
         values |= {f"caption-{n}": self.get_body_argument(f"caption-{n}", "").strip() for n in _slots()}
+        values |= {
+            f"attachment-title-{n}": self.get_body_argument(f"attachment-title-{n}", "").strip() for n in _files()
+        }
         messages: dict[str, str] = {}
         photos = []
         for number in _slots():
@@ -66,35 +84,53 @@ class NewReportHandler(EditHandler):
                 continue
             extension = upload.filename[upload.filename.rfind(".") :].lower()
             photos.append((number, report.Photo(extension, upload.body, values[f"caption-{number}"])))
+        attachments = []
+        for number in _files():
+            upload = self._chosen(f"attachment-{number}")
+            if upload is None:
+                continue
+            refused = report.attachment_refused(upload.filename, len(upload.body))
+            if refused:
+                messages[f"attachment-{number}"] = refused
+                continue
+            title = values[f"attachment-title-{number}"] or report.shown_name(upload.filename).rsplit(".", 1)[0]
+            extension = upload.filename[upload.filename.rfind(".") :].lower()
+            attachments.append(report.Attachment(extension, upload.body, title))
         said = report.date_message(values["date"])
         if said:
             messages["date"] = said
         if messages:
-            return self._show_report(page, values, messages, had_photos=bool(photos))
+            return self._show_report(page, values, messages, had_photos=bool(photos or attachments))
         day = dt.date.fromisoformat(values["date"])
         chosen_photos = [photo for _, photo in photos]
-        slug, files, written = report.report_files(
-            values["title"], day, values["source"], values["summary"], values["text"], chosen_photos
+        slug, files, _ = report.report_files(
+            values["title"], day, values["source"], values["summary"], values["text"], chosen_photos, tuple(attachments)
         )
         if (self.editor.store.root / NEWS / slug).exists():
             messages["title"] = (
                 f"已经有一篇这一天、这个标题的活动动态（{NEWS}/{slug}/）；请改一下标题，或直接修改那一篇"
             )
-            return self._show_report(page, values, messages, had_photos=bool(photos))
+            return self._show_report(page, values, messages, had_photos=bool(photos or attachments))
         problems = check.problems_with_files(self.editor.preview.ctx, files)
         if problems:
             index = files[f"{NEWS}/{slug}/index.md"].decode("utf-8")
             loose = _placed(problems, f"{NEWS}/{slug}/index.md", index, [n for n, _ in photos], messages)
-            return self._show_report(page, values, messages, problems=problems, loose=loose, had_photos=bool(photos))
+            return self._show_report(
+                page, values, messages, problems=problems, loose=loose, had_photos=bool(photos or attachments)
+            )
         try:
             report.write(self.editor.store.root, slug, files)
         except FileExistsError:
             messages["title"] = f"已经有一篇这一天、这个标题的活动动态（{NEWS}/{slug}/）；请改一下标题"
-            return self._show_report(page, values, messages, had_photos=bool(photos))
+            return self._show_report(page, values, messages, had_photos=bool(photos or attachments))
         self.editor.after_save()
         base = self.editor.preview.base_path
         shown = now().date() >= day  # a report dated later waits for its day (`pipeline.as_of`)
         self.redirect(base + (f"news/{slug}/" if shown else "news/"), status=303)
+
+    def _chosen(self, name: str) -> Any:
+        chosen = self.request.files.get(name) or []
+        return chosen[0] if chosen and chosen[0].filename else None
 
     def _show_report(self, page: str, values: dict[str, str], messages: dict[str, str], **flags: Any) -> None:
         declared = declarations(NewsItem)
@@ -117,12 +153,31 @@ class NewReportHandler(EditHandler):
             }
             for number in _slots()
         ]
+        attachments = [
+            {
+                "number": number,
+                "file_message": messages.get(f"attachment-{number}", ""),
+                "title": Input(
+                    f"attachment-title-{number}",
+                    ATTACHMENT_TITLE,
+                    values.get(f"attachment-title-{number}", ""),
+                    "text",
+                ),
+            }
+            for number in _files()
+        ]
         large = self._large()
         query = "?page=" + quote(page, safe="/")
         html = self.editor.pages.report(
             items=items,
             text=text,
             photos=photos,
+            attachments=attachments,
+            word_message=messages.get("word", ""),
+            word_limit=report.MAX_WORD_BYTES // (1024 * 1024),
+            attachment_limit=report.MAX_ATTACHMENT_BYTES // (1024 * 1024),
+            attachment_types=",".join(ATTACHMENT_TYPES),
+            word_action=WORD,
             token=self.editor.token,
             page=page,
             large=large,
@@ -139,6 +194,10 @@ class NewReportHandler(EditHandler):
 
 def _slots() -> range:
     return range(1, report.PHOTO_SLOTS + 1)
+
+
+def _files() -> range:
+    return range(1, report.ATTACHMENT_SLOTS + 1)
 
 
 def _kind(key: str) -> str:
@@ -160,6 +219,8 @@ def _placed(
         elif line.startswith("![") and photo < len(numbers):
             fields[line_number] = f"caption-{numbers[photo]}"
             photo += 1
+        elif line.startswith("附件：["):  # what is wrong with an attachment (tracked changes …) is said here
+            fields[line_number] = ATTACHMENTS
     loose = []
     for problem in problems:
         name = fields.get(problem.line) if problem.file == file else None
@@ -167,6 +228,9 @@ def _placed(
             name = "text"
         elif name is None and problem.file == file:  # a key left out: said at the front matter's line
             name = next((key for key in FRONT if f"「{key}」" in problem.message), None)
+        if name == ATTACHMENTS:
+            named = [n for n in range(1, report.ATTACHMENT_SLOTS + 1) if f"attachment-{n}." in problem.message]
+            name = f"attachment-{named[0] if named else 1}"
         if name is None:
             where = f"{problem.file}:{problem.line}" if problem.line else problem.file
             loose.append({"where": where, "message": problem.message})
@@ -238,12 +302,15 @@ class ArticleHandler(EditHandler):
         self.redirect(base + ("news/" if later else f"news/{slug}/"), status=303)
 
     def _file(self, slug: str) -> str:
-        """The report's file, as the last good build found it (a name from the request is never one)."""
+        """The report's file, as the last good build found it, or as the build would look for it
+        (one dated later is not in the site yet); `slug` has only the letters of a report's name."""
         site = self.editor.preview.site
         found = next((item.file for item in site.news if item.slug == slug), None) if site is not None else None
-        if found is None or not (self.editor.store.root / found).is_file():
-            raise web.HTTPError(404)
-        return found
+        for file in [found] if found else [f"{NEWS}/{slug}.md", f"{NEWS}/{slug}/index.md"]:
+            path = self.editor.store.root / file
+            if path.is_file() and not path.is_symlink():
+                return file
+        raise web.HTTPError(404)
 
     def _article(self, file: str, data: bytes) -> tuple[SourceText, CommentedMap, article.Body] | None:
         form = forms.Form("news", file, file)
@@ -359,5 +426,54 @@ def _article_messages(
     return messages, loose
 
 
+class WordHandler(NewReportHandler, ArticleHandler):
+    """/_edit/news/_word: a chosen Word document imported as `build.py import` does, checked by the
+    build first; then the new report's own form, with what the import chose, for the clerk to check."""
+
+    def get(self) -> None:  # type: ignore[override]
+        raise web.HTTPError(405)
+
+    def post(self) -> None:  # type: ignore[override]
+        self._refuse_foreign()
+        page = self._page(self.get_body_argument("_page", ""))
+        upload = self._chosen("word")
+        if upload is None:
+            return self._word_refused(page, "请先选择要导入的 Word 文档（.docx）")
+        refused = report.word_refused(upload.filename, len(upload.body))
+        if refused:
+            return self._word_refused(page, refused)
+        root = self.editor.store.root
+        today = now().date()
+        try:
+            slug, files, written = report.word_files(
+                upload.body, upload.filename, importing.campaign_year(root, today), today
+            )
+        except Unreadable as exc:
+            return self._word_refused(page, str(exc))
+        name = report.shown_name(upload.filename)
+        for existing in (root / NEWS / slug, root / NEWS / f"{slug}.md"):
+            if existing.exists():
+                return self._word_refused(
+                    page, f"「{name}」已经导入过：{NEWS}/{existing.name} 已经存在，保留原来的，没有改动"
+                )
+        problems = check.problems_with_files(self.editor.preview.ctx, files)
+        if problems:
+            where = [f"{p.file}:{p.line} {p.message}" if p.line else f"{p.file} {p.message}" for p in problems]
+            return self._word_refused(page, "导入后无法生成网站，没有导入：" + "；".join(where))
+        try:
+            report.write(root, slug, files)
+        except FileExistsError:
+            return self._word_refused(page, f"「{name}」已经导入过：{NEWS}/{slug}/ 已经存在")
+        self.editor.after_save()
+        outcome = importing.Outcome(name, folder=f"{NEWS}/{slug}/", report=written)
+        file = f"{NEWS}/{slug}/index.md"
+        own = self.editor.preview.base_path + f"news/{slug}/"
+        data = self.editor.store.read(file)
+        self._show_article(slug, file, own, data, {}, {}, imported=importing.said(outcome).split("\n"))
+
+    def _word_refused(self, page: str, message: str) -> None:
+        self._show_report(page, {}, {"word": message})
+
+
 def handlers(**options: Any) -> list[tuple[str, type[web.RequestHandler], dict[str, Any]]]:
-    return [(PATH, NewReportHandler, options), (ARTICLE, ArticleHandler, options)]
+    return [(PATH, NewReportHandler, options), (WORD, WordHandler, options), (ARTICLE, ArticleHandler, options)]
