@@ -72,14 +72,14 @@ def run(root: Path, paths: list[str], today: dt.date, say: Callable[[str], None]
         )
         return 2
     documents, missing = _documents(paths)
-    year = _campaign_year(root, today)
+    year = campaign_year(root, today)
     outcomes = [Outcome(name, refused=message) for name, message in missing]
     outcomes += [import_document(root, path, shown, year, today) for path, shown in documents]
     for outcome in outcomes:
         if outcome.refused and not outcome.already:
             print(f"{outcome.document}: {outcome.refused}", file=sys.stderr)
         else:
-            say(_said(outcome))
+            say(said(outcome))
     made = [o for o in outcomes if o.report is not None]
     if made:
         say(
@@ -110,7 +110,7 @@ def _documents(paths: list[str]) -> tuple[list[tuple[Path, str]], list[tuple[str
     return found, missing
 
 
-def _campaign_year(root: Path, today: dt.date) -> int:
+def campaign_year(root: Path, today: dt.date) -> int:
     """The campaign's year (the last segment of config.yaml's base_url), else this year."""
     try:
         node = parse_yaml(read_text(root / "config.yaml", root)[1], "config.yaml")
@@ -149,7 +149,7 @@ def import_document(root: Path, path: Path, shown: str, year: int, today: dt.dat
                 "（如果这是另一篇日期和标题都相同的报道，请在 Word 里把标题改得不同，再导入）",
             )
     news.mkdir(parents=True, exist_ok=True)
-    _write_folder(news, slug, index_text(report, slug, path.name), report)
+    write_folder(news, slug, folder_files(index_text(report, slug, path.name), report))
     return Outcome(shown, folder=folder, report=report)
 
 
@@ -203,14 +203,19 @@ def _scalar(text: str) -> str:
     return dumped.removesuffix("\n...\n").removesuffix("\n")
 
 
-def _write_folder(news: Path, slug: str, index: str, report: WordReport) -> None:
-    """The folder written in full beside its place, then renamed into it: all or nothing."""
+def folder_files(index: str, report: WordReport) -> dict[str, bytes]:
+    """A report folder's files by name: its index.md and its photos."""
+    return {"index.md": index.encode("utf-8")} | {picture.name: picture.data for picture in report.pictures}
+
+
+def write_folder(news: Path, slug: str, files: dict[str, bytes]) -> None:
+    """The folder (`files` by name, each a name of the tool's) written in full beside its place,
+    then renamed into it: all or nothing; FileExistsError if it exists."""
     temporary = news / f".{slug}-{secrets.token_hex(4)}"  # hidden: no build reads it
     temporary.mkdir()  # as the clerk's own folders are made (mkdtemp's would be private to us)
     try:
-        (temporary / "index.md").write_text(index, encoding="utf-8", newline="\n")
-        for picture in report.pictures:
-            (temporary / picture.name).write_bytes(picture.data)
+        for name, data in files.items():
+            (temporary / name).write_bytes(data)
         if (news / slug).exists():
             raise FileExistsError(f"{news / slug} 已经存在")
         os.rename(temporary, news / slug)
@@ -219,7 +224,7 @@ def _write_folder(news: Path, slug: str, index: str, report: WordReport) -> None
         raise
 
 
-def _said(outcome: Outcome) -> str:
+def said(outcome: Outcome) -> str:
     """What the clerk reads about one document: where it went and what was chosen."""
     report = outcome.report
     if report is None:

@@ -7,7 +7,7 @@ the campaign's shape carries over (sections, poster ids and paper, pledge and qu
 the inspection rules, the site's registration numbers, the templates), while every date,
 address, number, theme slogan, document number and report of the old year becomes a 待填写
 placeholder or is left out, so nothing of last year is shown as if it were this year's: the
-table `YEARLY` says which. The files are written back with a round-trip YAML parser (a
+table `YEARLY` says which. The files are written back with a round-trip YAML parser (`load.roundtrip`; a
 Markdown file's front matter alike, its body byte for byte unless the table resets it), so a
 changed value changes its own line only and the clerk's comments, blank lines, quotes and
 Notepad's BOM and CRLF stay as they were. Next year's sources are written and loaded beside this
@@ -25,12 +25,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark, YAMLError
-from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString, PlainScalarString
+from ruamel.yaml.scalarstring import PlainScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from campaign import pipeline
@@ -39,6 +37,7 @@ from campaign.edition_journal import Switch
 from campaign.errors import ContentError
 from campaign.load.content import DECLARED_FILES, declared_keys
 from campaign.load.editions import ARCHIVE
+from campaign.load.roundtrip import front_matter, nested, put_tail, replace, round_trip, take_tail
 from campaign.load.source import BOM, read_text
 from campaign.model.fields import Declared, ListOf, Record, declarations
 from campaign.model.site import Site
@@ -234,13 +233,13 @@ def _renew_last_years_links(document: CommentedMap, years: _Years) -> None:
     for link in links if isinstance(links, CommentedSeq) else ():
         target = str(link.get("target", "")).strip() if isinstance(link, CommentedMap) else ""
         if target.startswith("event:"):
-            _replace(link, "target", PlainScalarString(years.todo(GONE_TARGET)))
+            replace(link, "target", PlainScalarString(years.todo(GONE_TARGET)))
         if target.startswith(RENEWED_TARGETS):
             renewed.add(str(link.get("id", "")))
     posters = document.get("posters")
     for poster in posters if isinstance(posters, CommentedSeq) else ():
         if isinstance(poster, CommentedMap) and str(poster.get("link", "")) in renewed and "headline" in poster:
-            _replace(poster, "headline", PlainScalarString(years.todo(RENEWED_HEADLINE)))
+            replace(poster, "headline", PlainScalarString(years.todo(RENEWED_HEADLINE)))
 
 
 LEFT_IN_THE_ARCHIVE = ("content/news", "content/files")  # last year's reports and their photos
@@ -280,7 +279,7 @@ def _rewrite(project: Path, name: str, resets: dict[str, Yearly], years: _Years)
     text = read_text(path, project)[1]
     raw = path.read_bytes()
     if name.endswith(".md"):
-        head, front, rest = _front_matter(text)
+        head, front, rest = front_matter(text)
         front = _edited(front, resets, years, name, first_line=2)
         body = resets.get(BODY)
         if isinstance(body, Todo):
@@ -294,29 +293,9 @@ def _rewrite(project: Path, name: str, resets: dict[str, Yearly], years: _Years)
     path.write_bytes((bom + text.replace("\n", newline)).encode("utf-8"))
 
 
-def _front_matter(text: str) -> tuple[str, str, str]:
-    """(the opening "---" line, the YAML between, the closing "---" line and the body); no front
-    matter: ("", "", text)."""
-    lines = text.split("\n")
-    if lines[0].strip() != "---":
-        return "", "", text
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-    if end is None:  # not reached: the sources loaded before new-edition started
-        return "", "", text
-    return lines[0] + "\n", "".join(line + "\n" for line in lines[1:end]), "\n".join(lines[end:])
-
-
-def _round_trip() -> YAML:
-    yaml = YAML()  # round-trip: comments, blank lines, key order and quotes are kept
-    yaml.preserve_quotes = True
-    yaml.width = 1 << 30  # never fold a long line of Chinese text
-    yaml.indent(mapping=2, sequence=4, offset=2)  # the clerks' files: "key:" then "  - item"
-    return yaml
-
-
 def _edited(text: str, resets: dict[str, Yearly], years: _Years, name: str, first_line: int = 1) -> str:
     """`text` with the values `resets` names set, every other line as it was."""
-    yaml = _round_trip()
+    yaml = round_trip()
     try:
         document = yaml.load(text)
     except YAMLError as exc:  # not expected: the sources loaded before new-edition started
@@ -360,80 +339,18 @@ def _reset(mapping: CommentedMap, key: str, becomes: Yearly, years: _Years) -> N
     elif becomes is Becomes.NEW_ADDRESS:
         mapping[key] = years.base_url
     elif becomes is Becomes.EMPTY:
-        _replace(mapping, key, None)
+        replace(mapping, key, None)
     elif isinstance(becomes, Todo):
-        _replace(mapping, key, PlainScalarString(years.todo(becomes)))
+        replace(mapping, key, PlainScalarString(years.todo(becomes)))
     elif isinstance(becomes, Emptied):
         _empty(mapping, key, becomes, years)
     else:
         _refill(mapping, key, becomes, years)
 
 
-# ruamel keeps the comment lines below a value (the blank line and the comment of the next key)
-# on the value's last leaf: deep in a list's last item for a list. A value replaced or an item
-# dropped would take them along, so they are taken off first and put back on whatever ends there.
-# After a literal block ("|"), whose text ends with its own line end, they start one newline short.
-
-
-def _slot(node: CommentedMap | CommentedSeq) -> int:
-    return 2 if isinstance(node, CommentedMap) else 0  # where ruamel keeps a key's or an item's comment
-
-
-def _block(value: object) -> bool:
-    return isinstance(value, LiteralScalarString | FoldedScalarString)
-
-
-def _nested(value: object) -> CommentedMap | CommentedSeq | None:
-    """A block-style mapping or list with something in it: what follows is kept on its last leaf."""
-    if isinstance(value, CommentedMap | CommentedSeq) and value and not value.fa.flow_style():
-        return value
-    return None
-
-
-def _last(node: CommentedMap | CommentedSeq) -> Any:
-    return next(reversed(node)) if isinstance(node, CommentedMap) else len(node) - 1
-
-
-def _take_tail(node: CommentedMap | CommentedSeq, key: Any) -> tuple[CommentToken | None, bool]:
-    """Detach the comment lines below `node[key]`; with whether they followed a literal block."""
-    inner = _nested(node[key])
-    if inner is not None:
-        return _take_tail(inner, _last(inner))
-    slot = node.ca.items.get(key)
-    if slot is None or slot[_slot(node)] is None:
-        return None, False
-    token: CommentToken = slot[_slot(node)]
-    slot[_slot(node)] = None
-    return token, _block(node[key])
-
-
-def _put_tail(node: CommentedMap | CommentedSeq, key: Any, tail: tuple[CommentToken | None, bool]) -> None:
-    token, after_block = tail
-    if token is None:
-        return
-    inner = _nested(node[key])
-    if inner is not None:
-        _put_tail(inner, _last(inner), tail)
-        return
-    if after_block and not _block(node[key]):
-        token.value = "\n" + token.value
-    elif _block(node[key]) and not after_block and token.value.startswith("\n"):
-        token.value = token.value[1:]
-    node.ca.items.setdefault(key, [None, None, None, None])[_slot(node)] = token
-
-
-def _replace(mapping: CommentedMap, key: str, value: object) -> None:
-    """Give `key` a new value, the comments below the old one staying below the new."""
-    tail = _take_tail(mapping, key)
-    if isinstance(mapping[key], CommentedSeq) and key in mapping.ca.items:
-        mapping.ca.items[key][3] = None  # the comments above a list's first item go with the list
-    mapping[key] = value
-    _put_tail(mapping, key, tail)
-
-
 def _empty(mapping: CommentedMap, key: str, emptied: Emptied, years: _Years) -> None:
     """The list at `key` becomes `[]`: its items go with their comments, a note how to fill it in below."""
-    token, after_block = _take_tail(mapping, key)
+    token, after_block = take_tail(mapping, key)
     if key in mapping.ca.items:
         mapping.ca.items[key][3] = None
     mapping[key] = CommentedSeq()
@@ -450,11 +367,11 @@ def _empty(mapping: CommentedMap, key: str, emptied: Emptied, years: _Years) -> 
 
 def _refill(mapping: CommentedMap, key: str, items: list[Todo] | list[dict[str, Todo]], years: _Years) -> None:
     """The list at `key` becomes `items`; a first old item that is a mapping keeps its comments."""
-    tail = _take_tail(mapping, key)
-    seq = mapping[key] if _nested(mapping[key]) is not None else CommentedSeq()
+    tail = take_tail(mapping, key)
+    seq = mapping[key] if nested(mapping[key]) is not None else CommentedSeq()
     first = seq[0] if seq and isinstance(seq[0], CommentedMap) else None
     if first is not None:
-        _take_tail(seq, 0)  # the comments above the second item, which goes
+        take_tail(seq, 0)  # the comments above the second item, which goes
     seq.clear()
     seq.ca.items.clear()
     for item in items:
@@ -466,9 +383,9 @@ def _refill(mapping: CommentedMap, key: str, items: list[Todo] | list[dict[str, 
             del kept[old_key]
         for item_key, todo in item.items():
             if item_key in kept:
-                _replace(kept, item_key, PlainScalarString(years.todo(todo)))
+                replace(kept, item_key, PlainScalarString(years.todo(todo)))
             else:
                 kept[item_key] = PlainScalarString(years.todo(todo))
         seq.append(kept)
     mapping[key] = seq
-    _put_tail(mapping, key, tail)
+    put_tail(mapping, key, tail)

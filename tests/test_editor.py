@@ -25,16 +25,16 @@ from campaign.edit.page import EditorPages
 from campaign.edit.store import HISTORY, Conflict, Store, digest, write_whole
 from campaign.errors import Problems
 from campaign.load.content import SCHEDULE
+from campaign.load.roundtrip import round_trip
 from campaign.load.yamltext import parse_yaml
 from campaign.model.fields import read_document
-from campaign.new_edition import _round_trip
 
 LIVESTREAMS = "content/livestreams.yaml"
 XINHUA_URL = "https://www.news.cn/live/2024-05-16/"
 
 
 def _document(root, file):
-    return _round_trip().load((root / file).read_text(encoding="utf-8"))
+    return round_trip().load((root / file).read_text(encoding="utf-8"))
 
 
 def _inputs(form_id, document):
@@ -43,7 +43,7 @@ def _inputs(form_id, document):
 
 def _dumped(document) -> str:
     out = io.StringIO()
-    _round_trip().dump(document, out)
+    round_trip().dump(document, out)
     return out.getvalue()
 
 
@@ -111,7 +111,7 @@ def test_a_pending_date_is_a_text_input_showing_its_placeholder():
 
 def test_a_changed_address_changes_its_own_line_only(project):
     before = (project / LIVESTREAMS).read_text(encoding="utf-8")
-    document = _round_trip().load(before)
+    document = round_trip().load(before)
     inputs = list(_inputs("livestreams", document).values())
     values = {item.name: item.value for item in inputs} | {"livestreams.1.url": XINHUA_URL}
     assert forms.apply(document, inputs, values) == ["livestreams.1.url"]
@@ -121,7 +121,7 @@ def test_a_changed_address_changes_its_own_line_only(project):
 
 def test_a_key_the_file_leaves_out_is_added_with_its_comment_and_reads_back(project):
     before = (project / "content/schedule.yaml").read_text(encoding="utf-8")
-    document = _round_trip().load(before)
+    document = round_trip().load(before)
     inputs = list(_inputs("schedule", document).values())
     values = {"events.0.start": "09:30", "events.0.date": "2024-05-12", "events.1.hosts": "重庆市机关事务管理局\r\n"}
     assert forms.apply(document, inputs, values) == ["events.0.date", "events.0.start", "events.1.hosts"]
@@ -392,7 +392,7 @@ def test_an_entry_moved_keeps_its_heading_and_moved_back_is_the_file_again(proje
     from campaign.edit.lists import rearrange
 
     before = (project / "content/schedule.yaml").read_text(encoding="utf-8")
-    document = _round_trip().load(before)
+    document = round_trip().load(before)
     count = len(document["events"])
     rearrange(document, "events", [1, 0, *range(2, count)], [])
     moved = _dumped(document)
@@ -405,7 +405,7 @@ def test_an_entry_moved_keeps_its_heading_and_moved_back_is_the_file_again(proje
         "  # —— 5月13日：公布网址 ——",
         "  # 短名称：只用小写英文字母、数字和连字符“-”，不能重复",
     ]
-    document = _round_trip().load(moved)
+    document = round_trip().load(moved)
     rearrange(document, "events", [1, 0, *range(2, count)], [])
     assert _dumped(document) == before
     rearrange(document, "events", list(range(count - 1)), [])

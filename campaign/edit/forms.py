@@ -22,6 +22,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString, ScalarString
 
 from campaign.load.content import DECLARED_FILES
+from campaign.load.roundtrip import put_tail, replace, take_tail
 from campaign.model.fields import (
     PLACEHOLDER_PREFIX,
     Choice,
@@ -37,13 +38,15 @@ from campaign.model.fields import (
     declarations,
 )
 from campaign.model.sections import SECTIONS
-from campaign.new_edition import _put_tail, _replace, _take_tail
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 CONFIG_FILE = "config.yaml"
 CONFIG_TITLE = "网站设置和页脚"
+POSTERS_FILE = "content/posters.yaml"
+POSTERS_TITLE = "宣传海报和短地址"
+POSTER_PAGES = ("posters/", "go/")  # the posters page, each poster's page, each short address
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,12 @@ def _form_id(file: str) -> str:
 def _title(file: str) -> str:
     if file == CONFIG_FILE:
         return CONFIG_TITLE
+    if file == POSTERS_FILE:
+        return POSTERS_TITLE
     return next((s.title for s in SECTIONS if s.source == file), file)
 
 
-# Every source file declared field by field (the reports are not edited here yet).
+# Every source file declared field by field (the reports have forms of their own: `edit.article`).
 FORMS: Mapping[str, Form] = {_form_id(file): Form(_form_id(file), file, _title(file)) for file in DECLARED_FILES}
 BODY_NAME = "@body"  # a Markdown page's body: no key of its front matter (apply leaves it alone)
 BODY = Declared(
@@ -84,6 +89,8 @@ def forms_for(page: str) -> list[Form]:
     found = [s.source for s in SECTIONS if s.url and page.startswith(s.url)]
     if page.startswith("events/"):
         found.append("content/schedule.yaml")
+    if page.startswith(POSTER_PAGES):
+        found.append(POSTERS_FILE)
     if not page or page == "index.html":
         found += ["content/campaign.yaml", "content/schedule.yaml"]
     wanted = [f for f in dict.fromkeys(found) if _form_id(f) in FORMS and f != CONFIG_FILE]
@@ -173,7 +180,9 @@ def text_of(value: Any) -> str:
     return str(value)
 
 
-# What one item of each list of a file is called, for 「添加一项…」.
+# What one item of each list of a file is called, for 「添加一项…」: the lists whose items the clerk
+# adds, moves and removes. A short address or a poster is neither added nor removed here: a code
+# printed for it must go on working (the file's own comment says so).
 ITEM_NAMES = {"events": "日程", "livestreams": "直播", "downloads": "资料下载"}
 NEW_TITLE = "新增的一项"
 
@@ -182,6 +191,11 @@ def lists_of(form: Form) -> dict[str, type[DataclassInstance]]:
     """The lists of records a form's file is made of (none for a file that is one record)."""
     shape = DECLARED_FILES[form.file]
     return dict(shape) if isinstance(shape, dict) else {}
+
+
+def changeable_lists(form: Form) -> list[str]:
+    """The lists of a form's file whose items are added, moved and removed (`ITEM_NAMES`)."""
+    return [key for key in lists_of(form) if key in ITEM_NAMES]
 
 
 def groups(form: Form, document: Any, adding: str = "", body: str | None = None) -> list[Group]:
@@ -199,12 +213,19 @@ def groups(form: Form, document: Any, adding: str = "", body: str | None = None)
         items = doc.get(key)
         listed = [item for item in (items if isinstance(items, CommentedSeq) else []) if isinstance(item, CommentedMap)]
         for number, item in enumerate(listed):
-            title = str(item.get("title") or item.get("id") or f"第 {number + 1} 项")
+            title = str(item.get("title") or item.get("headline") or item.get("id") or f"第 {number + 1} 项")
             group = _group(model, item, f"{key}.{number}", title, "")
-            found.append(dataclasses.replace(group, place=(key, number, len(listed))))
+            if key in ITEM_NAMES:
+                group = dataclasses.replace(group, place=(key, number, len(listed)))
+            found.append(group)
         if key == adding:
             found.append(_group(model, CommentedMap(), f"{key}.{len(listed)}", NEW_TITLE, ""))
     return found
+
+
+def record(model: type[DataclassInstance], document: Any, title: str) -> Group:
+    """The inputs of a file that is one record of `model` (a report's front matter)."""
+    return _group(model, document if isinstance(document, CommentedMap) else CommentedMap(), "", title, "")
 
 
 def _group(model: type[DataclassInstance], mapping: CommentedMap, name: str, title: str, help: str) -> Group:
@@ -301,15 +322,15 @@ def _yaml_value(item: Input, new: str, old: Any) -> Any:
 
 def _set(mapping: CommentedMap, key: str, value: Any, declared: Declared) -> None:
     if key in mapping:
-        _replace(mapping, key, value)
+        replace(mapping, key, value)
         return
     if value is None:
         return
     # a key the file leaves out goes after the last one present, its comment above it
     last = next(reversed(mapping)) if mapping else None
-    tail = _take_tail(mapping, last) if last is not None else (None, False)
+    tail = take_tail(mapping, last) if last is not None else (None, False)
     mapping[key] = value
-    _put_tail(mapping, key, tail)
+    put_tail(mapping, key, tail)
     column = mapping.lc.col if mapping.lc.col is not None else 0
     mapping.yaml_set_comment_before_after_key(key, before=declared.comment, indent=column)
 

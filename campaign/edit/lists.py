@@ -13,7 +13,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
-from campaign.new_edition import _put_tail, _take_tail
+from campaign.load.roundtrip import put_tail, take_tail
 
 
 def _tail_text(tail: tuple[CommentToken | None, bool]) -> str:
@@ -45,7 +45,7 @@ def rearrange(parent: CommentedMap, key: str, order: list[int], added: list[tupl
     `added` items, each (mapping, the comment lines above it, indented as in the file)."""
     seq = parent[key]
     count = len(seq)
-    tails = [_take_tail(seq, number) for number in range(count)]
+    tails = [take_tail(seq, number) for number in range(count)]
     headings = [_first_heading(parent, key)] + [_tail_text(tail) for tail in tails[:-1]]
     end = tails[-1] if tails else (None, False)
     items = [(seq[number], headings[number]) for number in order] + added
@@ -56,6 +56,6 @@ def rearrange(parent: CommentedMap, key: str, order: list[int], added: list[tupl
             _set_first_heading(parent, seq, key, heading.lstrip("\n"))
         else:
             text = heading if heading.startswith("\n") else "\n" + heading
-            _put_tail(seq, number - 1, (CommentToken(text, CommentMark(0)), True))
+            put_tail(seq, number - 1, (CommentToken(text, CommentMark(0)), True))
     if seq:
-        _put_tail(seq, len(seq) - 1, end)
+        put_tail(seq, len(seq) - 1, end)

@@ -26,6 +26,7 @@ OUTCOMES: dict[str, Any] = {
     "can_undo": False,
     "large": False,
     "had_photos": False,
+    "imported": [],
 }
 
 
@@ -43,3 +44,7 @@ class EditorPages:
     def report(self, **values: Any) -> str:
         """The form for a new report (`edit.report`)."""
         return self.environment.get_template("report.html").render(**(OUTCOMES | values))
+
+    def article(self, **values: Any) -> str:
+        """The form for an existing report (`edit.article`)."""
+        return self.environment.get_template("article.html").render(**(OUTCOMES | values))

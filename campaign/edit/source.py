@@ -7,8 +7,8 @@ ends are noted and put back, so a saved file differs from the old one in the cha
 
 from __future__ import annotations
 
+from campaign.load.roundtrip import front_matter
 from campaign.load.source import BOM, decode_text
-from campaign.new_edition import _front_matter
 
 
 class SourceText:
@@ -22,7 +22,7 @@ class SourceText:
         self.head, self.closing, self.body = "", "", ""
         self.yaml = text
         if self.page:
-            self.head, self.yaml, rest = _front_matter(text)
+            self.head, self.yaml, rest = front_matter(text)
             self.closing, _, self.body = rest.partition("\n")
 
     @property

@@ -26,14 +26,14 @@ from campaign.edit.page import EditorPages
 from campaign.edit.source import SourceText
 from campaign.edit.store import Conflict, Store, digest
 from campaign.errors import ContentError, ContentProblem
-from campaign.new_edition import _round_trip
+from campaign.load.roundtrip import round_trip
 from campaign.preview.session import Preview
 
 Allowed = Callable[[web.RequestHandler, frozenset[str] | None], bool]  # the preview's Host check
 PREFIX = "/_edit/"  # outside every site's sub-path: no page of the site has this address
 PATTERN = r"/_edit/(?:([a-z]+)(/undo)?)?"
-NEW_REPORT = PREFIX + "news"  # the new report's form (`new_report`)
-NEWS_PAGES = "news/"  # the pages of the reports: their form is a new report's
+NEW_REPORT = PREFIX + "news"  # the new report's form; a report's own: /_edit/news/<slug> (`new_report`)
+NEWS_PAGES = "news/"  # the pages of the reports: the list's form is a new report's
 
 
 class Editor:
@@ -92,7 +92,7 @@ class EditHandler(web.RequestHandler):
             raise web.HTTPError(405)
         done = self.get_query_argument("done", "")
         adding = self.get_query_argument("add", "")
-        adding = adding if adding in forms.lists_of(form) else ""
+        adding = adding if adding in forms.changeable_lists(form) else ""
         self._show(form, page, adding, undone=done == "undo", nothing=done == "nothing", moved=done == "moved")
 
     def post(self, form_id: str | None, undo: str | None) -> None:
@@ -110,7 +110,7 @@ class EditHandler(web.RequestHandler):
         if source is None:
             return
         adding = self.get_body_argument("_add", "")
-        adding = adding if adding in forms.lists_of(form) else ""
+        adding = adding if adding in forms.changeable_lists(form) else ""
         shown = _groups(form, source, document, adding)
         inputs = [item for group in shown for item in group.inputs()]
         changed = forms.apply(document, inputs, values)
@@ -119,7 +119,7 @@ class EditHandler(web.RequestHandler):
         rearranged = _rearrange(form, document, shown, values, adding, move)
         if not changed and not rearranged and body is None:
             return self._redirect_form(form, page, "nothing")
-        yaml, out = _round_trip(), io.StringIO()
+        yaml, out = round_trip(), io.StringIO()
         yaml.dump(document, out)
         new = source.encode(out.getvalue(), body)
         problems = check.problems_with(self.editor.preview.ctx, form.file, new)
@@ -172,7 +172,7 @@ class EditHandler(web.RequestHandler):
         expected: str,
         adding: str,
     ) -> None:
-        written = _round_trip().load(text)
+        written = round_trip().load(text)
         data = self.editor.store.read(form.file)
         source, document = self._parsed(form, data)
         if source is None:
@@ -208,7 +208,7 @@ class EditHandler(web.RequestHandler):
         """The file's text and round-trip document; (None, {}) after saying why it cannot be edited."""
         try:
             source = SourceText(data, form.file)
-            document = _round_trip().load(source.yaml)
+            document = round_trip().load(source.yaml)
         except (ContentError, YAMLError) as exc:
             self.set_status(409)
             said = str(exc) if isinstance(exc, ContentError) else f"{form.file}：文件里有写法错误"
@@ -238,7 +238,7 @@ class EditHandler(web.RequestHandler):
                 "text": "添加一项" + name,
             }
             for key, name in forms.ITEM_NAMES.items()
-            if key in forms.lists_of(form)
+            if key in forms.changeable_lists(form)
         ]
         html = self.editor.pages.form(
             form=form,
@@ -280,7 +280,12 @@ class EditHandler(web.RequestHandler):
 
     def _form(self, form_id: str | None, page: str) -> forms.Form:
         if form_id is None and self._under_base(page).startswith(NEWS_PAGES):
-            self.redirect(NEW_REPORT + "?page=" + quote(page, safe="/"))
+            # a report's own page: its form (`new_report.ArticleHandler`); the list: a new report's
+            slug = self._under_base(page)[len(NEWS_PAGES) :].strip("/")
+            site = self.editor.preview.site
+            known = site is not None and any(item.slug == slug for item in site.news)
+            large = "&large=1" if self._large() else ""
+            self.redirect(NEW_REPORT + (f"/{slug}" if known else "") + "?page=" + quote(page, safe="/") + large)
             raise web.Finish
         if form_id is None:
             return forms.forms_for(self._under_base(page))[0]
@@ -326,7 +331,7 @@ def _rearrange(
     key, _, rest = move.partition(":")
     number_text, _, what = rest.partition(":")
     done = False
-    for name in forms.lists_of(form):
+    for name in forms.changeable_lists(form):
         seq = document.get(name)
         if not isinstance(seq, CommentedSeq):
             continue
@@ -360,8 +365,8 @@ def _field_of(problem: ContentProblem, file: str, by_line: dict[int, list[str]],
     names = by_line.get(problem.line, [])
     records = [name for name in names if _record(name, known)]
     for record in records:
-        for key in _quoted(problem.message):
-            if f"{record}.{key}" in known:
+        for key in [problem.message.split("「", 1)[0], *_quoted(problem.message)]:
+            if f"{record}.{key}" in known:  # the key it names: 「target「…」指向的…」, 「缺少「summary」」
                 return f"{record}.{key}"
     for name in names:
         if name in known:
