@@ -227,7 +227,7 @@ class Audit(HTMLParser):
                 self.own_scripts += 1
             else:
                 self.bad.append(raw)
-        if tag in ("iframe", "object", "embed", "frame", "base", "form"):
+        if tag in ("iframe", "object", "embed", "frame", "base") or (tag == "form" and not self._own_search(attrs)):
             self.bad.append(f"<{tag}>")
         for name, value in attrs:
             if name.startswith("on"):
@@ -248,8 +248,20 @@ class Audit(HTMLParser):
 
     handle_startendtag = handle_starttag
 
+    @staticmethod
+    def _own_search(attrs) -> bool:
+        """The site's own search form: a GET to its search page (relative, or from the site's root
+        on the 404 page, which is served at any address), nothing else."""
+        found = dict(attrs)
+        action = found.get("action") or ""
+        return (
+            found.get("method") == "get"
+            and found.get("role") == "search"
+            and re.fullmatch(r"((\.\./)*|/[a-z0-9/]*/)search/(index\.html)?", action) is not None
+        )
+
     def _own_script(self, raw: str) -> bool:
-        """The theme's own `<script src=… defer>` for one of its hashed assets."""
+        """The theme's own `<script src=… defer>` for one of its hashed assets or its search index."""
         match = re.fullmatch(r'<script src="(?P<src>[^"<>]*)"(?:\s+(?:defer|async|type="module"))*\s*>', raw)
         if not match:
             return False
@@ -257,8 +269,8 @@ class Audit(HTMLParser):
         if src.startswith("/"):
             return any(src.endswith("/" + name) for name in self.files if name.endswith(".js"))
         target = posixpath.normpath(posixpath.join(posixpath.dirname(self.path), src))
-        # an edition's own assets folder, e.g. 2024/assets/status.<hash>.js
-        return bool(re.fullmatch(r"[^/]+/assets/[^/]+\.js", target)) and target in self.files
+        # an edition's own assets folder, e.g. 2024/assets/status.<hash>.js, or its search index
+        return bool(re.fullmatch(r"[^/]+/(assets|search)/[^/]+\.js", target)) and target in self.files
 
 
 def check_html(path: str, html: str, files: dict[str, bytes]) -> None:

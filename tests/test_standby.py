@@ -97,10 +97,15 @@ def test_an_edit_writes_only_what_changed(tmp_path, swap, monkeypatch):
     edit(root, "三改")
     build(root)
     # the standby held the site of two builds ago: what changed since then is put right in it
-    assert changed == [{PAGE, f"{EDITION}/feed.xml"}]
+    # the report's page, the feed that lists it and the search index that holds its words
+    assert changed == [{PAGE, f"{EDITION}/feed.xml", f"{EDITION}/search/index.js"}]
     after = {path: os.stat(out / path).st_ino for path in snapshot(out)}
     assert after.keys() == before.keys()
-    assert {path for path in after if after[path] != before[path]} == {PAGE, f"{EDITION}/feed.xml"}
+    assert {path for path in after if after[path] != before[path]} == {
+        PAGE,
+        f"{EDITION}/feed.xml",
+        f"{EDITION}/search/index.js",
+    }
     assert "三改" in (out / PAGE).read_text(encoding="utf-8")
     assert snapshot(out) == clean(root, tmp_path)
 

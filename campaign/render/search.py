@@ -87,7 +87,8 @@ def plain(body_html: str) -> str:
 
 def page_plan(updated: dt.date | None) -> PagePlan:
     """The search page: not in the sitemap (it shows nothing until asked)."""
-    return PagePlan(PAGE, TEMPLATE, TITLE, {}, None, updated, sitemap=False)
+    said = "在本站搜索活动日程、直播、倡议、通知和活动动态，输入两三个字即可找到。"
+    return PagePlan(PAGE, TEMPLATE, TITLE, {}, None, updated, sitemap=False, description=said)
 
 
 def indexed(plans: Iterable[PagePlan]) -> tuple[PagePlan, ...]:
