@@ -47,8 +47,6 @@ class Memo:
     # a report's path -> ((size, mtime, ctime, inode), the key of its name and bytes)
     sources: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)
     front_by_key: dict[str, FrontPage] = field(default_factory=dict)  # that key -> checked front matter
-    # a report's (name, slug, HTML, assets) -> (the front matter it was made of, its model item)
-    items: dict[tuple[str, str, str, tuple[Any, ...]], tuple[dict[str, Any], Any]] = field(default_factory=dict)
     # an edition's root -> its sources (project-relative names) saved since the last rebuild, as
     # the watcher reported them; a root not here has every file looked at
     saved: dict[Path, frozenset[str]] = field(default_factory=dict)

@@ -160,27 +160,15 @@ def _with_files(
     done: dict[str, PageDone] = {}
     for (name, page), (html, assets) in zip(pages.items(), attached):
         done[name] = (page[0], html, page[2], assets)
-    items = [_news_item(ctx, text, html, assets) for text, (html, assets) in zip(news, attached[len(pages) :])]
+    items = [
+        build(m.NewsItem, text.front, slug=text.slug, body_html=html, assets=assets)
+        for text, (html, assets) in zip(news, attached[len(pages) :])
+    ]
     quiz_assets = attached[-1][1] if image else ()
     return done, items, (quiz_assets[0] if quiz_assets else None)
 
 
 QUIZ_FILE = "content/quiz.yaml"
-
-
-def _news_item(ctx: BuildContext, text: _NewsText, html: str, assets: tuple[m.Asset, ...]) -> m.NewsItem:
-    """A report's item of the model; a preview keeps it while its front matter (the very object
-    it kept), its HTML and its files stay the same."""
-    key = (text.file, text.slug, html, assets)
-    try:
-        known = ctx.memo.items.get(key)
-    except TypeError:  # an asset that cannot be a key: made afresh
-        return build(m.NewsItem, text.front, slug=text.slug, body_html=html, assets=assets)
-    if known is not None and known[0] is text.front and isinstance(known[1], m.NewsItem):
-        return known[1]
-    item = build(m.NewsItem, text.front, slug=text.slug, body_html=html, assets=assets)
-    ctx.memo.remember(ctx.memo.items, key, (text.front, item))
-    return item
 
 
 @dataclasses.dataclass(frozen=True)
