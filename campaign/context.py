@@ -44,6 +44,12 @@ class Memo:
     stamps: dict[Path | str, tuple[tuple[int, int], NameText]] = field(default_factory=dict)
     yaml: dict[NameText, Node] = field(default_factory=dict)  # (name, text) -> parsed node
     front: dict[NameText, FrontPage] = field(default_factory=dict)  # (name, text) -> checked front matter
+    # a report's path -> ((size, mtime, ctime, inode), the key of its name and bytes)
+    sources: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)
+    front_by_key: dict[str, FrontPage] = field(default_factory=dict)  # that key -> checked front matter
+    # an edition's root -> its sources (project-relative names) saved since the last rebuild, as
+    # the watcher reported them; a root not here has every file looked at
+    saved: dict[Path, frozenset[str]] = field(default_factory=dict)
     # templates -> Jinja environment (compiled)
     environments: dict[tuple[tuple[str, str], ...], RecordingEnvironment] = field(default_factory=dict)
     # Markdown pages found to reference no file: (html, folder, output folder, prefix) -> True

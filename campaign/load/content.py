@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import pickle
 import posixpath
 from collections.abc import Callable
 from functools import partial
@@ -22,11 +23,14 @@ from campaign.errors import ContentError, ContentProblem, Problems
 from campaign.load import bundles, posters
 from campaign.load.markup import split_front_matter, unfinished_links
 from campaign.load.source import (
+    Folders,
+    decode_text,
     display_name,
     hidden_txt_message,
     ignored_name,
     paragraph_limit,
     points_inside,
+    read_source,
     read_text,
     shortcut_refused,
 )
@@ -224,10 +228,12 @@ def _front_of(name_text: NameText, record: Record) -> tuple[FrontPage, list[Cont
     return (checked, body, front, body_line), found.items
 
 
-def _parse_news(name_text: NameText) -> tuple[FrontPage | None, list[ContentProblem]]:
-    """One news file's front matter, in a worker process: the page and the problems found."""
+def _parse_news(name_data: tuple[str, bytes]) -> tuple[FrontPage | None, list[ContentProblem]]:
+    """One news file decoded and its front matter checked (in a worker process when there are
+    many): the page and the problems found."""
+    name, data = name_data
     try:
-        return _front_of(name_text, NEWS)
+        return _front_of((name, decode_text(data, name)), NEWS)
     except ContentError as exc:
         return None, exc.problems
 
@@ -252,7 +258,7 @@ def _read_news(ctx: BuildContext, problems: Problems, nodes: list[Node]) -> list
     root = ctx.root
     folder = root / "content" / "news"
     items: list[_NewsText] = []
-    read: list[tuple[str, NameText, Path | None]] = []
+    listed: list[tuple[str, str, str, Path | None]] = []  # (slug, name, Markdown file, own folder)
     if not folder.is_dir():
         return items
     prefix = display_name(folder, root) + "/"
@@ -274,28 +280,9 @@ def _read_news(ctx: BuildContext, problems: Problems, nodes: list[Node]) -> list
             )
             continue
         slugs[slug] = entry.name
-        try:
-            stat = os.stat(path)
-        except OSError:
-            stat = None
-        texts = _guarded(problems, partial(_read_unless_unchanged, ctx, path, stat))
-        if texts is not None:
-            read.append((slug, texts, own))
-    known = ctx.memo.front
-    fresh = [texts for _, texts, _ in read if texts not in known]  # a preview: only what was saved
-    done = dict(zip(fresh, ctx.workers.map(_parse_news, fresh)))  # over all cores
-    pages: list[tuple[str, str, FrontPage, Path | None]] = []
-    for slug, texts, own in read:
-        if texts in done:
-            page, trouble = done[texts]
-            problems.items.extend(trouble)
-            if page is not None and not trouble:
-                ctx.memo.remember(known, texts, page)
-        else:
-            page = known[texts]
-        if page is not None:
-            pages.append((texts[0], slug, page, own))
-    ctx.markdown.warm([page[1] for _, _, page, _ in pages])  # all at once, over all cores
+        listed.append((slug, name if own is None else f"{name}/index.md", path, own))
+    pages = _news_pages(ctx, listed, problems)
+    ctx.markdown.warm([page[1] for _, _, page, _ in pages])  # those kept in memory by a preview
     for name, slug, (front, body, node, body_line), own in pages:
         nodes.append(node)
         html = ctx.markdown.to_html(body)
@@ -303,6 +290,90 @@ def _read_news(ctx: BuildContext, problems: Problems, nodes: list[Node]) -> list
             problems.add(name, 0, "这篇活动动态没有正文；请在第二个「---」下面写内容")
         items.append(_NewsText(slug, name, front, body, body_line, html, own))
     return items
+
+
+def _news_pages(
+    ctx: BuildContext, listed: list[tuple[str, str, str, Path | None]], problems: Problems
+) -> list[tuple[str, str, FrontPage, Path | None]]:
+    """(name, slug, checked front matter and body, own folder) of each report that reads cleanly.
+
+    A report is known by the digest of its name and bytes (with the code's fingerprint, as every
+    cache key): what the last build parsed of those very bytes, when it found no problem in
+    them, is taken from the cache (or, in a preview, from memory) as it was; any other report
+    is decoded and checked in full, over all cores when there are many. A preview takes a file
+    as unchanged without looking at it only when the watcher reported no save of it
+    (`Memo.saved`); otherwise its size, times and inode say whether to read it again.
+    """
+    folders: Folders = {}
+    memo = ctx.memo
+    saved = memo.saved.get(ctx.root)
+    keyed: list[tuple[str, str, str, Path | None]] = []  # (slug, name, key, own)
+    fresh: dict[str, tuple[str, bytes]] = {}  # key -> (name, bytes) of the files read
+    stamps: dict[str, tuple[tuple[int, ...], str]] = {}  # path -> (stamp, key) of the files read
+    for slug, name, path, own in listed:
+        known = memo.sources.get(path) if memo.keep else None
+        if known is not None and known[1] not in memo.front_by_key:
+            known = None
+        stamp = None
+        if known is None or saved is None or _saved(name, saved):
+            stamp = _stamp(path) if memo.keep else None
+            if stamp is None or known is None or known[0] != stamp:
+                known = None
+        if known is not None:
+            keyed.append((slug, name, known[1], own))
+            continue
+        data = _guarded(problems, partial(read_source, Path(path), ctx.root, name, folders))
+        if data is None:
+            continue
+        key = ctx.cache.key("news-source", name, data)
+        fresh[key] = (name, data)
+        if stamp is not None:
+            stamps[path] = (stamp, key)
+        keyed.append((slug, name, key, own))
+    wanted = [key for key in fresh if key not in memo.front_by_key]
+    pages = {key: memo.front_by_key[key] for key in fresh.keys() - set(wanted)}
+    for key, data in ctx.cache.get_many("news-source", wanted).items():
+        pages[key], html = pickle.loads(data)
+        ctx.markdown.known(pages[key][1], html)
+    parse = [key for key in fresh if key not in pages]
+    parsed = {}
+    for key, (page, trouble) in zip(parse, ctx.workers.map(_parse_news, [fresh[key] for key in parse])):
+        problems.items.extend(trouble)
+        if page is not None and not trouble:  # a file with a problem is checked again next time
+            pages[key] = parsed[key] = page
+    ctx.markdown.warm([page[1] for page in parsed.values()])  # all at once, over all cores
+    for key, page in parsed.items():
+        entry = (page, ctx.markdown.to_html(page[1]))
+        ctx.cache.put("news-source", key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+    found = []
+    for slug, name, key, own in keyed:
+        page = pages.get(key) or memo.front_by_key.get(key)
+        if page is not None:
+            memo.remember(memo.front_by_key, key, page)
+            found.append((name, slug, page, own))
+    for path, (stamp, key) in stamps.items():
+        if key in pages:
+            memo.remember(memo.sources, path, (stamp, key))
+    return found
+
+
+def _stamp(path: str) -> tuple[int, ...] | None:
+    """A file's size, modification and change times and inode: a save changes one of them (a
+    date put back by hand still changes the change time)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+
+
+def _saved(name: str, saved: frozenset[str]) -> bool:
+    """Whether the watcher reported a save of `name` or of a folder it is in."""
+    while name:
+        if name in saved:
+            return True
+        name = name.rpartition("/")[0]
+    return False
 
 
 SLUG_HINT = "请只用小写英文字母、数字和连字符，如 2024-05-15-didi-tiyan"

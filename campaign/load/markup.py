@@ -292,18 +292,23 @@ class Markdown:
             self.warm([text])
         return self.done[text]
 
+    def known(self, text: str, html: str) -> None:
+        """`text`'s HTML, found by the caller in an entry of its own (a report read before)."""
+        self.done[text] = html
+
     def warm(self, texts: list[str]) -> None:
         """Convert many texts at once, so the ones not in the cache go over all cores."""
         options = _options()
         wanted = [t for t in dict.fromkeys(texts) if t not in self.done]
         keys = {t: self.cache.key("markdown", options, t) for t in wanted}
+        found = self.cache.get_many("markdown", keys.values())
         missing = []
         for text in wanted:
-            found = self.cache.get("markdown", keys[text])
-            if found is None:
+            data = found.get(keys[text])
+            if data is None:
                 missing.append(text)
             else:
-                self.done[text] = found.decode("utf-8")
+                self.done[text] = data.decode("utf-8")
         for text, html in zip(missing, self.workers.map(self.engines.convert, missing)):
             self.cache.put("markdown", keys[text], html.encode("utf-8"))
             self.done[text] = html

@@ -10,6 +10,7 @@ once for the build and the preview alike.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -191,7 +192,14 @@ def _encoding_message(data: bytes) -> str:
 def read_text(path: Path, root: Path) -> tuple[str, str]:
     """Read a content file; returns (project-relative name for messages, text)."""
     name = display_name(path, root)
-    refuse_outside(path, root, name)
+    return name, decode_text(read_source(path, root, name), name)
+
+
+def read_source(path: Path, root: Path, name: str, folders: Folders | None = None) -> bytes:
+    """A content file's bytes, refused when it is a shortcut out of the project or too big.
+
+    `folders` keeps the real place of each folder between calls (`refuse_outside`)."""
+    refuse_outside(path, root, name, folders)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -207,7 +215,7 @@ def read_text(path: Path, root: Path) -> tuple[str, str]:
             f"文件太大（{len(data) / 1_000_000:.1f} MB），每个内容文件最多 1 MB"
             "（约 30 万字）；请删去多余的内容，或分成几篇",
         )
-    return name, decode_text(data, name)
+    return data
 
 
 def hidden_txt_message(name: str) -> str:
@@ -237,13 +245,29 @@ def points_inside(path: Path, root: Path) -> bool:
         return True
 
 
-def refuse_outside(path: Path, root: Path, name: str) -> None:
+Folders = dict[str, str]  # a folder -> its real place (shortcuts followed), for one load
+
+
+def real_place(path: Path, folders: Folders | None = None) -> str:
+    """`os.path.realpath(path)`; with `folders`, a file that is no shortcut itself is placed in
+    its folder's real place, found once for all its files (thousands of reports in one folder)."""
+    text = os.fspath(path)
+    if folders is None or os.path.islink(text):
+        return os.path.realpath(text)
+    parent, name = os.path.split(text)
+    real = folders.get(parent)
+    if real is None:
+        real = folders[parent] = os.path.realpath(parent)
+    return os.path.join(real, name)
+
+
+def refuse_outside(path: Path, root: Path, name: str, folders: Folders | None = None) -> None:
     """A shortcut (symbolic link) to a file outside the project is never read into the site."""
     try:
-        real, project = path.resolve(), root.resolve()
+        real, project = (os.path.normcase(real_place(where, folders)) for where in (path, root))
     except OSError:
         return  # reading it will say what is wrong
-    if real != project and project not in real.parents:
+    if real != project and not real.startswith(os.path.join(project, "")):
         raise ContentError.at(
             name,
             0,

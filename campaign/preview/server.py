@@ -138,8 +138,9 @@ class Rebuilds:
         self.reload = reload or LiveReloadHandler.reload_waiters
         self.scheduled = False
 
-    def heard(self, changes: Changes) -> None:
+    def heard(self, changes: Changes, complete: bool = False) -> None:
         """A batch of saves (in the IOLoop): batches queued before the rebuild share it."""
+        self.preview.heard(changes, complete)
         if not self.scheduled:
             self.scheduled = True
             self.loop.add_callback(self.rebuild)

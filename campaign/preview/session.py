@@ -14,6 +14,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from campaign import pipeline
 from campaign.context import BuildContext, default_moment, make_context
@@ -21,6 +22,9 @@ from campaign.errors import ContentError
 from campaign.model.site import Site
 from campaign.render.templates import Templates
 from campaign.ship.write import Files, Stored
+
+if TYPE_CHECKING:
+    from campaign.preview.watch import Changes
 
 Stamps = tuple[tuple[str, int, int, int], ...]  # a folder's files: (path, size, mtime_ns, inode), by path
 
@@ -38,8 +42,11 @@ class KeptTemplates:
 
     def __call__(self, ctx: BuildContext) -> Templates:
         folder = ctx.root / "templates"
-        stamps = _stamps(folder)
         known = self.found.get(folder)
+        saved = ctx.memo.saved.get(ctx.root)
+        if known is not None and saved is not None and not any(_under("templates", name) for name in saved):
+            return known[1]  # the watcher reported every save, none of them here
+        stamps = _stamps(folder)
         if known is None or known[0] != stamps:
             known = (stamps, pipeline.templates_of(ctx))
             self.found[folder] = known
@@ -58,6 +65,10 @@ def _stamps(folder: Path) -> Stamps:
                 continue
             found.append((path, stat.st_size, stat.st_mtime_ns, stat.st_ino))
     return tuple(sorted(found))
+
+
+def _under(folder: str, name: str) -> bool:
+    return name == folder or name.startswith(folder + "/")
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,9 @@ class Preview:
         self.error: ContentError | None = None
         self.built: list[pipeline.Edition[bytes | Stored]] = []  # the last good site, oldest edition first
         self.templates = KeptTemplates()
+        self.watched = Path(os.path.realpath(root))  # where the watcher reports saves
+        self.saved: set[str] | None = None  # saves reported since the last rebuild; None: not all known
+        self.incomplete = False  # a report since the last rebuild was not complete
 
     @property
     def site(self) -> Site | None:
@@ -103,10 +117,33 @@ class Preview:
         site = self.site
         return site.config.base_path if site is not None else "/"
 
+    def heard(self, changes: Changes, complete: bool) -> None:
+        """The watcher's report of saves, before the rebuild that follows it.
+
+        While every report since the last rebuild was `complete`, the rebuild looks only at the
+        files named (and at those in folders named); any other report, or a rebuild without
+        one, has every file looked at (its size, times and inode)."""
+        if not complete or (self.saved is None and not self.built):
+            self.saved = None
+            self.incomplete = True
+            return
+        if self.incomplete:
+            return
+        names = self.saved if self.saved is not None else set()
+        for _, path in changes:
+            try:
+                names.add(Path(os.path.relpath(path, self.watched)).as_posix())
+            except ValueError:  # another drive (Windows)
+                self.incomplete = True
+                return
+        self.saved = names
+
     def rebuild(self) -> Outcome:
         """Every edition loaded, checked and rendered again, as `build` does, at this preview's address."""
         started = time.perf_counter()
         self.ctx.clock = default_moment()
+        saved, self.saved, self.incomplete = self.saved, None, False
+        self.ctx.memo.saved = {} if saved is None else {self.root: frozenset(saved)}
         try:
             project = pipeline.load_project(self.ctx)
             project = project.at(self.origin + project.site.config.base_path)
@@ -115,6 +152,8 @@ class Preview:
         except ContentError as exc:
             self.error = exc
             return Outcome(frozenset(), frozenset(), time.perf_counter() - started, exc)
+        finally:
+            self.ctx.memo.saved = {}
         before, after = self.files, built[-1].files
         written = frozenset(path for path, data in after.items() if before.get(path) != data)
         written |= frozenset(before.keys() - after.keys())

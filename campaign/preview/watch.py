@@ -21,8 +21,12 @@ watchfiles' `force_polling`: its poller compares modification times in whole sec
 a second save within the same second (a clerk fixing a typo) would go unseen.
 
 Each batch of changes, a set of (watchfiles.Change, absolute path) pairs, goes to
-`hand_over(on_change, changes)`, which must pass it on to the thread that acts on it (for the
-preview, the tornado IOLoop's `add_callback`).
+`hand_over(on_change, changes, complete)`, which must pass it on to the thread that acts on it
+(for the preview, the tornado IOLoop's `add_callback`). `complete` says the batch can be taken
+as every save since the last one, so that a rebuild may leave the other files unlooked at: true
+only for the system's own reports, and not for a batch of many changes (a system's queue of
+events that overflowed loses some), nor in the moment a watched folder is replaced and its watch
+started again. Polling's batches are never complete: a rebuild looks at every file.
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ STEP_MS = 20  # a batch is handed over once no change has come for this long (an
 DEBOUNCE_MS = 1600  # ... or once changes have kept coming for this long
 POLL_MS = 100  # polling: how often the sources are compared
 STOP_S = 5.0  # how long `stop` waits for each thread (they notice the stop within STEP_MS)
+MANY = 200  # a batch of this many changes is not taken as complete (see the module's docstring)
+UNSURE_S = 1.0  # nor is any batch for this long after a watched folder was replaced
 Stamps = dict[str, tuple[int, int, int]]  # polling: path -> (mtime_ns, size, file id)
 
 
@@ -95,7 +101,11 @@ class SourceWatch:
     """
 
     def __init__(
-        self, root: Path, on_change: Callable[[Changes], None], hand_over: Callable[..., None], poll: bool | None = None
+        self,
+        root: Path,
+        on_change: Callable[[Changes, bool], None],
+        hand_over: Callable[..., None],
+        poll: bool | None = None,
     ):
         self.root = Path(root).resolve()
         self.on_change, self.hand_over = on_change, hand_over
@@ -105,6 +115,7 @@ class SourceWatch:
         self.native_failed = threading.Event()  # the system would not watch: polling took over
         self.threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self._unsure_until = 0.0  # monotonic time: batches before it are not complete
 
     def start(self) -> None:
         if self.poll:
@@ -127,9 +138,9 @@ class SourceWatch:
             self.threads.append(thread)
         thread.start()
 
-    def _give(self, changes: Changes) -> None:
+    def _give(self, changes: Changes, complete: bool = False) -> None:
         try:
-            self.hand_over(self.on_change, changes)
+            self.hand_over(self.on_change, changes, complete)
         except RuntimeError:  # the event loop is closed: the preview has stopped
             self.stopping.set()
 
@@ -167,8 +178,10 @@ class SourceWatch:
                 if any(
                     Path(path).parent == self.root and Path(path).name in FOLDERS for _, path in changes
                 ):  # only appearing or vanishing ones get through
+                    self._unsure_until = time.monotonic() + UNSURE_S
                     self.replaced.set()
-                self._give(changes)
+                complete = len(changes) < MANY and time.monotonic() >= self._unsure_until
+                self._give(changes, complete and not self.native_failed.is_set())
         except FileNotFoundError:  # a folder vanished as the watch began; watch what is left
             _wait(_Either(self.replaced, self.stopping), STEP_MS / 1000)
         except OSError:  # the system refused (e.g. more folders than inotify allows): poll
