@@ -109,7 +109,9 @@ def test_ctrl_c_at_any_moment_leaves_the_site_as_it_was(site, fraction, previous
             build.communicate()
         else:
             stdout, stderr, took = interrupt(build)
-            assert took < 1, f"{took:.2f} s from Ctrl+C to the end"
+            # it stops at once rather than finishing the build: in well under the time a whole build
+            # takes here (the same busy machine slows both), and never over a second on a quick one
+            assert took < max(1, seconds / 2), f"{took:.2f} s from Ctrl+C to the end (a build takes {seconds:.2f} s)"
             assert gone(build.pid), "a worker outlived the build"
             assert "Traceback" not in stderr
             if (build.returncode, stderr) == (130, SAID):
