@@ -1,19 +1,28 @@
-"""The site's own search: the 站内搜索 page and its index, a script file of character bigrams.
+"""The site's own search: the 站内搜索 page and its index, script files of character bigrams.
 
 Chinese has no spaces between words, so the index is not of words but of every pair of
 neighbouring characters (bigrams) in what each page shows: a query of two or more characters
 is found through its bigrams, then checked as a whole in the page's text, so 「节约用电」 finds
-exactly the pages that say 节约用电. The index is a script that assigns one global
-(`window.JNXCZ_SEARCH`): a page loads it with `<script src>`, which works under the site's
-Content-Security-Policy (script-src 'self') and opened from disk, where a browser refuses
-`fetch`. `templates/static/search.js` reads it; both sides fold text the same way (`fold`:
-full-width letters, digits and signs as half-width, so 「５月１５日」 is 「5月15日」, and ASCII
-in lower case), one character for one, so a match found in folded text marks the same
-characters in the text as shown.
+exactly the pages that say 节约用电. Every part of the index is a script that assigns a global:
+a page loads it with `<script src>`, which works under the site's Content-Security-Policy
+(script-src 'self') and opened from disk, where a browser refuses `fetch`.
+`templates/static/search.js` reads them; both sides fold text the same way (`fold`: full-width
+letters, digits and signs as half-width, so 「５月１５日」 is 「5月15日」, and ASCII in lower
+case), one character for one, so a match found in folded text marks the same characters in
+the text as shown.
 
-The index is one output of the rendering pass (`render.site`), rendered against the recording
-site like any page: it depends on exactly the parts of the model it read, and its plan lists
-the pages it indexes, so a new report makes it again.
+The index is split so that a query loads only what it needs, however big the site grows:
+- `search/pages.js`, the documents: every page's address, title, section and date, and how the
+  rest is split (it assigns `window.JNXCZ_SEARCH`);
+- `search/grams-NN.js`, the bigrams: each bigram's pages are in the part given by a hash of
+  the bigram (`part_of`, FNV-1a, the same in search.js), one part per `DOCS_PER_GRAMS` pages;
+- `search/texts-NNN.js`, the pages' text, `TEXTS_PER_PART` pages a part: loaded for the pages
+  a query is checked in and shown (their snippets), not the whole site's text.
+Each part is one output of the rendering pass (`render.site`), rendered against the recording
+site like any page, so it depends on exactly what it read, and written only when its bytes
+changed: an edited report rewrites its text part and the bigram parts its bigrams fall in.
+The text of each page is made once a rendering pass (`Memo`), whichever part asks first, and
+the other parts note the same reads.
 """
 
 from __future__ import annotations
@@ -25,7 +34,9 @@ import operator
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
+from campaign.incremental.record import ReadKey, Use, record_read, record_use, recording
 from campaign.model.sections import SECTIONS
 from campaign.model.site import Asset, Attachment, Event, NewsItem, Poster, Site, is_pending
 from campaign.render.dates import cn_date, cn_span
@@ -33,10 +44,14 @@ from campaign.render.pages import PagePlan
 from campaign.render.urls import Linker
 
 PAGE = "search/"  # the search page's address under the site's base
-INDEX = "search/index.js"  # its index, beside it
+INDEX = "search/pages.js"  # the documents of its index, beside it; the other parts beside that
 TEMPLATE = "search.html"
 TITLE = "站内搜索"
-GLOBAL = "JNXCZ_SEARCH"  # the global the index assigns and search.js reads
+GLOBAL = "JNXCZ_SEARCH"  # the global the documents assign and search.js reads
+PARTS = "JNXCZ_SEARCH_PARTS"  # the global each bigram or text part adds itself to, by its name
+DOCS_PER_GRAMS = 128  # pages per bigram part (rounded to a power of two): ~25 KB gzip each
+TEXTS_PER_PART = 20  # pages per text part: ~20–30 KB gzip of a report's text each
+HEADER = "/* 站内搜索索引，由 build.py 生成，请勿手工修改 */\n"
 # What of a page's plan the index needs: the report, event or poster it shows (not the
 # statuses as of the build, which change every day and are not searched).
 SHOWN = ("item", "event", "poster")
@@ -73,10 +88,16 @@ def normalise(text: str) -> str:
 
 def bigrams(text: str) -> set[str]:
     """Every pair of neighbouring characters within a run without spaces, of normalised text."""
-    found: set[str] = set()
-    for run in text.split(" "):
-        found.update(map(operator.add, run, run[1:]))
-    return found
+    found = set(map(operator.add, text, text[1:]))
+    return {gram for gram in found if " " not in gram} if " " in text else found
+
+
+def part_of(gram: str, parts: int) -> int:
+    """The bigram part a bigram is in: FNV-1a of its code points (search.js's `partOf`)."""
+    number = 2166136261
+    for char in gram:
+        number = ((number ^ ord(char)) * 16777619) & 0xFFFFFFFF
+    return number % parts
 
 
 def plain(body_html: str) -> str:
@@ -100,44 +121,125 @@ def indexed(plans: Iterable[PagePlan]) -> tuple[PagePlan, ...]:
     )
 
 
-def index_file(site: Site, pages: Sequence[PagePlan]) -> bytes:
-    """The index script: the pages (address as seen from the search page, title, section, date,
-    text) and, per bigram, the numbers of the pages having it (each the difference from the
-    one before, in base 36), bigrams sorted, so the same site gives the same bytes."""
+@dataclass(frozen=True)
+class Indexed:
+    """Pages the index lists: all of them, shared by the bigram parts and the documents (digested
+    once), or those of one text part."""
+
+    pages: tuple[PagePlan, ...]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One file of the index: the documents, a bigram part or a text part (`number` counts from 0)."""
+
+    kind: str  # "pages", "grams" or "texts"
+    number: int
+    indexed: Indexed
+
+    @property
+    def path(self) -> str:
+        return INDEX if self.kind == "pages" else f"search/{self.name}.js"
+
+    @property
+    def name(self) -> str:
+        return f"grams-{self.number:02d}" if self.kind == "grams" else f"{self.kind}-{self.number:03d}"
+
+
+def gram_parts(pages: int) -> int:
+    """How many bigram parts a site of `pages` pages has: a power of two, one per DOCS_PER_GRAMS."""
+    parts = 1
+    while pages > parts * DOCS_PER_GRAMS:
+        parts *= 2
+    return parts
+
+
+def parts(pages: Sequence[PagePlan]) -> list[Part]:
+    """Every file of the index, the documents first."""
+    shared = Indexed(tuple(pages))
+    texts = -(-len(pages) // TEXTS_PER_PART)
+    return [
+        Part("pages", 0, shared),
+        *(Part("grams", number, shared) for number in range(gram_parts(len(pages)))),
+        # a text part's plan is its own pages: an edited report makes its part again, not the others
+        *(Part("texts", n, Indexed(shared.pages[n * TEXTS_PER_PART : (n + 1) * TEXTS_PER_PART])) for n in range(texts)),
+    ]
+
+
+@dataclass
+class Memo:
+    """What one rendering pass has made of the pages' text, for every part that needs it: by
+    page, its text, its folded bigrams and what making them read; the bigram postings by part."""
+
+    texts: dict[int, tuple[PagePlan, str, set[str], frozenset[ReadKey], frozenset[Use]]] = field(default_factory=dict)
+    postings: dict[int, tuple[Indexed, list[dict[str, list[int]]]]] = field(default_factory=dict)
+
+    def text(self, site: Site, plan: PagePlan) -> tuple[str, set[str]]:
+        """A page's searchable text and bigrams, made once; what making them read is noted again."""
+        found = self.texts.get(id(plan))
+        if found is None or found[0] is not plan:
+            with recording() as inner:
+                text = shown_text(" ".join(part for part in TEXTS.get(plan.template, _nothing)(site, plan) if part))
+                grams = bigrams(fold(f"{shown_text(plan.title)} {_day(plan)} {text}"))
+            found = self.texts[id(plan)] = (plan, text, grams, frozenset(inner.reads), frozenset(inner.uses))
+        for key in found[3]:
+            record_read(key)
+        for use in found[4]:
+            record_use(use)
+        return found[1], found[2]
+
+    def grams(self, site: Site, indexed: Indexed) -> list[dict[str, list[int]]]:
+        """Per bigram part, each bigram's page numbers, increasing."""
+        found = self.postings.get(id(indexed))
+        if found is not None and found[0] is indexed:
+            for plan in indexed.pages:
+                self.text(site, plan)  # to note the reads
+            return found[1]
+        postings: defaultdict[str, list[int]] = defaultdict(list)
+        for number, plan in enumerate(indexed.pages):
+            for gram in self.text(site, plan)[1]:
+                postings[gram].append(number)
+        count = gram_parts(len(indexed.pages))
+        split: list[dict[str, list[int]]] = [{} for _ in range(count)]
+        for gram, numbers in postings.items():
+            split[part_of(gram, count)][gram] = numbers
+        self.postings[id(indexed)] = (indexed, split)
+        return split
+
+
+def part_file(site: Site, part: Part, memo: Memo) -> bytes:
+    """One file of the index, the same bytes for the same site."""
+    pages = part.indexed.pages
+    if part.kind == "pages":
+        return _script(f"window.{GLOBAL}=", _documents(site, pages))
+    if part.kind == "grams":
+        numbers = memo.grams(site, part.indexed)[part.number]
+        written = [_base36(number) for number in range(len(pages) + 1)]  # every difference there can be
+        data: object = {gram: _deltas(numbers[gram], written) for gram in sorted(numbers)}
+    else:
+        data = [memo.text(site, plan)[0] for plan in pages]
+    return _script(f"(window.{PARTS}=window.{PARTS}||{{}})[{json.dumps(part.name)}]=", data)
+
+
+def _documents(site: Site, pages: Sequence[PagePlan]) -> dict[str, object]:
+    """The pages (address as seen from the search page, title, section, date) and how the index is split."""
     cfg = site.config
     link = Linker(PAGE, cfg.base_path, cfg.base_url, offline=cfg.offline)
     sections = {s.url: s.menu for s in SECTIONS}
     listing_title = next((p.title for p in pages if p.template == "posters.html"), "")
     rows = []
-    postings: defaultdict[str, list[int]] = defaultdict(list)
-    memo: dict[str, str] = {}
-    for number, plan in enumerate(pages):
+    for plan in pages:
         section = sections.get(plan.section, "") if plan.section is not None else listing_title
-        day = _day(plan)
-        text = shown_text(" ".join(part for part in TEXTS.get(plan.template, _nothing)(site, plan) if part))
-        rows.append([link(plan.url), plan.title, section, day, text])
-        for gram in _folded(bigrams(f"{shown_text(plan.title)} {day} {text}"), memo):
-            postings[gram].append(number)
-    written = [_base36(number) for number in range(len(pages) + 1)]  # every difference there can be
-    grams = {gram: _deltas(numbers, written) for gram, numbers in sorted(postings.items())}
-    data = json.dumps({"pages": rows, "grams": grams}, ensure_ascii=False, separators=(",", ":"))
-    # the object is written as script, which a browser reads faster than the same text given to
-    # JSON.parse (measured: about half the time); two line separators are escaped for old readers
-    data = data.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f"/* 站内搜索索引，由 build.py 生成，请勿手工修改 */\nwindow.{GLOBAL}={data};\n".encode()
+        rows.append([link(plan.url), plan.title, section, _day(plan)])
+    return {"grams": gram_parts(len(pages)), "texts": TEXTS_PER_PART, "pages": rows}
 
 
-def _folded(grams: set[str], memo: dict[str, str]) -> set[str]:
-    """The bigrams of the folded text: folding is one character for one and the text has no
-    ideographic space left (`shown_text`), so these are the bigrams folded, each folded once a
-    build (a site has far fewer distinct bigrams than characters)."""
-    found = set()
-    for gram in grams:
-        folded = memo.get(gram)
-        if folded is None:
-            folded = memo[gram] = fold(gram)
-        found.add(folded)
-    return found
+def _script(head: str, data: object) -> bytes:
+    """`data` written as a script's object: a browser reads it faster than the same text given
+    to JSON.parse (measured: about half the time); two line separators are escaped for old readers."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f"{HEADER}{head}{text};\n".encode()
 
 
 def _deltas(numbers: list[int], written: list[str]) -> str:
