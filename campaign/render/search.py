@@ -50,7 +50,7 @@ TITLE = "站内搜索"
 GLOBAL = "JNXCZ_SEARCH"  # the global the documents assign and search.js reads
 PARTS = "JNXCZ_SEARCH_PARTS"  # the global each bigram or text part adds itself to, by its name
 DOCS_PER_GRAMS = 128  # pages per bigram part (rounded to a power of two): ~25 KB gzip each
-TEXTS_PER_PART = 20  # pages per text part: ~20–30 KB gzip of a report's text each
+TEXTS_PER_PART = 8  # pages per text part: a query shows 20 pages, often from as many parts
 HEADER = "/* 站内搜索索引，由 build.py 生成，请勿手工修改 */\n"
 # What of a page's plan the index needs: the report, event or poster it shows (not the
 # statuses as of the build, which change every day and are not searched).
@@ -91,10 +91,9 @@ def normalise(text: str) -> str:
 
 def bigrams(text: str) -> set[str]:
     """Every pair of neighbouring characters within a run without spaces, of normalised text."""
-    found = set(map(operator.add, text, text[1:]))
-    if " " in text:  # less the pairs with a space: those around each space, fewer than all pairs
-        runs = text.split(" ")
-        found.difference_update([run[-1:] + " " for run in runs], [" " + run[:1] for run in runs], ["  "])
+    found: set[str] = set()
+    for run in set(text.split(" ")):  # each word of English or number once (most of the runs)
+        found.update(map(operator.add, run, run[1:]))
     return found
 
 

@@ -13,7 +13,8 @@
   var LIMIT = 20; // 一次列出的结果数
   var SNIPPET = 110; // 摘要的字数
   var BEFORE = 30; // 摘要里命中处之前留的字数
-  var CHECK_ALL = 8; // 候选页面的文字在这么多个文件以内时，全部核对、按分量排序，数目准确
+  var CHECK_ALL = 4; // 候选页面的文字在这么多个文件以内时，全部核对、按分量排序，数目准确
+  var PRELOAD = 120; // 页面不超过这么多的小网站，打开本页就载入全部索引，打字时不用再等
 
   var data = window.JNXCZ_SEARCH;
   var form = document.getElementById("search-form");
@@ -59,11 +60,16 @@
     Array.from(gram).forEach(function (c) {
       hash = Math.imul(hash ^ c.codePointAt(0), 16777619) >>> 0;
     });
-    return "grams-" + ("0" + (hash % data.grams)).slice(-2);
+    return named("grams", hash % data.grams);
+  }
+
+  // 文件名：grams-07、texts-012（与 search.py 的 Part.name 相同）
+  function named(kind, number) {
+    return kind + "-" + String(number).padStart(kind === "grams" ? 2 : 3, "0");
   }
 
   function textPart(number) {
-    return "texts-" + ("00" + Math.floor(number / data.texts)).slice(-3);
+    return named("texts", Math.floor(number / data.texts));
   }
 
   function textOf(number) {
@@ -381,6 +387,17 @@
   input.addEventListener("compositionend", function () {
     show(input.value);
   });
+
+  if (pages.length <= PRELOAD) {
+    var all = [];
+    for (var n = 0; n < data.grams; n++) {
+      all.push(named("grams", n));
+    }
+    for (var m = 0; m * data.texts < pages.length; m++) {
+      all.push(named("texts", m));
+    }
+    load(all, function () {}, function () {});
+  }
 
   var wanted = new URLSearchParams(window.location.search).get("q");
   if (wanted) {
