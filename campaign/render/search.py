@@ -36,7 +36,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from campaign.incremental.record import ReadKey, Use, record_read, record_use, recording
+from campaign.incremental.record import Recorder, record_read, record_use, recording
 from campaign.model.sections import SECTIONS
 from campaign.model.site import Asset, Attachment, Event, NewsItem, Poster, Site, is_pending
 from campaign.render.dates import cn_date, cn_span
@@ -174,42 +174,54 @@ def parts(pages: Sequence[PagePlan]) -> list[Part]:
 @dataclass
 class Memo:
     """What one rendering pass has made of the pages' text, for every part that needs it: by
-    page, its text, its folded bigrams and what making them read; the bigram postings by part."""
+    page, its text and what making it read; the bigram postings by part,
+    with what making them read (the same for every bigram part: noted again, not read again)."""
 
-    texts: dict[int, tuple[PagePlan, str, set[str], frozenset[ReadKey], frozenset[Use]]] = field(default_factory=dict)
-    postings: dict[int, tuple[Indexed, list[dict[str, list[int]]]]] = field(default_factory=dict)
+    texts: dict[int, tuple[PagePlan, str, Recorder]] = field(default_factory=dict)
+    postings: dict[int, tuple[Indexed, list[dict[str, list[int]]], Recorder]] = field(default_factory=dict)
+    base36: list[str] = field(default_factory=list)  # 0, 1, … z, 10, … as far as asked
 
-    def text(self, site: Site, plan: PagePlan) -> tuple[str, set[str]]:
-        """A page's searchable text and bigrams, made once; what making them read is noted again."""
+    def text(self, site: Site, plan: PagePlan) -> str:
+        """A page's searchable text, made once; what making it read is noted again."""
         found = self.texts.get(id(plan))
         if found is None or found[0] is not plan:
-            with recording() as inner:
+            with recording() as read:
                 text = shown_text(" ".join(part for part in TEXTS.get(plan.template, _nothing)(site, plan) if part))
-                grams = bigrams(fold(f"{shown_text(plan.title)} {_day(plan)} {text}"))
-            found = self.texts[id(plan)] = (plan, text, grams, frozenset(inner.reads), frozenset(inner.uses))
-        for key in found[3]:
-            record_read(key)
-        for use in found[4]:
-            record_use(use)
-        return found[1], found[2]
+            found = self.texts[id(plan)] = (plan, text, read)
+        _note(found[2])
+        return found[1]
 
     def grams(self, site: Site, indexed: Indexed) -> list[dict[str, list[int]]]:
-        """Per bigram part, each bigram's page numbers, increasing."""
+        """Per bigram part, each bigram's page numbers, increasing (a page's bigrams are not
+        kept: 4,000 pages' sets would cost more to keep than to make)."""
         found = self.postings.get(id(indexed))
-        if found is not None and found[0] is indexed:
-            for plan in indexed.pages:
-                self.text(site, plan)  # to note the reads
-            return found[1]
-        postings: defaultdict[str, list[int]] = defaultdict(list)
-        for number, plan in enumerate(indexed.pages):
-            for gram in self.text(site, plan)[1]:
-                postings[gram].append(number)
-        count = gram_parts(len(indexed.pages))
-        split: list[dict[str, list[int]]] = [{} for _ in range(count)]
-        for gram, numbers in postings.items():
-            split[part_of(gram, count)][gram] = numbers
-        self.postings[id(indexed)] = (indexed, split)
-        return split
+        if found is None or found[0] is not indexed:
+            postings: defaultdict[str, list[int]] = defaultdict(list)
+            with recording() as read:
+                for number, plan in enumerate(indexed.pages):
+                    for gram in bigrams(fold(f"{shown_text(plan.title)} {_day(plan)} {self.text(site, plan)}")):
+                        postings[gram].append(number)
+            count = gram_parts(len(indexed.pages))
+            split: list[dict[str, list[int]]] = [{} for _ in range(count)]
+            for gram, numbers in postings.items():
+                split[part_of(gram, count)][gram] = numbers
+            found = self.postings[id(indexed)] = (indexed, split, read)
+        _note(found[2])
+        return found[1]
+
+    def written(self, largest: int) -> list[str]:
+        """Every number up to `largest` in base 36, made once a pass."""
+        for number in range(len(self.base36), largest + 1):
+            self.base36.append(_base36(number))
+        return self.base36
+
+
+def _note(read: Recorder) -> None:
+    """Note again in the current recording what `read` recorded."""
+    for key in read.reads:
+        record_read(key)
+    for use in read.uses:
+        record_use(use)
 
 
 def part_file(site: Site, part: Part, memo: Memo) -> bytes:
@@ -219,10 +231,10 @@ def part_file(site: Site, part: Part, memo: Memo) -> bytes:
         return _script(f"window.{GLOBAL}=", _documents(site, pages))
     if part.kind == "grams":
         numbers = memo.grams(site, part.indexed)[part.number]
-        written = [_base36(number) for number in range(len(pages) + 1)]  # every difference there can be
+        written = memo.written(len(pages))  # every difference there can be
         data: object = {gram: _deltas(numbers[gram], written) for gram in sorted(numbers)}
     else:
-        data = [memo.text(site, plan)[0] for plan in pages]
+        data = [memo.text(site, plan) for plan in pages]
     return _script(f"(window.{PARTS}=window.{PARTS}||{{}})[{json.dumps(part.name)}]=", data)
 
 
