@@ -173,9 +173,9 @@ def parts(pages: Sequence[PagePlan]) -> list[Part]:
 
 @dataclass
 class Memo:
-    """What one rendering pass has made of the pages' text, for every part that needs it: by
-    page, its text and what making it read; the bigram postings by part,
-    with what making them read (the same for every bigram part: noted again, not read again)."""
+    """What one rendering pass has made of the pages' text, for every part that needs it: each
+    page's text and what making it read; the bigram postings, with what making them read (the
+    same for every bigram part: noted again in each, not read again)."""
 
     texts: dict[int, tuple[PagePlan, str, Recorder]] = field(default_factory=dict)
     postings: dict[int, tuple[Indexed, list[dict[str, list[int]]], Recorder]] = field(default_factory=dict)

@@ -13,7 +13,7 @@
   var LIMIT = 20; // 一次列出的结果数
   var SNIPPET = 110; // 摘要的字数
   var BEFORE = 30; // 摘要里命中处之前留的字数
-  var CHECK_ALL = 4; // 候选页面的文字在这么多个文件以内时，全部核对、按分量排序，数目准确
+  var CHECK_ALL = 4; // 候选页面的文字还要载入的不超过这么多个文件时，全部核对、按分量排序，数目准确
   var PRELOAD = 120; // 页面不超过这么多的小网站，打开本页就载入全部索引，打字时不用再等
 
   var data = window.JNXCZ_SEARCH;
@@ -310,7 +310,7 @@
       }
       var pool = candidates(terms);
       var needed = partsOf(pool);
-      if (needed.length <= CHECK_ALL) {
+      if (needed.filter(function (name) { return !parts[name]; }).length <= CHECK_ALL) {
         load(needed, function () {
           if (mine === asked) {
             var found = ranked(pool, terms);
