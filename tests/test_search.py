@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -107,15 +108,55 @@ def add_report(root: Path) -> None:
     (root / NEW_FOLDER / "介绍.pdf").write_bytes(a_pdf())
 
 
-def parsed(script: str) -> dict:
-    """The index a browser reads from the script: the object (JSON) it assigns."""
-    head = f"window.{search.GLOBAL}="
-    assert script.index(head) > 0 and script.endswith(";\n")
-    return json.loads(script[script.index(head) + len(head) : -len(";\n")])
+PART = re.compile(r'\(window\.(\w+)=window\.\1\|\|\{\}\)\["([a-z0-9-]+)"\]=(.*);\n', re.S)
+
+
+def parsed(script: str) -> tuple[str, object]:
+    """The name and the object (JSON) a file of the index gives a browser: "pages" for the
+    documents (the global they assign), else the part's name."""
+    head, body = script.split("\n", 1)
+    assert head == "/* 站内搜索索引，由 build.py 生成，请勿手工修改 */"
+    documents = f"window.{search.GLOBAL}="
+    if body.startswith(documents):
+        assert body.endswith(";\n")
+        return "pages", json.loads(body[len(documents) : -len(";\n")])
+    found = PART.fullmatch(body)
+    assert found and found[1] == search.PARTS, body[:80]
+    return found[2], json.loads(found[3])
+
+
+def assembled(scripts: dict[str, str]) -> dict:
+    """The whole index from its files (path -> text): each page's row with its text, every bigram."""
+    files = dict(parsed(text) for text in scripts.values())
+    documents = files.pop("pages")
+    assert isinstance(documents, dict)
+    grams: dict[str, str] = {}
+    rows = [list(row) for row in documents["pages"]]
+    for name, data in sorted(files.items()):
+        kind, number = name.split("-")
+        if kind == "grams":
+            assert all(search.part_of(gram, documents["grams"]) == int(number) for gram in data)
+            assert list(data) == sorted(data)
+            grams.update(data)
+        else:
+            for at, text in enumerate(data):
+                rows[int(number) * documents["texts"] + at].append(text)
+    assert all(len(row) == 5 for row in rows)
+    return {"pages": rows, "grams": dict(sorted(grams.items())), "parts": documents["grams"]}
+
+
+def index_files(out: Path) -> dict[str, str]:
+    return {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in (out / "search").glob("*.js")}
 
 
 def index_of(out: Path) -> dict:
-    return parsed((out / EDITION / search.INDEX).read_text(encoding="utf-8"))
+    return assembled(index_files(out / EDITION))
+
+
+def built_index(site, pages) -> dict[str, bytes]:
+    """Every file of the index made in process, as the rendering pass makes them."""
+    memo = search.Memo()
+    return {part.path: search.part_file(site, part, memo) for part in search.parts(pages)}
 
 
 def search_in(index: dict, query: str) -> list[str]:
@@ -154,10 +195,12 @@ def test_the_index_lists_every_page_and_finds_each_title_exactly(tmp_path):
     ctx = make_context(root, None, disk_cache=False)
     site = load(ctx)
     pages = search.indexed(plan_pages(site, ctx.qr))
-    data = search.index_file(site, pages)
-    assert data == search.index_file(site, pages)
-    assert data.startswith(b"/* \xe7\xab\x99\xe5\x86\x85\xe6\x90\x9c\xe7\xb4\xa2")  # 站内搜索…
-    index = parsed(data.decode())
+    files = built_index(site, pages)
+    assert files == built_index(site, pages)
+    # a small site: the documents, one file of bigrams, its text in parts of a few pages
+    texts = [f"search/texts-{n:03d}.js" for n in range(-(-len(pages) // search.TEXTS_PER_PART))]
+    assert len(texts) >= 2 and sorted(files) == ["search/grams-00.js", search.INDEX, *texts]
+    index = assembled({path: data.decode() for path, data in files.items()})
     rows = {page[1]: page for page in index["pages"]}
     report = rows["区机关事务局组织参观光伏车棚"]
     assert report[:4] == ["../news/2024-05-15-guangfu/", "区机关事务局组织参观光伏车棚", "活动动态", "2024年5月15日"]
@@ -202,9 +245,9 @@ def test_the_index_is_the_same_every_clean_build_and_a_rebuild_equals_a_clean_bu
     for root in (first, second):
         result = run_cli(root, "--no-pdf", "--out", str(root / "output"))
         assert result.returncode == 0, result.stderr
-    before = (first / "output" / EDITION / search.INDEX).read_bytes()
-    assert before == (second / "output" / EDITION / search.INDEX).read_bytes()
-    assert len(before) < 200_000
+    before = index_files(first / "output" / EDITION)
+    assert before == index_files(second / "output" / EDITION)
+    assert sum(len(text.encode()) for text in before.values()) < 200_000
     # a report added: the rebuild's index is the clean build's, and finds it
     add_report(first)
     assert run_cli(first, "--no-pdf", "--out", str(first / "output")).returncode == 0
@@ -212,9 +255,9 @@ def test_the_index_is_the_same_every_clean_build_and_a_rebuild_equals_a_clean_bu
     shutil.rmtree(second / "output")
     shutil.rmtree(second / ".cache")
     assert run_cli(second, "--no-pdf", "--out", str(second / "output")).returncode == 0
-    after = (first / "output" / EDITION / search.INDEX).read_bytes()
+    after = index_files(first / "output" / EDITION)
     assert after != before
-    assert after == (second / "output" / EDITION / search.INDEX).read_bytes()
+    assert after == index_files(second / "output" / EDITION)
     assert search_in(index_of(first / "output"), "光伏") == ["区机关事务局组织参观光伏车棚"]
 
 
@@ -371,3 +414,95 @@ def test_preview_a_saved_report_is_found_at_once(tmp_path, browser):
         tab.close()
     finally:
         server.stop()
+
+
+# --- a big site: the index in parts, a query loads only its own ----------------------------------
+
+TOPICS = ["节能降碳", "绿色出行", "随手关灯", "节约用水", "光盘行动", "垃圾分类", "双面打印", "空调温度"]
+GENERATED = 240  # with the shipped pages, past 256: four files of bigrams
+
+
+def generated(root: Path, count: int = GENERATED) -> None:
+    """`count` short reports, each a few of TOPICS and its own number, dated before the build's day."""
+    for k in range(count):
+        day = f"2024-05-{1 + k % 9:02d}"
+        body = "".join(f"{TOPICS[(k + j) % len(TOPICS)]}第{k}次，江北区第{j}组参加。" for j in range(6))
+        write(
+            root,
+            f"content/news/{day}-gen-{k:03d}.md",
+            f"---\ntitle: 第{k}号简报\ndate: {day}\nsource: 区机关事务局\n---\n{body}\n",
+        )
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory) -> Path:
+    root = copy_site(tmp_path_factory.mktemp("big") / "site", printed=False)
+    generated(root)
+    add_report(root)
+    result = run_cli(root, "--offline", "--no-pdf", "--out", str(root / "output"))
+    assert result.returncode == 0, result.stderr
+    return root / "output" / EDITION
+
+
+def test_a_big_site_loads_only_the_parts_its_query_needs(big, browser):
+    index = assembled(index_files(big))
+    assert index["parts"] == 4
+    number = [row[1] for row in index["pages"]].index("区机关事务局组织参观光伏车棚")
+    wanted = {f"grams-{search.part_of(gram, 4):02d}" for gram in ("光伏", "伏车", "车棚")}
+    wanted |= {f"texts-{number // search.TEXTS_PER_PART:03d}"}
+    assert len({path for path in index_files(big) if "/texts-" in path}) > 10
+    tab = browser.new_page()
+    loaded: list[str] = []
+    tab.on(
+        "request",
+        lambda r: (
+            loaded.append(r.url.rsplit("/search/", 1)[1]) if "/search/" in r.url and r.url.endswith(".js") else None
+        ),
+    )
+    ask(tab, (big / "search" / "index.html").as_uri(), "光伏车棚")
+    tab.wait_for_function("document.getElementById('search-status').textContent !== ''")
+    assert titles(tab) == ["区机关事务局组织参观光伏车棚"]
+    assert status(tab) == "找到 1 个与「光伏车棚」有关的页面。"
+    assert sorted(loaded) == sorted(["pages.js", *(f"{name}.js" for name in wanted)])
+    # a word on most pages: the first 20 are checked and shown, with only their text loaded
+    earlier = set(loaded)  # not loaded again
+    loaded.clear()
+    tab.locator("#search-q").fill("节能降碳")
+    tab.wait_for_function("document.querySelectorAll('#search-results h2 a').length === 20")
+    assert status(tab).startswith("找到约 ") and status(tab).endswith(
+        "下面列出最相关的前 20 个；加一个词可以缩小范围。"
+    )
+    numbers = [[row[1] for row in index["pages"]].index(title) for title in titles(tab)]
+    shown = {f"texts-{number // search.TEXTS_PER_PART:03d}.js" for number in numbers}
+    assert sorted(name for name in loaded if name.startswith("texts-")) == sorted(shown - earlier)
+    assert len(shown) < len(index["pages"]) / search.TEXTS_PER_PART / 3
+    tab.close()
+
+
+def test_editing_one_report_rewrites_only_the_parts_its_bigrams_fall_in(tmp_path):
+    root = copy_site(tmp_path / "site", printed=False)
+    generated(root)
+    out = root / "output"
+    assert run_cli(root, "--no-pdf", "--out", str(out)).returncode == 0
+    before, stamps = index_of(out), mtimes(out / EDITION / "search")
+    report = "content/news/2024-05-04-gen-003.md"
+    text = (root / report).read_text(encoding="utf-8")
+    write(root, report, text.replace("江北区第2组参加", "观音桥街道光伏车棚参观"))
+    assert run_cli(root, "--no-pdf", "--out", str(out)).returncode == 0
+    after = index_of(out)
+    changed = {
+        gram
+        for gram in before["grams"].keys() | after["grams"].keys()
+        if before["grams"].get(gram) != after["grams"].get(gram)
+    }
+    assert {"光伏", "车棚"} <= changed
+    number = [row[1] for row in after["pages"]].index("第3号简报")
+    wanted = {f"grams-{search.part_of(gram, 4):02d}.js" for gram in changed}
+    wanted.add(f"texts-{number // search.TEXTS_PER_PART:03d}.js")  # the documents: the title is the same
+    rewritten = {path for path, stamp in mtimes(out / EDITION / "search").items() if stamps.get(path) != stamp}
+    assert rewritten == wanted and len(stamps) > len(wanted) + 10
+    assert after["pages"][number][4] != before["pages"][number][4]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,7 +65,7 @@ class Output:
     """One file of the site and everything specific to it that its renderer is given."""
 
     path: str
-    kind: str  # "page", "feed", "calendar", "print", "share", "photo", "attachment" or "search" (the index)
+    kind: str  # "page", "feed", "calendar", "print", "share", "photo", "attachment" or "search" (an index part)
     plan: Plan  # compared whole with the previous build's plan for the same path
 
 
@@ -88,7 +88,17 @@ class PrintPlan:
 # What an output's renderer is given, by kind: a page's plan, the pages a feed lists (None: it
 # lists none), an event (None: the week's calendar), a print file, the share image, one size of a
 # photo, an attachment.
-Plan = PagePlan | tuple[PagePlan, ...] | Event | PrintPlan | share.SharePlan | photos.PhotoPlan | AttachmentPlan | None
+Plan = (
+    PagePlan
+    | tuple[PagePlan, ...]
+    | search.Part
+    | Event
+    | PrintPlan
+    | share.SharePlan
+    | photos.PhotoPlan
+    | AttachmentPlan
+    | None
+)
 
 
 @dataclass(frozen=True)
@@ -115,12 +125,12 @@ class Rendering:
 
 def outputs(site: Site, codes: QrCodes, searchable: bool = False) -> list[Output]:
     """Every file the site has besides static assets, in a stable order; with `searchable` (its
-    templates have a search page), the search page and its index (`render.search`)."""
+    templates have a search page), the search page and the parts of its index (`render.search`)."""
     plans = plan_pages(site, codes)
     found = [Output(output_file(plan.url), "page", plan) for plan in plans]
     if searchable:
         found.append(Output(output_file(search.PAGE), "page", search.page_plan(site.notice.published)))
-        found.append(Output(search.INDEX, "search", search.indexed(plans)))
+        found += [Output(part.path, "search", part) for part in search.parts(search.indexed(plans))]
     for event in site.events:
         found.append(Output(event.calendar, "calendar", event))
     found.append(Output("calendar/week.ics", "calendar", None))
@@ -268,6 +278,7 @@ class _Job:
     env: RecordingEnvironment
     root: Path  # where photos and attachments are read from
     cache: Cache  # made photos, cleaned attachments
+    search: search.Memo = field(default_factory=search.Memo)  # the pages' text, made once a pass
 
     def attempt(self, output: Output) -> tuple[bytes, Record] | ContentError:
         """`render`, with a content mistake handed back rather than raised (to report them all)."""
@@ -292,8 +303,8 @@ class _Job:
                     data = self.page(site, plan).encode()
                 case "feed", (tuple() | None) as pages:
                     data = self.feed(site, output.path, pages).encode()
-                case "search", tuple() as pages:
-                    data = search.index_file(site, pages)
+                case "search", search.Part() as part:
+                    data = search.part_file(site, part, self.search)
                 case "calendar", Event() as event:
                     data = ics.event_file(site, event)
                 case "calendar", None:
