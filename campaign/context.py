@@ -52,6 +52,8 @@ class Memo:
     saved: dict[Path, frozenset[str]] = field(default_factory=dict)
     # templates -> Jinja environment (compiled)
     environments: dict[tuple[tuple[str, str], ...], RecordingEnvironment] = field(default_factory=dict)
+    # a page's searchable words, folded -> their bigrams (`render.search`): an edit makes its own again
+    grams: dict[str, frozenset[str]] = field(default_factory=dict)
     # Markdown pages found to reference no file: (html, folder, output folder, prefix) -> True
     plain_pages: dict[tuple[str, Path | None, str, str], bool] = field(default_factory=dict)
 

@@ -172,6 +172,9 @@ def parts(pages: Sequence[PagePlan]) -> list[Part]:
     ]
 
 
+KNOWN_PAGES = 50_000  # pages' bigrams the preview keeps from save to save, every edition's
+
+
 @dataclass
 class Memo:
     """What one rendering pass has made of the pages' text, for every part that needs it: each
@@ -179,6 +182,8 @@ class Memo:
     same for every bigram part: noted again in each, not read again)."""
 
     texts: dict[int, tuple[PagePlan, str, Recorder]] = field(default_factory=dict)
+    # a page's folded words -> their bigrams, kept from pass to pass by the preview (`context.Memo`)
+    known: dict[str, frozenset[str]] = field(default_factory=dict)
     postings: dict[int, tuple[Indexed, list[dict[str, list[int]]], Recorder]] = field(default_factory=dict)
     base36: list[str] = field(default_factory=list)  # 0, 1, … z, 10, … as far as asked
 
@@ -199,8 +204,15 @@ class Memo:
         if found is None or found[0] is not indexed:
             postings: defaultdict[str, list[int]] = defaultdict(list)
             with recording() as read:
+                known = self.known
+                if len(known) > KNOWN_PAGES:  # each save adds the edited page's new words
+                    known.clear()
                 for number, plan in enumerate(indexed.pages):
-                    for gram in bigrams(fold(f"{shown_text(plan.title)} {_day(plan)} {self.text(site, plan)}")):
+                    words = fold(f"{shown_text(plan.title)} {_day(plan)} {self.text(site, plan)}")
+                    grams = known.get(words)
+                    if grams is None:
+                        grams = known[words] = frozenset(bigrams(words))
+                    for gram in grams:
                         postings[gram].append(number)
             count = gram_parts(len(indexed.pages))
             split: list[dict[str, list[int]]] = [{} for _ in range(count)]

@@ -194,6 +194,7 @@ def render(
         ctx.memo.environment(templates, make_environment, filters()),
         ctx.root,
         ctx.cache,
+        search.Memo(known=ctx.memo.grams if ctx.memo.keep else {}),
     )
     files: Files = dict(templates.static)
     records: dict[str, Record] = {}
