@@ -262,7 +262,9 @@ class Audit(HTMLParser):
 
     def _own_script(self, raw: str) -> bool:
         """The theme's own `<script src=… defer>` for one of its hashed assets or its search index."""
-        match = re.fullmatch(r'<script src="(?P<src>[^"<>]*)"(?:\s+(?:defer|async|type="module"))*\s*>', raw)
+        match = re.fullmatch(
+            r'<script src="(?P<src>[^"<>]*)"(?:\s+(?:defer|async|type="module"|id="[a-z-]+"))*\s*>', raw
+        )
         if not match:
             return False
         src = match.group("src")
